@@ -1,0 +1,42 @@
+import { AccountBuilder } from './builder.ts'
+import type { SimAccount } from './model.ts'
+
+/** A small deterministic PRNG (mulberry32) so generated accounts are the same on every run. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
+  }
+}
+
+/**
+ * An account of `users` IAM users with a realistic mix: console users with and without MFA, old and
+ * fresh keys, unused keys, two-key users. Used by the benchmarks.
+ */
+export function generateAccount(users: number, { seed = 42, now = new Date(), accountId = '210987654321' } = {}): SimAccount {
+  const rnd = seeded(seed)
+  const pick = (p: number) => rnd() < p
+  const days = (max: number) => Math.floor(rnd() * max)
+  const builder = new AccountBuilder(accountId, now)
+    .root((r) => r.mfa('hardware').passwordUsedDaysAgo(30 + days(300)))
+    .passwordPolicy({ minimumPasswordLength: 14, passwordReusePrevention: 24, requireSymbols: true, requireNumbers: true, requireUppercaseCharacters: true, requireLowercaseCharacters: true, maxPasswordAge: 90 })
+  for (let i = 0; i < users; i++) {
+    builder.user(`user-${String(i).padStart(5, '0')}`, (u) => {
+      u.createdDaysAgo(30 + days(1500))
+      if (pick(0.6)) u.console(pick(0.8) ? { lastUsedDaysAgo: days(120) } : {})
+      if (pick(0.7)) u.mfa(pick(0.8) ? 'virtual' : 'hardware')
+      const keys = pick(0.5) ? 1 + (pick(0.2) ? 1 : 0) : 0
+      for (let k = 0; k < keys; k++) {
+        const ageDays = days(400)
+        const used = pick(0.85) ? { lastUsedDaysAgo: Math.min(days(90), ageDays) } : {}
+        u.accessKey({ ageDays, ...used, status: pick(0.9) ? 'Active' : 'Inactive' })
+      }
+      return u
+    })
+  }
+  return builder.build()
+}

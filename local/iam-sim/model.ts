@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto'
+import type { PasswordPolicy } from '../../shared/checks/sources.ts'
+
+/** The account state the simulator serves. Tests and the demo shape it through the builder. */
+export interface SimAccessKey {
+  id: string
+  status: 'Active' | 'Inactive'
+  createDate: Date
+  lastUsed?: { date: Date; service: string; region: string }
+}
+
+export interface SimMfaDevice {
+  serialNumber: string
+  kind: 'virtual' | 'hardware'
+  enableDate: Date
+}
+
+export interface SimUser {
+  name: string
+  userId: string
+  path: string
+  createDate: Date
+  loginProfile?: { createDate: Date; passwordLastChanged: Date; passwordLastUsed?: Date; passwordResetRequired: boolean }
+  accessKeys: SimAccessKey[]
+  mfaDevices: SimMfaDevice[]
+  groups: string[]
+}
+
+export interface SimRoot {
+  createDate: Date
+  hasPassword: boolean
+  passwordLastUsed?: Date
+  passwordLastChanged?: Date
+  accessKeys: SimAccessKey[]
+  mfa?: SimMfaDevice
+}
+
+export interface SimGroup {
+  name: string
+  groupId: string
+  path: string
+  createDate: Date
+}
+
+export interface ReportState {
+  startedAtWall: number
+  snapshotAt?: Date
+  csv?: string
+}
+
+export class SimAccount {
+  readonly accountId: string
+  readonly users = new Map<string, SimUser>()
+  readonly groups = new Map<string, SimGroup>()
+  readonly unassignedVirtualMfa: SimMfaDevice[] = []
+  root: SimRoot
+  passwordPolicy: PasswordPolicy | null = null
+  report?: ReportState
+  /** Model time offset: lets tests and the demo move the account's clock (report age, ages of keys). */
+  private offsetMs = 0
+
+  constructor(accountId: string, now: Date = new Date()) {
+    this.accountId = accountId
+    this.offsetMs = now.getTime() - Date.now()
+    this.root = { createDate: new Date(now.getTime() - 3 * 365 * 86_400_000), hasPassword: true, accessKeys: [] }
+  }
+
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs)
+  }
+
+  advance(ms: number): void {
+    this.offsetMs += ms
+  }
+
+  arn(resource: string): string {
+    return `arn:aws:iam::${this.accountId}:${resource}`
+  }
+
+  userArn(user: SimUser): string {
+    return this.arn(`user${user.path}${user.name}`)
+  }
+
+  getUser(name: string): SimUser | undefined {
+    return this.users.get(name)
+  }
+
+  /** Deletes the cached credential report, so the next scan sees the current state. */
+  expireReport(): void {
+    this.report = undefined
+  }
+}
+
+export function newId(prefix: string, length = 16): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
+  const bytes = randomBytes(length)
+  return prefix + Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('')
+}

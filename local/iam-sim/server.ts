@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { IAM_ACTIONS } from './actions/index.ts'
+import type { ActionHandler } from './actions/types.ts'
+import { SimError } from './errors.ts'
+import type { SimAccount } from './model.ts'
+import { errorXml, resultXml, toXml } from './xml.ts'
+
+/** Faults to inject: throttle or fail a fraction of calls, or make named actions fail. */
+export interface Faults {
+  throttleRate?: number
+  serverErrorRate?: number
+  /** Action name -> error code it answers with (e.g. { ListAccessKeys: 'ServiceFailure' }). */
+  failActions?: Record<string, string>
+  /** Fail only the next N calls of these actions, then recover. */
+  failNext?: Record<string, number>
+}
+
+export interface SimulatorOptions {
+  reportDelayMs?: number
+  reportTtlMs?: number
+  /** Deterministic fault injection: a seeded generator instead of Math.random. */
+  random?: () => number
+}
+
+export interface IamSimulator {
+  endpoint: string
+  account: SimAccount
+  faults: Faults
+  /** Requests per action, successful or not. */
+  readonly requests: Map<string, number>
+  requestCount(action?: string): number
+  resetCounters(): void
+  stop(): Promise<void>
+}
+
+const MAX_BODY = 1_000_000
+
+/**
+ * A wire-level IAM: AWS Query protocol in (form-encoded POST, Action=...), XML out, with IAM's error
+ * shapes and HTTP statuses. Bound to 127.0.0.1 on a free port. The real SDK clients talk to it.
+ */
+export async function startIamSimulator(account: SimAccount, options: SimulatorOptions = {}): Promise<IamSimulator> {
+  const settings = { reportDelayMs: options.reportDelayMs ?? 50, reportTtlMs: options.reportTtlMs ?? 4 * 3_600_000 }
+  const random = options.random ?? Math.random
+  const requests = new Map<string, number>()
+  const sim: Omit<IamSimulator, 'endpoint' | 'stop'> = {
+    account,
+    faults: {},
+    requests,
+    requestCount: (action) =>
+      action ? (requests.get(action) ?? 0) : [...requests.values()].reduce((a, b) => a + b, 0),
+    resetCounters: () => requests.clear(),
+  }
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const requestId = randomUUID()
+    const reply = (status: number, xml: string) => {
+      res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId })
+      res.end(xml)
+    }
+    try {
+      const body = await readBody(req)
+      const params = new URLSearchParams(body)
+      const action = params.get('Action') ?? ''
+      requests.set(action, (requests.get(action) ?? 0) + 1)
+      const handler: ActionHandler | undefined = IAM_ACTIONS[action]
+      if (!handler) throw new SimError('InvalidAction', 400, `Could not find operation ${action} for version 2010-05-08`)
+      injectFault(sim.faults, action, random)
+      const result = handler({ account, params, settings })
+      reply(200, resultXml(action, toXml(result), requestId))
+    } catch (err) {
+      if (err instanceof SimError) reply(err.status, errorXml(err.code, err.message, requestId, err.status >= 500 ? 'Receiver' : 'Sender'))
+      else reply(500, errorXml('ServiceFailure', String((err as Error)?.message ?? err), requestId, 'Receiver'))
+    }
+  }
+
+  const server: Server = createServer((req, res) => void handle(req, res))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  if (!address || typeof address === 'string') throw new Error('simulator did not bind')
+  return Object.assign(sim, {
+    endpoint: `http://127.0.0.1:${address.port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  })
+}
+
+function injectFault(faults: Faults, action: string, random: () => number): void {
+  const next = faults.failNext?.[action]
+  if (next && next > 0) {
+    faults.failNext![action] = next - 1
+    throw new SimError('ServiceFailure', 500, `injected failure of ${action}`)
+  }
+  const code = faults.failActions?.[action]
+  if (code) throw new SimError(code, code === 'ServiceFailure' ? 500 : 400, `injected ${code} for ${action}`)
+  if (faults.throttleRate && random() < faults.throttleRate) throw new SimError('Throttling', 400, 'Rate exceeded')
+  if (faults.serverErrorRate && random() < faults.serverErrorRate) throw new SimError('ServiceFailure', 500, 'injected server error')
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (c: Buffer) => {
+      size += c.length
+      if (size > MAX_BODY) {
+        reject(new SimError('RequestEntityTooLarge', 413, 'request body too large'))
+        req.destroy()
+      } else chunks.push(c)
+    })
+    req.on('end', () => resolve(Buffer.concat(chunks).toString()))
+    req.on('error', reject)
+  })
+}

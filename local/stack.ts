@@ -1,0 +1,119 @@
+import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb'
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns'
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs'
+import { tableDefinition } from '../shared/aws/findings-table.ts'
+import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb/dynamodb-local.ts'
+import { type LocalSnsSqs, startFauxqs } from './fauxqs.ts'
+
+/** Credentials for local emulators only: they check no signatures. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' }
+export const LOCAL_REGION = 'us-east-1'
+
+export interface LocalStack {
+  dynamo: DynamoDbLocal
+  snsSqs: LocalSnsSqs
+  stop(): Promise<void>
+}
+
+export async function startLocalStack(): Promise<LocalStack> {
+  const [dynamo, snsSqs] = await Promise.all([startDynamoDbLocal(), startFauxqs()])
+  return {
+    dynamo,
+    snsSqs,
+    stop: async () => {
+      await Promise.allSettled([dynamo.stop(), snsSqs.stop()])
+    },
+  }
+}
+
+const local = (endpoint: string) => ({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS })
+
+/** Creates the findings table as the infrastructure defines it (keys, indexes, stream); returns its stream ARN. */
+export async function createFindingsTable(endpoint: string, tableName: string): Promise<string> {
+  const db = new DynamoDBClient(local(endpoint))
+  const out = await db.send(new CreateTableCommand(tableDefinition(tableName)))
+  await waitUntilTableExists({ client: db, maxWaitTime: 30 }, { TableName: tableName })
+  db.destroy()
+  const arn = out.TableDescription?.LatestStreamArn
+  if (!arn) throw new Error(`table ${tableName} has no stream`)
+  return arn
+}
+
+export async function createTopic(endpoint: string, name: string): Promise<string> {
+  const sns = new SNSClient(local(endpoint))
+  const out = await sns.send(new CreateTopicCommand({ Name: name }))
+  sns.destroy()
+  return out.TopicArn!
+}
+
+/** Creates an SQS queue and subscribes it to the topic, optionally with a filter policy. */
+export async function subscribeQueue(
+  endpoint: string,
+  topicArn: string,
+  queueName: string,
+  filterPolicy?: Record<string, unknown>,
+): Promise<string> {
+  const sqs = new SQSClient(local(endpoint))
+  const sns = new SNSClient(local(endpoint))
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: queueName }))
+  const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }))
+  await sns.send(
+    new SubscribeCommand({
+      TopicArn: topicArn,
+      Protocol: 'sqs',
+      Endpoint: attrs.Attributes!.QueueArn!,
+      ...(filterPolicy ? { Attributes: { FilterPolicy: JSON.stringify(filterPolicy) } } : {}),
+    }),
+  )
+  sqs.destroy()
+  sns.destroy()
+  return QueueUrl!
+}
+
+/** One SNS notification as an SQS subscriber receives it (the SNS envelope, parsed). */
+export interface ReceivedAlert {
+  subject: string
+  message: string
+  attributes: Record<string, string>
+  detail: Record<string, unknown>
+}
+
+/** Receives and deletes everything currently in the queue. */
+export async function drainQueue(endpoint: string, queueUrl: string): Promise<ReceivedAlert[]> {
+  const sqs = new SQSClient(local(endpoint))
+  const out: ReceivedAlert[] = []
+  for (;;) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+    )
+    if (Messages.length === 0) break
+    for (const m of Messages) {
+      const envelope = JSON.parse(m.Body ?? '{}') as {
+        Subject?: string
+        Message?: string
+        MessageAttributes?: Record<string, { Type: string; Value: string }>
+      }
+      const attributes = Object.fromEntries(Object.entries(envelope.MessageAttributes ?? {}).map(([k, v]) => [k, v.Value]))
+      out.push({
+        subject: envelope.Subject ?? '',
+        message: envelope.Message ?? '',
+        attributes,
+        detail: attributes.detail ? JSON.parse(attributes.detail) : {},
+      })
+    }
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+      }),
+    )
+  }
+  sqs.destroy()
+  return out
+}

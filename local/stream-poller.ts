@@ -1,0 +1,124 @@
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record,
+} from '@aws-sdk/client-dynamodb-streams'
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from './stack.ts'
+
+export type StreamHandler = (event: { Records: unknown[] }) => Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> } | undefined>
+
+export interface PollerOptions {
+  batchSize?: number
+  /** Attempts per batch before its records go to the failure destination (Lambda's MaximumRetryAttempts + 1). */
+  maxAttempts?: number
+}
+
+interface ShardCursor {
+  shardId: string
+  /** Resume after this sequence number; undefined: from the start of the shard. */
+  after?: string
+  /** Retry from this sequence number (a reported batch item failure). */
+  at?: string
+  attempts: number
+}
+
+/**
+ * Drives a handler from a DynamoDB stream the way Lambda's event source mapping does: batches in
+ * order per shard, ReportBatchItemFailures (resume at the first failed record), retries, and an
+ * on-failure destination for batches that keep failing.
+ */
+export class StreamPoller {
+  readonly failed: unknown[] = []
+  invocations = 0
+  private readonly client: DynamoDBStreamsClient
+  private readonly cursors = new Map<string, ShardCursor>()
+  private readonly streamArn: string
+  private readonly handler: StreamHandler
+  private readonly options: Required<PollerOptions>
+
+  constructor(endpoint: string, streamArn: string, handler: StreamHandler, options: PollerOptions = {}) {
+    this.client = new DynamoDBStreamsClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS })
+    this.streamArn = streamArn
+    this.handler = handler
+    this.options = { batchSize: options.batchSize ?? 100, maxAttempts: options.maxAttempts ?? 3 }
+  }
+
+  /** Processes everything in the stream now; resolves when a full pass found nothing new. */
+  async drain(): Promise<number> {
+    let total = 0
+    for (let pass = 0; pass < 1000; pass++) {
+      const n = await this.pollOnce()
+      total += n
+      if (n === 0) return total
+    }
+    throw new Error('stream did not drain')
+  }
+
+  private async pollOnce(): Promise<number> {
+    const { StreamDescription } = await this.client.send(new DescribeStreamCommand({ StreamArn: this.streamArn }))
+    let delivered = 0
+    for (const shard of StreamDescription?.Shards ?? []) {
+      const id = shard.ShardId!
+      const cursor = this.cursors.get(id) ?? { shardId: id, attempts: 0 }
+      this.cursors.set(id, cursor)
+      const { ShardIterator } = await this.client.send(
+        new GetShardIteratorCommand({
+          StreamArn: this.streamArn,
+          ShardId: id,
+          ...(cursor.at
+            ? { ShardIteratorType: 'AT_SEQUENCE_NUMBER', SequenceNumber: cursor.at }
+            : cursor.after
+              ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: cursor.after }
+              : { ShardIteratorType: 'TRIM_HORIZON' }),
+        }),
+      )
+      const { Records = [] } = await this.client.send(new GetRecordsCommand({ ShardIterator, Limit: this.options.batchSize }))
+      if (Records.length === 0) continue
+      delivered += Records.length
+      await this.invoke(cursor, Records)
+    }
+    return delivered
+  }
+
+  private async invoke(cursor: ShardCursor, records: _Record[]): Promise<void> {
+    this.invocations++
+    let firstFailure: string | undefined
+    try {
+      const result = await this.handler({ Records: records.map(toLambdaRecord) })
+      const failures = result?.batchItemFailures ?? []
+      firstFailure = failures.length
+        ? failures.map((f) => f.itemIdentifier).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))[0]
+        : undefined
+    } catch {
+      firstFailure = records[0]!.dynamodb!.SequenceNumber
+    }
+    if (!firstFailure) {
+      cursor.after = records.at(-1)!.dynamodb!.SequenceNumber
+      cursor.at = undefined
+      cursor.attempts = 0
+      return
+    }
+    cursor.attempts++
+    const failedIndex = records.findIndex((r) => r.dynamodb?.SequenceNumber === firstFailure)
+    if (cursor.attempts >= this.options.maxAttempts) {
+      // Give up on this batch: record it for the on-failure destination and move past it.
+      this.failed.push(...records.slice(Math.max(failedIndex, 0)).map(toLambdaRecord))
+      cursor.after = records.at(-1)!.dynamodb!.SequenceNumber
+      cursor.at = undefined
+      cursor.attempts = 0
+      return
+    }
+    cursor.at = firstFailure
+  }
+}
+
+function toLambdaRecord(r: _Record): unknown {
+  const when = r.dynamodb?.ApproximateCreationDateTime
+  return {
+    ...r,
+    eventSource: 'aws:dynamodb',
+    dynamodb: { ...r.dynamodb, ApproximateCreationDateTime: when ? Math.floor(new Date(when).getTime() / 1000) : undefined },
+  }
+}

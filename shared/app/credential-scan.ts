@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto'
+import type { IAMClient } from '@aws-sdk/client-iam'
+import type { ReportOptions } from '../aws/credential-report.ts'
+import { type FindingsStore, type ScanRun, TransitionConflict } from '../aws/findings-store.ts'
+import { mapLimit } from '../aws/clients.ts'
+import { CHECKS } from '../checks/registry.ts'
+import { type IamwatchConfig, enabledChecks } from '../config/config.ts'
+import { evaluateChecks } from '../engine/evaluate.ts'
+import { type ReconcilePlan, reconcile, type ScanScope } from '../engine/reconcile.ts'
+import { findingId, type Finding, type Outcome } from '../model/finding.ts'
+import { collectCredentials } from './collect-credentials.ts'
+import type { Log } from './log.ts'
+
+export interface ScanDeps {
+  iam: IAMClient
+  store?: FindingsStore
+  config: IamwatchConfig
+  region: string
+  log: Log
+  now?: () => Date
+  report?: ReportOptions
+  /** Used when the report names no account (an account without users and no root row). */
+  accountId?: string
+}
+
+export interface ScanSummary {
+  scanId: string
+  accountId: string
+  status: 'complete' | 'degraded'
+  outcomes: Outcome[]
+  counts: Record<string, number>
+  rejections: ScanRun['rejections']
+  incomplete: string[]
+  checkErrors: Array<{ checkId: string; message: string }>
+}
+
+const MAX_STORED_REJECTIONS = 50
+
+/** The scheduled credential scan: fetch, evaluate, and (given a store) reconcile into findings. */
+export async function runCredentialScan(deps: ScanDeps, scanId = `credentials-${randomUUID()}`): Promise<ScanSummary> {
+  const now = deps.now?.() ?? new Date()
+  const startedAt = now.toISOString()
+  const collected = await collectCredentials(deps.iam, deps.report)
+  const accountId = collected.accountId ?? deps.accountId
+  if (!accountId) throw new Error('cannot tell the account id: the credential report named none and none was configured')
+  await deps.store?.startScan({ scanId, scanType: 'credentials', accountId, startedAt, status: 'running' })
+
+  try {
+    const checks = enabledChecks(deps.config, CHECKS)
+    const evaluation = evaluateChecks(checks, collected.sources, { now, accountId, config: deps.config })
+    for (const r of collected.rejections) deps.log.warn('input rejected', { ...r })
+    for (const e of evaluation.errors) deps.log.error('check failed', { ...e })
+    for (const i of collected.incomplete) deps.log.warn('source incomplete', { detail: i })
+
+    const complete = collected.rejections.length === 0 && collected.incomplete.length === 0 && evaluation.errors.length === 0
+    const scope: ScanScope = { accountId, region: deps.region, checkIds: new Set(evaluation.evaluatedChecks) }
+    const counts: Record<string, number> = {
+      checksEvaluated: evaluation.evaluatedChecks.length,
+      outcomes: evaluation.outcomes.length,
+      failing: evaluation.outcomes.filter((o) => o.status === 'fail').length,
+      rejectedInputs: collected.rejections.length,
+      incompleteSources: collected.incomplete.length,
+      checkErrors: evaluation.errors.length,
+    }
+    if (deps.store) {
+      const plan = await planTransitions(deps.store, scope, evaluation.outcomes, complete, now, scanId)
+      Object.assign(counts, await applyPlan(deps.store, plan, deps.log))
+    }
+    const status = complete ? 'complete' : 'degraded'
+    const summary: ScanSummary = {
+      scanId,
+      accountId,
+      status,
+      outcomes: evaluation.outcomes,
+      counts,
+      rejections: collected.rejections.slice(0, MAX_STORED_REJECTIONS),
+      incomplete: collected.incomplete,
+      checkErrors: evaluation.errors,
+    }
+    await deps.store?.finishScan({
+      scanId,
+      scanType: 'credentials',
+      accountId,
+      startedAt,
+      finishedAt: (deps.now?.() ?? new Date()).toISOString(),
+      status,
+      counts,
+      rejections: summary.rejections,
+      incomplete: collected.incomplete.slice(0, MAX_STORED_REJECTIONS),
+    })
+    deps.log.info('scan finished', { scanId, status, ...counts })
+    return summary
+  } catch (err) {
+    await deps.store
+      ?.finishScan({ scanId, scanType: 'credentials', accountId, startedAt, status: 'failed', error: String((err as Error).message) })
+      .catch(() => undefined)
+    throw err
+  }
+}
+
+/** Reads what the plan needs (failing findings' states, open findings in scope) and reconciles. */
+export async function planTransitions(
+  store: FindingsStore,
+  scope: ScanScope,
+  outcomes: readonly Outcome[],
+  complete: boolean,
+  now: Date,
+  scanId: string,
+): Promise<ReconcilePlan> {
+  const failingIds = outcomes
+    .filter((o) => o.status === 'fail')
+    .map((o) => findingId({ accountId: scope.accountId, checkId: o.checkId, resourceId: o.resource.id, credentialId: o.credentialId }))
+  const existing = await store.getFindings(failingIds)
+  const open = await mapLimit([...scope.checkIds], 4, (checkId) => store.listOpenByCheck(scope.accountId, checkId))
+  for (const f of open.flat()) existing.set(f.id, f)
+  const checks = new Map(CHECKS.map((c) => [c.id, c]))
+  return reconcile({ scope, outcomes, existing: existing as Map<string, Finding>, complete, now, scanId, checks })
+}
+
+export async function applyPlan(store: FindingsStore, plan: ReconcilePlan, log: Log): Promise<Record<string, number>> {
+  const counts = { opened: 0, reopened: 0, resolved: 0, unchanged: plan.unchanged, withheldResolutions: plan.withheldResolutions, conflicts: 0 }
+  await mapLimit(plan.transitions, 4, async (t) => {
+    try {
+      await store.applyTransition(t)
+      if (t.entry.transition === 'OPENED') counts.opened++
+      else if (t.entry.transition === 'REOPENED') counts.reopened++
+      else counts.resolved++
+    } catch (err) {
+      if (!(err instanceof TransitionConflict)) throw err
+      counts.conflicts++
+      log.warn('transition skipped: finding changed concurrently', { findingId: t.finding.id })
+    }
+  })
+  return counts
+}

@@ -1,0 +1,77 @@
+import { unmarshall } from '@aws-sdk/util-dynamodb'
+import type { FindingsStore } from '../aws/findings-store.ts'
+import type { IamwatchConfig } from '../config/config.ts'
+import type { HistoryEntry } from '../model/finding.ts'
+import { atLeast } from '../model/severity.ts'
+import { type AlertMessage, buildAlert } from '../notify/message.ts'
+import type { Log } from './log.ts'
+
+/** The part of a DynamoDB stream record the notifier reads (Lambda's event and the Streams API agree). */
+export interface StreamRecord {
+  eventID?: string
+  eventName?: string
+  dynamodb?: { NewImage?: Record<string, unknown>; SequenceNumber?: string }
+}
+
+export interface NotifierDeps {
+  store: FindingsStore
+  publish: (alert: AlertMessage) => Promise<string>
+  config: IamwatchConfig
+  log: Log
+  now?: () => Date
+}
+
+export interface NotifyResult {
+  batchItemFailures: Array<{ itemIdentifier: string }>
+  published: number
+  duplicates: number
+  ignored: number
+}
+
+/**
+ * The outbox's consumer: each history item inserted into the table becomes one alert. A marker item per
+ * transition makes redelivery harmless; on a failure we stop, so the platform retries from that record
+ * and a finding's transitions are never alerted out of order.
+ */
+export async function notifyRecords(records: readonly StreamRecord[], deps: NotifierDeps): Promise<NotifyResult> {
+  const result: NotifyResult = { batchItemFailures: [], published: 0, duplicates: 0, ignored: 0 }
+  for (const [i, record] of records.entries()) {
+    const image = record.dynamodb?.NewImage
+    if (record.eventName !== 'INSERT' || !image) {
+      result.ignored++
+      continue
+    }
+    const item = unmarshall(image as never)
+    if (item.kind !== 'history') {
+      result.ignored++
+      continue
+    }
+    const entry = item as unknown as HistoryEntry
+    try {
+      if (!atLeast(entry.severity, deps.config.alertMinSeverity)) {
+        result.ignored++
+        continue
+      }
+      if (await deps.store.isNotified(entry.findingId, entry.seq)) {
+        result.duplicates++
+        deps.log.info('transition already notified', { transitionId: entry.transitionId })
+        continue
+      }
+      const messageId = await deps.publish(buildAlert(entry))
+      const first = await deps.store.markNotified(entry, messageId, (deps.now?.() ?? new Date()).toISOString())
+      if (!first) deps.log.warn('transition was notified concurrently', { transitionId: entry.transitionId })
+      result.published++
+      deps.log.info('transition notified', { transitionId: entry.transitionId, messageId, severity: entry.severity })
+    } catch (err) {
+      deps.log.error('notification failed; the batch will be retried from this record', {
+        transitionId: entry.transitionId,
+        error: String((err as Error)?.message ?? err),
+      })
+      for (const rest of records.slice(i)) {
+        result.batchItemFailures.push({ itemIdentifier: rest.dynamodb?.SequenceNumber ?? rest.eventID ?? String(i) })
+      }
+      break
+    }
+  }
+  return result
+}

@@ -1,0 +1,48 @@
+import { Logger } from '@aws-lambda-powertools/logger'
+import { documentClient, iamClient, snsClient } from '../aws/clients.ts'
+import { FindingsStore } from '../aws/findings-store.ts'
+import { publishAlert } from '../aws/publisher.ts'
+import { configFromEnv } from '../config/config.ts'
+import type { ScanDeps } from './credential-scan.ts'
+import { fromPowertools } from './log.ts'
+import type { NotifierDeps } from './notifier.ts'
+
+/** Wiring from the Lambda environment; built once per cold start. Tests build the same deps by hand. */
+export const logger = new Logger({ serviceName: 'iamwatch' })
+
+function required(name: string): string {
+  const value = process.env[name]
+  if (!value) throw new Error(`environment variable ${name} is not set`)
+  return value
+}
+
+export function scanDepsFromEnv(): ScanDeps {
+  return {
+    iam: iamClient(),
+    store: new FindingsStore(documentClient(), required('FINDINGS_TABLE')),
+    config: configFromEnv(),
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    log: fromPowertools(logger),
+    report: { pollIntervalMs: Number(process.env.REPORT_POLL_MS ?? 2000) },
+  }
+}
+
+export function notifierDepsFromEnv(): NotifierDeps {
+  const sns = snsClient()
+  const topicArn = required('ALERT_TOPIC_ARN')
+  return {
+    store: new FindingsStore(documentClient(), required('FINDINGS_TABLE')),
+    publish: (alert) => publishAlert(sns, topicArn, alert),
+    config: configFromEnv(),
+    log: fromPowertools(logger),
+  }
+}
+
+/** Memoizes a factory: deps are built at the first invocation, not at import (cheap cold init). */
+export function once<T>(factory: () => T): () => T {
+  let value: T | undefined
+  return () => {
+    value ??= factory()
+    return value
+  }
+}

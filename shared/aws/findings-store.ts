@@ -1,0 +1,242 @@
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  paginateQuery,
+  paginateScan,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb'
+import type { PlannedTransition } from '../engine/reconcile.ts'
+import type { Finding, FindingStatus, HistoryEntry } from '../model/finding.ts'
+import type { Severity } from '../model/severity.ts'
+import { errorCode, sleep } from './clients.ts'
+import { keys, TABLE } from './findings-table.ts'
+
+export class TransitionConflict extends Error {}
+
+export interface ScanRun {
+  scanId: string
+  scanType: string
+  accountId?: string
+  startedAt: string
+  finishedAt?: string
+  status: 'running' | 'complete' | 'degraded' | 'failed'
+  counts?: Record<string, number>
+  rejections?: Array<{ source: string; reason: string; line?: number; subject?: string }>
+  incomplete?: string[]
+  error?: string
+}
+
+export interface FindingQuery {
+  status?: FindingStatus
+  severity?: Severity
+  checkId?: string
+  accountId?: string
+}
+
+/** Counts the writes the store made, by kind: the benchmark's "unchanged re-scan writes nothing". */
+export interface WriteCounters {
+  transitions: number
+  scanRecords: number
+  markers: number
+}
+
+export class FindingsStore {
+  readonly writes: WriteCounters = { transitions: 0, scanRecords: 0, markers: 0 }
+  private readonly db: DynamoDBDocumentClient
+  readonly tableName: string
+  constructor(db: DynamoDBDocumentClient, tableName: string) {
+    this.db = db
+    this.tableName = tableName
+  }
+
+  async getFindings(ids: readonly string[]): Promise<Map<string, Finding>> {
+    const found = new Map<string, Finding>()
+    const unique = [...new Set(ids)]
+    for (let i = 0; i < unique.length; i += 100) {
+      let request: Record<string, { Keys: Record<string, string>[] }> | undefined = {
+        [this.tableName]: { Keys: unique.slice(i, i + 100).map(keys.finding) },
+      }
+      for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
+        if (attempt > 0) await sleep(Math.min(50 * 2 ** attempt, 2000))
+        const out = await this.db.send(new BatchGetCommand({ RequestItems: request }))
+        for (const item of out.Responses?.[this.tableName] ?? []) found.set(item.id as string, toFinding(item))
+        request = out.UnprocessedKeys as typeof request
+      }
+    }
+    return found
+  }
+
+  async getFinding(id: string): Promise<Finding | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.finding(id), ConsistentRead: true }))
+    return out.Item ? toFinding(out.Item) : undefined
+  }
+
+  /** OPEN findings of one check in one account, from the by-check index. */
+  async listOpenByCheck(accountId: string, checkId: string): Promise<Finding[]> {
+    const out: Finding[] = []
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.tableName,
+        IndexName: TABLE.byCheckIndex,
+        KeyConditionExpression: 'checkKey = :c AND begins_with(statusKey, :s)',
+        ExpressionAttributeValues: { ':c': `${accountId}#${checkId}`, ':s': 'OPEN#' },
+      },
+    )
+    for await (const page of pages) for (const item of page.Items ?? []) out.push(toFinding(item))
+    return out
+  }
+
+  async listFindings(query: FindingQuery = {}): Promise<Finding[]> {
+    const out: Finding[] = []
+    const keep = (f: Finding) =>
+      (!query.status || f.status === query.status) &&
+      (!query.severity || f.severity === query.severity) &&
+      (!query.checkId || f.checkId === query.checkId) &&
+      (!query.accountId || f.accountId === query.accountId)
+    const pages =
+      query.status === 'OPEN' && query.severity
+        ? paginateQuery(
+            { client: this.db },
+            {
+              TableName: this.tableName,
+              IndexName: TABLE.bySeverityIndex,
+              KeyConditionExpression: 'openSeverity = :s',
+              ExpressionAttributeValues: { ':s': query.severity },
+            },
+          )
+        : paginateScan(
+            { client: this.db },
+            {
+              TableName: this.tableName,
+              FilterExpression: '#k = :k',
+              ExpressionAttributeNames: { '#k': 'kind' },
+              ExpressionAttributeValues: { ':k': 'finding' },
+            },
+          )
+    for await (const page of pages) for (const item of page.Items ?? []) if (keep(toFinding(item))) out.push(toFinding(item))
+    return out
+  }
+
+  async history(id: string): Promise<HistoryEntry[]> {
+    const out: HistoryEntry[] = []
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :p AND begins_with(sk, :h)',
+        ExpressionAttributeValues: { ':p': keys.finding(id).pk, ':h': 'HIST#' },
+        ConsistentRead: true,
+      },
+    )
+    for await (const page of pages) for (const item of page.Items ?? []) out.push(toHistory(item))
+    return out
+  }
+
+  /**
+   * Writes a finding's new state and its history item in one transaction. The state must still be at
+   * the sequence the plan was made from, so two writers can never fork a finding's hash chain.
+   */
+  async applyTransition(t: PlannedTransition): Promise<void> {
+    const stateCondition =
+      t.expectedSeq === 0
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : { ConditionExpression: 'seq = :expected', ExpressionAttributeValues: { ':expected': t.expectedSeq } }
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: this.tableName, Item: stateItem(t.finding), ...stateCondition } },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...keys.history(t.entry.findingId, t.entry.seq), kind: 'history', ...t.entry },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+          ],
+        }),
+      )
+      this.writes.transitions++
+    } catch (err) {
+      if (errorCode(err) === 'TransactionCanceledException' && String((err as Error).message).includes('ConditionalCheckFailed')) {
+        throw new TransitionConflict(`finding ${t.finding.id} changed since it was read (expected seq ${t.expectedSeq})`)
+      }
+      throw err
+    }
+  }
+
+  async startScan(run: ScanRun): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.scan(run.scanId), kind: 'scan', ...run } }))
+    this.writes.scanRecords++
+  }
+
+  async finishScan(run: ScanRun): Promise<void> {
+    await this.startScan(run)
+  }
+
+  async getScan(scanId: string): Promise<ScanRun | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.scan(scanId), ConsistentRead: true }))
+    if (!out.Item) return undefined
+    const { pk: _p, sk: _s, kind: _k, ...run } = out.Item
+    return run as ScanRun
+  }
+
+  async isNotified(findingIdValue: string, seq: number): Promise<boolean> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.notified(findingIdValue, seq), ConsistentRead: true }),
+    )
+    return out.Item !== undefined
+  }
+
+  /** Records that a transition was published; false when another worker recorded it first. */
+  async markNotified(entry: Pick<HistoryEntry, 'findingId' | 'seq' | 'transitionId'>, messageId: string, at: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.notified(entry.findingId, entry.seq),
+          UpdateExpression: 'SET kind = :k, transitionId = :t, messageId = :m, notifiedAt = :a',
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ExpressionAttributeValues: { ':k': 'notified', ':t': entry.transitionId, ':m': messageId, ':a': at },
+        }),
+      )
+      this.writes.markers++
+      return true
+    } catch (err) {
+      if (errorCode(err) === 'ConditionalCheckFailedException') return false
+      throw err
+    }
+  }
+}
+
+function stateItem(f: Finding): Record<string, unknown> {
+  return {
+    ...keys.finding(f.id),
+    kind: 'finding',
+    ...f,
+    checkKey: `${f.accountId}#${f.checkId}`,
+    statusKey: `${f.status}#${f.id}`,
+    // Sparse index: only OPEN findings carry the open-by-severity keys.
+    ...(f.status === 'OPEN' ? { openSeverity: f.severity, openKey: `${f.accountId}#${f.lastTransitionAt}#${f.id}` } : {}),
+  }
+}
+
+const STORAGE_ONLY = ['pk', 'sk', 'kind', 'checkKey', 'statusKey', 'openSeverity', 'openKey']
+
+function strip(item: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...item }
+  for (const k of STORAGE_ONLY) delete out[k]
+  return out
+}
+
+export function toFinding(item: Record<string, unknown>): Finding {
+  return strip(item) as unknown as Finding
+}
+
+export function toHistory(item: Record<string, unknown>): HistoryEntry {
+  return strip(item) as unknown as HistoryEntry
+}

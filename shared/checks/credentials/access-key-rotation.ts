@@ -1,0 +1,32 @@
+import type { Outcome } from '../../model/finding.ts'
+import { daysBetween, defineCheck, fail, pass } from '../types.ts'
+import { iso, keyCredentialId, userResource } from '../resources.ts'
+
+export const accessKeyRotation = defineCheck({
+  id: 'access-key-rotation',
+  title: 'An active access key has not been rotated',
+  description: 'An active access key is older than the rotation period.',
+  severity: 'medium',
+  resourceType: 'AwsIamUser',
+  source: 'credentials',
+  params: { maxAgeDays: { default: 90, description: 'Maximum age of an active access key', min: 1 } },
+  triggers: { schedule: 'credentials', events: ['CreateAccessKey', 'UpdateAccessKey', 'DeleteAccessKey'] },
+  remediation: 'Create a new access key, move its consumers to it, then deactivate and delete the old one.',
+  evaluate(input, { now, params }) {
+    const outcomes: Outcome[] = []
+    for (const user of input.users) {
+      for (const key of user.accessKeys) {
+        const credentialId = keyCredentialId(user, key)
+        if (!credentialId || !key.active) continue
+        const ageDays = daysBetween(key.lastRotatedAt, now)
+        const evidence = { createdAt: iso(key.lastRotatedAt), ageDays, maxAgeDays: params.maxAgeDays }
+        outcomes.push(
+          ageDays > params.maxAgeDays
+            ? fail(this.id, userResource(user), evidence, { credentialId })
+            : pass(this.id, userResource(user), evidence, { credentialId }),
+        )
+      }
+    }
+    return outcomes
+  },
+})

@@ -1,0 +1,36 @@
+import type { Outcome } from '../../model/finding.ts'
+import { defineCheck, fail, pass } from '../types.ts'
+import { iso, keyCredentialId, userResource } from '../resources.ts'
+
+export const initialAccessKeyUnused = defineCheck({
+  id: 'initial-access-key-unused',
+  title: 'A console user has an unused access key created with the user',
+  description: 'An access key was set up together with a console user and has never been used.',
+  severity: 'low',
+  resourceType: 'AwsIamUser',
+  source: 'credentials',
+  params: {
+    setupWindowMinutes: { default: 10, description: 'How soon after user creation a key counts as created at setup', min: 0 },
+  },
+  triggers: { schedule: 'credentials', events: ['CreateAccessKey', 'UpdateAccessKey', 'DeleteAccessKey', 'CreateLoginProfile'] },
+  remediation: 'Delete the unused access key; create keys only when a workload needs one.',
+  evaluate(input, { params }) {
+    const outcomes: Outcome[] = []
+    for (const user of input.users) {
+      if (!user.passwordEnabled) continue
+      for (const key of user.accessKeys) {
+        const credentialId = keyCredentialId(user, key)
+        if (!credentialId || !key.active) continue
+        const minutesAfterCreation = (key.lastRotatedAt.getTime() - user.createdAt.getTime()) / 60_000
+        const atSetup = minutesAfterCreation <= params.setupWindowMinutes
+        const evidence = { userCreatedAt: iso(user.createdAt), keyCreatedAt: iso(key.lastRotatedAt), lastUsedAt: iso(key.lastUsedAt) }
+        outcomes.push(
+          atSetup && !key.lastUsedAt
+            ? fail(this.id, userResource(user), evidence, { credentialId })
+            : pass(this.id, userResource(user), evidence, { credentialId }),
+        )
+      }
+    }
+    return outcomes
+  },
+})

@@ -1,0 +1,28 @@
+import { defineCheck, fail, pass } from '../types.ts'
+import { rootResource } from '../resources.ts'
+
+export const rootMfa = defineCheck({
+  id: 'root-mfa',
+  title: 'The root account has no MFA',
+  description: 'The root account has a password or an access key but no MFA device.',
+  severity: 'critical',
+  resourceType: 'AwsAccount',
+  source: 'credentials',
+  params: {},
+  triggers: { schedule: 'credentials', events: ['EnableMFADevice', 'DeactivateMFADevice'] },
+  remediation: 'Sign in as root and assign an MFA device (preferably hardware) under Security credentials.',
+  evaluate(input, { accountId }) {
+    const root = input.root
+    if (!root) return []
+    const summary = input.rootSummary
+    // GetAccountSummary is live; the report can be four hours old. Prefer the live answer.
+    const mfaActive = summary?.mfaEnabled ?? root.mfaActive
+    const hasKey = (summary?.accessKeysPresent ?? false) || root.accessKeys.some((k) => k.active)
+    const hasPassword = summary?.passwordPresent ?? root.passwordEnabled ?? true
+    const resource = rootResource(accountId, root.arn)
+    if (!mfaActive && (hasPassword || hasKey)) {
+      return [fail(this.id, resource, { mfaActive, hasPassword, hasAccessKey: hasKey })]
+    }
+    return [pass(this.id, resource, { mfaActive, hasPassword, hasAccessKey: hasKey })]
+  },
+})

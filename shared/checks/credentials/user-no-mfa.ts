@@ -1,0 +1,19 @@
+import { defineCheck, fail, pass } from '../types.ts'
+import { userResource } from '../resources.ts'
+
+export const userNoMfa = defineCheck({
+  id: 'user-no-mfa',
+  title: 'An IAM user has no MFA device',
+  description: 'An IAM user, console or programmatic, has no MFA device assigned.',
+  severity: 'medium',
+  resourceType: 'AwsIamUser',
+  source: 'credentials',
+  params: {},
+  triggers: { schedule: 'credentials', events: ['CreateUser', 'EnableMFADevice', 'DeactivateMFADevice'] },
+  remediation: 'Assign an MFA device to the user, and require MFA in the policies that matter (aws:MultiFactorAuthPresent).',
+  evaluate(input) {
+    return input.users.map((user) =>
+      user.mfaActive ? pass(this.id, userResource(user)) : fail(this.id, userResource(user), { mfaActive: false }),
+    )
+  },
+})

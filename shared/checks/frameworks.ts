@@ -1,0 +1,32 @@
+/**
+ * Where each check stands in the established frameworks, keyed by check id. CIS numbers are the AWS
+ * Foundations Benchmark v3.0 (equal to v4.0) and v5.0; SH is the Security Hub CSPM control.
+ */
+export interface FrameworkMapping {
+  cis3?: string
+  cis5?: string
+  securityHub?: readonly string[]
+  config?: string
+  prowler?: readonly string[]
+}
+
+export const FRAMEWORKS: Readonly<Record<string, FrameworkMapping>> = {
+  'root-access-key': { cis3: '1.4', cis5: '1.3', securityHub: ['IAM.4'], config: 'iam-root-access-key-check', prowler: ['iam_no_root_access_key'] },
+  'root-mfa': { cis3: '1.5', cis5: '1.4', securityHub: ['IAM.9'], config: 'root-account-mfa-enabled', prowler: ['iam_root_mfa_enabled'] },
+  'root-hardware-mfa': { cis3: '1.6', cis5: '1.5', securityHub: ['IAM.6'], config: 'root-account-hardware-mfa-enabled', prowler: ['iam_root_hardware_mfa_enabled'] },
+  'root-recent-use': { cis3: '1.7', cis5: '1.6', securityHub: ['IAM.20'], prowler: ['iam_avoid_root_usage'] },
+  'console-user-no-mfa': { cis3: '1.10', cis5: '1.9', securityHub: ['IAM.5'], config: 'mfa-enabled-for-iam-console-access', prowler: ['iam_user_mfa_enabled_console_access'] },
+  'user-no-mfa': { securityHub: ['IAM.19'], config: 'iam-user-mfa-enabled', prowler: ['iam_user_hardware_mfa_enabled'] },
+  'credential-unused': { cis3: '1.12', cis5: '1.11', securityHub: ['IAM.22', 'IAM.8'], config: 'iam-user-unused-credentials-check', prowler: ['iam_user_accesskey_unused', 'iam_user_console_access_unused'] },
+  'access-key-rotation': { cis3: '1.14', cis5: '1.13', securityHub: ['IAM.3'], config: 'access-keys-rotated', prowler: ['iam_rotate_access_key_90_days'] },
+  'multiple-active-keys': { cis3: '1.13', cis5: '1.12', prowler: ['iam_user_two_active_access_key'] },
+  'initial-access-key-unused': { cis3: '1.11', cis5: '1.10', prowler: ['iam_user_no_setup_initial_access_key'] },
+  'password-policy-length': { cis3: '1.8', cis5: '1.7', securityHub: ['IAM.15', 'IAM.7'], config: 'iam-password-policy', prowler: ['iam_password_policy_minimum_length_14'] },
+  'password-policy-reuse': { cis3: '1.9', cis5: '1.8', securityHub: ['IAM.16'], config: 'iam-password-policy', prowler: ['iam_password_policy_reuse_24'] },
+  'password-policy-complexity': {
+    securityHub: ['IAM.11', 'IAM.12', 'IAM.13', 'IAM.14'],
+    config: 'iam-password-policy',
+    prowler: ['iam_password_policy_uppercase', 'iam_password_policy_lowercase', 'iam_password_policy_number', 'iam_password_policy_symbol'],
+  },
+  'password-policy-expiry': { securityHub: ['IAM.17'], config: 'iam-password-policy', prowler: ['iam_password_policy_expires_passwords_within_90_days_or_less'] },
+}

@@ -1,0 +1,95 @@
+import { sha256Hex } from './canonical.ts'
+import type { Severity } from './severity.ts'
+
+export type FindingStatus = 'OPEN' | 'RESOLVED'
+/** A change of a finding's state; REOPENED is OPEN reached again from RESOLVED. */
+export type TransitionKind = 'OPENED' | 'RESOLVED' | 'REOPENED'
+/** Why a finding resolved: the check passed, or the credential / resource it was about no longer exists. */
+export type ResolutionReason = 'passed' | 'credential-gone' | 'resource-gone'
+
+export type Evidence = Record<string, string | number | boolean | null | string[]>
+
+/** The resource a check judged: an IAM user, the root account, the account's password policy. */
+export interface ResourceRef {
+  type: string
+  id: string
+  arn: string
+}
+
+/** What a check said about one resource (and, for per-credential checks, one credential). */
+export interface Outcome {
+  checkId: string
+  status: 'pass' | 'fail'
+  resource: ResourceRef
+  /** The credential a finding is about: an AccessKeyId, `password`, or a report slot for root keys. */
+  credentialId?: string
+  evidence: Evidence
+  /** Overrides the check's severity for this outcome (escalations). */
+  severity?: Severity
+}
+
+/** Identity of a finding: stable across scans, so the same problem is always the same finding. */
+export interface FindingKey {
+  accountId: string
+  checkId: string
+  resourceId: string
+  credentialId?: string
+}
+
+export function findingId(key: FindingKey): string {
+  const material = [key.accountId, key.checkId, key.resourceId, key.credentialId ?? ''].join('\u0000')
+  return sha256Hex(material).slice(0, 32)
+}
+
+/** The current state of a finding (one item per finding). Slim on purpose: exporters enrich. */
+export interface Finding {
+  id: string
+  accountId: string
+  region: string
+  checkId: string
+  severity: Severity
+  status: FindingStatus
+  resourceType: string
+  resourceId: string
+  resourceArn: string
+  credentialId?: string
+  title: string
+  evidence: Evidence
+  firstOpenedAt: string
+  lastTransitionAt: string
+  resolvedAt?: string
+  resolution?: ResolutionReason
+  /** Sequence number of the newest history item, and its hash (head of the per-finding chain). */
+  seq: number
+  headHash: string
+}
+
+/** An immutable history item: one per transition, chained to the previous by hash. */
+export interface HistoryEntry {
+  findingId: string
+  seq: number
+  transitionId: string
+  transition: TransitionKind
+  at: string
+  status: FindingStatus
+  severity: Severity
+  checkId: string
+  accountId: string
+  region: string
+  resourceType: string
+  resourceId: string
+  resourceArn: string
+  credentialId?: string
+  title: string
+  evidence: Evidence
+  resolution?: ResolutionReason
+  scanId: string
+  prevHash: string
+  hash: string
+}
+
+export const GENESIS_HASH = '0'.repeat(64)
+
+export function transitionId(findingIdValue: string, seq: number): string {
+  return `${findingIdValue}:${String(seq).padStart(6, '0')}`
+}

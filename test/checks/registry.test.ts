@@ -1,0 +1,41 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { FRAMEWORKS } from '../../shared/checks/frameworks.ts'
+import { CHECKS } from '../../shared/checks/registry.ts'
+import { SEVERITIES } from '../../shared/model/severity.ts'
+
+const here = new URL('.', import.meta.url)
+/** Every test file of this folder, read once: each check must be named in a describe() of one of them. */
+const testSources = ['root-access-key', 'root-mfa', 'root-hardware-mfa', 'root-recent-use', 'console-user-no-mfa', 'user-no-mfa', 'credential-unused', 'access-key-rotation', 'multiple-active-keys', 'initial-access-key-unused', 'password-policy']
+  .map((f) => new URL(`${f}.test.ts`, here))
+  .filter((u) => existsSync(u))
+  .map((u) => readFileSync(u, 'utf8'))
+  .join('\n')
+
+describe('the check registry', () => {
+  it('lists the 14 checks of catalog sections A1 and A2 with unique kebab-case ids', () => {
+    const ids = CHECKS.map((c) => c.id)
+    expect(new Set(ids).size).toBe(ids.length)
+    expect(ids).toHaveLength(14)
+    for (const id of ids) expect(id).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/)
+  })
+
+  it('gives every check a severity, a remediation, params with defaults and a framework mapping', () => {
+    for (const c of CHECKS) {
+      expect(SEVERITIES, c.id).toContain(c.severity)
+      expect(c.remediation.length, c.id).toBeGreaterThan(20)
+      for (const spec of Object.values(c.params) as Array<{ default: number }>) expect(typeof spec.default).toBe('number')
+      expect(FRAMEWORKS[c.id], c.id).toBeDefined()
+    }
+    expect(Object.keys(FRAMEWORKS).sort()).toEqual(CHECKS.map((c) => c.id).sort())
+  })
+
+  it('has tests for every check', () => {
+    for (const c of CHECKS) expect(testSources, `no tests for ${c.id}`).toMatch(new RegExp(`(describe\\('${c.id}'|${c.id} fails|${c.id} )`))
+  })
+
+  it('maps the CIS numbers of the catalog', () => {
+    expect(FRAMEWORKS['root-access-key']).toMatchObject({ cis3: '1.4', cis5: '1.3', securityHub: ['IAM.4'] })
+    expect(FRAMEWORKS['access-key-rotation']).toMatchObject({ cis3: '1.14', cis5: '1.13' })
+  })
+})

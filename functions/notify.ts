@@ -1,5 +1,5 @@
-import middy from '@middy/core'
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'
+import middy from '@middy/core'
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda'
 import { type NotifierDeps, notifyRecords, type StreamRecord } from '../shared/app/notifier.ts'
 import { logger, notifierDepsFromEnv, once } from '../shared/app/runtime.ts'

@@ -1,5 +1,5 @@
-import middy from '@middy/core'
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'
+import middy from '@middy/core'
 import { runCredentialScan, type ScanDeps, type ScanSummary } from '../shared/app/credential-scan.ts'
 import { logger, once, scanDepsFromEnv } from '../shared/app/runtime.ts'
 

@@ -99,7 +99,9 @@ export async function drainQueue(endpoint: string, queueUrl: string): Promise<Re
         Message?: string
         MessageAttributes?: Record<string, { Type: string; Value: string }>
       }
-      const attributes = Object.fromEntries(Object.entries(envelope.MessageAttributes ?? {}).map(([k, v]) => [k, v.Value]))
+      const attributes = Object.fromEntries(
+        Object.entries(envelope.MessageAttributes ?? {}).map(([k, v]) => [k, v.Value]),
+      )
       out.push({
         subject: envelope.Subject ?? '',
         message: envelope.Message ?? '',

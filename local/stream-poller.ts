@@ -1,13 +1,15 @@
 import {
+  type _Record,
   DescribeStreamCommand,
   DynamoDBStreamsClient,
   GetRecordsCommand,
   GetShardIteratorCommand,
-  type _Record,
 } from '@aws-sdk/client-dynamodb-streams'
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './stack.ts'
 
-export type StreamHandler = (event: { Records: unknown[] }) => Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> } | undefined>
+export type StreamHandler = (event: {
+  Records: unknown[]
+}) => Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> } | undefined>
 
 export interface PollerOptions {
   batchSize?: number
@@ -39,7 +41,11 @@ export class StreamPoller {
   private readonly options: Required<PollerOptions>
 
   constructor(endpoint: string, streamArn: string, handler: StreamHandler, options: PollerOptions = {}) {
-    this.client = new DynamoDBStreamsClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS })
+    this.client = new DynamoDBStreamsClient({
+      endpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    })
     this.streamArn = streamArn
     this.handler = handler
     this.options = { batchSize: options.batchSize ?? 100, maxAttempts: options.maxAttempts ?? 3 }
@@ -57,7 +63,9 @@ export class StreamPoller {
   }
 
   private async pollOnce(): Promise<number> {
-    const { StreamDescription } = await this.client.send(new DescribeStreamCommand({ StreamArn: this.streamArn }))
+    const { StreamDescription } = await this.client.send(
+      new DescribeStreamCommand({ StreamArn: this.streamArn }),
+    )
     let delivered = 0
     for (const shard of StreamDescription?.Shards ?? []) {
       const id = shard.ShardId!
@@ -74,7 +82,9 @@ export class StreamPoller {
               : { ShardIteratorType: 'TRIM_HORIZON' }),
         }),
       )
-      const { Records = [] } = await this.client.send(new GetRecordsCommand({ ShardIterator, Limit: this.options.batchSize }))
+      const { Records = [] } = await this.client.send(
+        new GetRecordsCommand({ ShardIterator, Limit: this.options.batchSize }),
+      )
       if (Records.length === 0) continue
       delivered += Records.length
       await this.invoke(cursor, Records)
@@ -119,6 +129,9 @@ function toLambdaRecord(r: _Record): unknown {
   return {
     ...r,
     eventSource: 'aws:dynamodb',
-    dynamodb: { ...r.dynamodb, ApproximateCreationDateTime: when ? Math.floor(new Date(when).getTime() / 1000) : undefined },
+    dynamodb: {
+      ...r.dynamodb,
+      ApproximateCreationDateTime: when ? Math.floor(new Date(when).getTime() / 1000) : undefined,
+    },
   }
 }

@@ -63,7 +63,10 @@ export async function startDynamoDbLocal({ timeoutMs = 30_000 } = {}): Promise<D
   const output: string[] = []
   child.stderr?.on('data', (d: Buffer) => output.push(d.toString()))
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`DynamoDB Local not ready after ${timeoutMs} ms: ${output.join('')}`)), timeoutMs)
+    const timer = setTimeout(
+      () => reject(new Error(`DynamoDB Local not ready after ${timeoutMs} ms: ${output.join('')}`)),
+      timeoutMs,
+    )
     const lines = createInterface({ input: child.stdout! })
     lines.on('line', (line) => {
       output.push(line)

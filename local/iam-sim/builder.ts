@@ -1,5 +1,12 @@
 import type { PasswordPolicy } from '../../shared/checks/sources.ts'
-import { newId, SimAccount, type SimAccessKey, type SimMfaDevice, type SimRoot, type SimUser } from './model.ts'
+import {
+  newId,
+  type SimAccessKey,
+  SimAccount,
+  type SimMfaDevice,
+  type SimRoot,
+  type SimUser,
+} from './model.ts'
 
 const DAY = 86_400_000
 
@@ -70,7 +77,13 @@ function key(spec: KeySpec, createDate: Date, ago: (d: number) => Date): SimAcce
     status: spec.status ?? 'Active',
     createDate,
     ...(spec.lastUsedDaysAgo !== undefined
-      ? { lastUsed: { date: ago(spec.lastUsedDaysAgo), service: spec.service ?? 's3', region: spec.region ?? 'us-east-1' } }
+      ? {
+          lastUsed: {
+            date: ago(spec.lastUsedDaysAgo),
+            service: spec.service ?? 's3',
+            region: spec.region ?? 'us-east-1',
+          },
+        }
       : {}),
   }
 }
@@ -107,14 +120,19 @@ export class UserBuilder {
 
   mfa(kind: 'virtual' | 'hardware' = 'virtual'): this {
     const serial =
-      kind === 'virtual' ? this.account.arn(`mfa/${this.user.name}`) : `GAHT${String(this.user.mfaDevices.length + 1).padStart(8, '0')}`
+      kind === 'virtual'
+        ? this.account.arn(`mfa/${this.user.name}`)
+        : `GAHT${String(this.user.mfaDevices.length + 1).padStart(8, '0')}`
     this.user.mfaDevices.push(mfa(kind, serial, this.ago(30)))
     return this
   }
 
   accessKey(spec: KeySpec): this {
-    if (this.user.accessKeys.length >= 2) throw new Error(`user ${this.user.name} already has two access keys`)
-    const created = spec.atUserCreation ? new Date(this.user.createDate.getTime() + 1000) : this.ago(spec.ageDays)
+    if (this.user.accessKeys.length >= 2)
+      throw new Error(`user ${this.user.name} already has two access keys`)
+    const created = spec.atUserCreation
+      ? new Date(this.user.createDate.getTime() + 1000)
+      : this.ago(spec.ageDays)
     this.user.accessKeys.push(key(spec, created, this.ago))
     return this
   }
@@ -137,7 +155,12 @@ export class RootBuilder {
 
   mfa(kind: 'virtual' | 'hardware' | 'none'): this {
     if (kind === 'none') delete this.root.mfa
-    else this.root.mfa = mfa(kind, kind === 'virtual' ? this.account.arn('mfa/root-account-mfa-device') : 'GAHT-ROOT0001', this.ago(100))
+    else
+      this.root.mfa = mfa(
+        kind,
+        kind === 'virtual' ? this.account.arn('mfa/root-account-mfa-device') : 'GAHT-ROOT0001',
+        this.ago(100),
+      )
     return this
   }
 

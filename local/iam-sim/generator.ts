@@ -17,13 +17,24 @@ export function seeded(seed: number): () => number {
  * An account of `users` IAM users with a realistic mix: console users with and without MFA, old and
  * fresh keys, unused keys, two-key users. Used by the benchmarks.
  */
-export function generateAccount(users: number, { seed = 42, now = new Date(), accountId = '210987654321' } = {}): SimAccount {
+export function generateAccount(
+  users: number,
+  { seed = 42, now = new Date(), accountId = '210987654321' } = {},
+): SimAccount {
   const rnd = seeded(seed)
   const pick = (p: number) => rnd() < p
   const days = (max: number) => Math.floor(rnd() * max)
   const builder = new AccountBuilder(accountId, now)
     .root((r) => r.mfa('hardware').passwordUsedDaysAgo(30 + days(300)))
-    .passwordPolicy({ minimumPasswordLength: 14, passwordReusePrevention: 24, requireSymbols: true, requireNumbers: true, requireUppercaseCharacters: true, requireLowercaseCharacters: true, maxPasswordAge: 90 })
+    .passwordPolicy({
+      minimumPasswordLength: 14,
+      passwordReusePrevention: 24,
+      requireSymbols: true,
+      requireNumbers: true,
+      requireUppercaseCharacters: true,
+      requireLowercaseCharacters: true,
+      maxPasswordAge: 90,
+    })
   for (let i = 0; i < users; i++) {
     builder.user(`user-${String(i).padStart(5, '0')}`, (u) => {
       u.createdDaysAgo(30 + days(1500))

@@ -20,7 +20,12 @@ export interface SimUser {
   userId: string
   path: string
   createDate: Date
-  loginProfile?: { createDate: Date; passwordLastChanged: Date; passwordLastUsed?: Date; passwordResetRequired: boolean }
+  loginProfile?: {
+    createDate: Date
+    passwordLastChanged: Date
+    passwordLastUsed?: Date
+    passwordResetRequired: boolean
+  }
   accessKeys: SimAccessKey[]
   mfaDevices: SimMfaDevice[]
   groups: string[]
@@ -56,13 +61,19 @@ export class SimAccount {
   root: SimRoot
   passwordPolicy: PasswordPolicy | null = null
   report?: ReportState
+  /** Test hook: rewrites the rendered report (to serve malformed rows, odd columns, hostile values). */
+  reportTransform?: (csv: string) => string
   /** Model time offset: lets tests and the demo move the account's clock (report age, ages of keys). */
   private offsetMs = 0
 
   constructor(accountId: string, now: Date = new Date()) {
     this.accountId = accountId
     this.offsetMs = now.getTime() - Date.now()
-    this.root = { createDate: new Date(now.getTime() - 3 * 365 * 86_400_000), hasPassword: true, accessKeys: [] }
+    this.root = {
+      createDate: new Date(now.getTime() - 3 * 365 * 86_400_000),
+      hasPassword: true,
+      accessKeys: [],
+    }
   }
 
   now(): Date {

@@ -12,7 +12,8 @@ export interface Page<T> {
  */
 export function paginate<T>(all: readonly T[], params: URLSearchParams, list: string): Page<T> {
   const maxItems = params.has('MaxItems') ? Number(params.get('MaxItems')) : 100
-  if (!Number.isInteger(maxItems) || maxItems < 1 || maxItems > 1000) throw invalidInput('MaxItems must be between 1 and 1000')
+  if (!Number.isInteger(maxItems) || maxItems < 1 || maxItems > 1000)
+    throw invalidInput('MaxItems must be between 1 and 1000')
   let start = 0
   const marker = params.get('Marker')
   if (marker) {

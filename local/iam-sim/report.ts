@@ -50,7 +50,13 @@ export function renderCredentialReport(account: SimAccount): string {
       account.userArn(user),
       iso(user.createDate),
       String(profile !== undefined),
-      !profile ? 'N/A' : !lastUsed ? 'N/A' : lastUsed.getTime() < TRACKING_START ? 'no_information' : iso(lastUsed),
+      !profile
+        ? 'N/A'
+        : !lastUsed
+          ? 'N/A'
+          : lastUsed.getTime() < TRACKING_START
+            ? 'no_information'
+            : iso(lastUsed),
       profile ? iso(profile.passwordLastChanged) : 'N/A',
       'N/A',
       String(user.mfaDevices.length > 0),

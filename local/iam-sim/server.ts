@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { IAM_ACTIONS } from './actions/index.ts'
+import { IAM_ACTIONS, STS_ACTIONS } from './actions/index.ts'
+import { STS_NS } from './actions/sts.ts'
 import type { ActionHandler } from './actions/types.ts'
 import { SimError } from './errors.ts'
 import type { SimAccount } from './model.ts'
@@ -12,8 +13,8 @@ export interface Faults {
   serverErrorRate?: number
   /** Action name -> error code it answers with (e.g. { ListAccessKeys: 'ServiceFailure' }). */
   failActions?: Record<string, string>
-  /** Fail only the next N calls of these actions, then recover. */
-  failNext?: Record<string, number>
+  /** Fail only the next N calls of these actions (ServiceFailure, or the given code), then recover. */
+  failNext?: Record<string, number | { times: number; code: string }>
 }
 
 export interface SimulatorOptions {
@@ -40,8 +41,14 @@ const MAX_BODY = 1_000_000
  * A wire-level IAM: AWS Query protocol in (form-encoded POST, Action=...), XML out, with IAM's error
  * shapes and HTTP statuses. Bound to 127.0.0.1 on a free port. The real SDK clients talk to it.
  */
-export async function startIamSimulator(account: SimAccount, options: SimulatorOptions = {}): Promise<IamSimulator> {
-  const settings = { reportDelayMs: options.reportDelayMs ?? 50, reportTtlMs: options.reportTtlMs ?? 4 * 3_600_000 }
+export async function startIamSimulator(
+  account: SimAccount,
+  options: SimulatorOptions = {},
+): Promise<IamSimulator> {
+  const settings = {
+    reportDelayMs: options.reportDelayMs ?? 50,
+    reportTtlMs: options.reportTtlMs ?? 4 * 3_600_000,
+  }
   const random = options.random ?? Math.random
   const requests = new Map<string, number>()
   const sim: Omit<IamSimulator, 'endpoint' | 'stop'> = {
@@ -64,14 +71,26 @@ export async function startIamSimulator(account: SimAccount, options: SimulatorO
       const params = new URLSearchParams(body)
       const action = params.get('Action') ?? ''
       requests.set(action, (requests.get(action) ?? 0) + 1)
-      const handler: ActionHandler | undefined = IAM_ACTIONS[action]
-      if (!handler) throw new SimError('InvalidAction', 400, `Could not find operation ${action} for version 2010-05-08`)
+      // IAM and STS share the Query protocol; the Version parameter tells them apart.
+      const sts = params.get('Version') === '2011-06-15'
+      const handler: ActionHandler | undefined = (sts ? STS_ACTIONS : IAM_ACTIONS)[action]
+      if (!handler)
+        throw new SimError(
+          'InvalidAction',
+          400,
+          `Could not find operation ${action} for version ${params.get('Version')}`,
+        )
       injectFault(sim.faults, action, random)
       const result = handler({ account, params, settings })
-      reply(200, resultXml(action, toXml(result), requestId))
+      reply(200, resultXml(action, toXml(result), requestId, sts ? STS_NS : undefined))
     } catch (err) {
-      if (err instanceof SimError) reply(err.status, errorXml(err.code, err.message, requestId, err.status >= 500 ? 'Receiver' : 'Sender'))
-      else reply(500, errorXml('ServiceFailure', String((err as Error)?.message ?? err), requestId, 'Receiver'))
+      if (err instanceof SimError)
+        reply(
+          err.status,
+          errorXml(err.code, err.message, requestId, err.status >= 500 ? 'Receiver' : 'Sender'),
+        )
+      else
+        reply(500, errorXml('ServiceFailure', String((err as Error)?.message ?? err), requestId, 'Receiver'))
     }
   }
 
@@ -91,14 +110,18 @@ export async function startIamSimulator(account: SimAccount, options: SimulatorO
 
 function injectFault(faults: Faults, action: string, random: () => number): void {
   const next = faults.failNext?.[action]
-  if (next && next > 0) {
-    faults.failNext![action] = next - 1
-    throw new SimError('ServiceFailure', 500, `injected failure of ${action}`)
+  const times = typeof next === 'number' ? next : (next?.times ?? 0)
+  if (times > 0) {
+    const code = typeof next === 'object' ? next.code : 'ServiceFailure'
+    faults.failNext![action] = typeof next === 'object' ? { ...next, times: times - 1 } : times - 1
+    throw new SimError(code, code === 'ServiceFailure' ? 500 : 400, `injected ${code} for ${action}`)
   }
   const code = faults.failActions?.[action]
   if (code) throw new SimError(code, code === 'ServiceFailure' ? 500 : 400, `injected ${code} for ${action}`)
-  if (faults.throttleRate && random() < faults.throttleRate) throw new SimError('Throttling', 400, 'Rate exceeded')
-  if (faults.serverErrorRate && random() < faults.serverErrorRate) throw new SimError('ServiceFailure', 500, 'injected server error')
+  if (faults.throttleRate && random() < faults.throttleRate)
+    throw new SimError('Throttling', 400, 'Rate exceeded')
+  if (faults.serverErrorRate && random() < faults.serverErrorRate)
+    throw new SimError('ServiceFailure', 500, 'injected server error')
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

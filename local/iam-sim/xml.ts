@@ -1,7 +1,10 @@
 export const IAM_NS = 'https://iam.amazonaws.com/doc/2010-05-08/'
 
 export function escapeXml(value: string): string {
-  return value.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!)
+  return value.replace(
+    /[<>&'"]/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!,
+  )
 }
 
 /** Pre-rendered XML, for shapes that are not member lists (e.g. SummaryMap's entry/key/value). */
@@ -45,6 +48,11 @@ export function resultXml(action: string, body: string, requestId: string, ns = 
   return `<${action}Response xmlns="${ns}"><${action}Result>${body}</${action}Result><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`
 }
 
-export function errorXml(code: string, message: string, requestId: string, type: 'Sender' | 'Receiver'): string {
+export function errorXml(
+  code: string,
+  message: string,
+  requestId: string,
+  type: 'Sender' | 'Receiver',
+): string {
   return `<ErrorResponse xmlns="${IAM_NS}"><Error><Type>${type}</Type><Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`
 }

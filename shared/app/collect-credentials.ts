@@ -1,6 +1,6 @@
 import type { IAMClient } from '@aws-sdk/client-iam'
-import { fetchCredentialReport, type ReportOptions } from '../aws/credential-report.ts'
 import { errorCode, mapLimit } from '../aws/clients.ts'
+import { fetchCredentialReport, type ReportOptions } from '../aws/credential-report.ts'
 import { getPasswordPolicy, getRootSummary, listAccessKeys, rootHasVirtualMfa } from '../aws/iam-account.ts'
 import type { CheckSources, CredentialInventory } from '../checks/sources.ts'
 import { joinAccessKeys } from '../normalize/access-keys.ts'
@@ -19,7 +19,10 @@ export interface CollectedCredentials {
 const describe = (err: unknown) => `${errorCode(err)}: ${sanitizeForLog((err as Error)?.message ?? err, 200)}`
 
 /** Reads everything the A1/A2 checks need. Failures of one source never stop the others. */
-export async function collectCredentials(iam: IAMClient, report: ReportOptions = {}): Promise<CollectedCredentials> {
+export async function collectCredentials(
+  iam: IAMClient,
+  report: ReportOptions = {},
+): Promise<CollectedCredentials> {
   const result: CollectedCredentials = { sources: {}, rejections: [], incomplete: [] }
 
   const [inventory, policy] = await Promise.all([

@@ -1,25 +1,28 @@
 import { randomUUID } from 'node:crypto'
 import type { IAMClient } from '@aws-sdk/client-iam'
+import type { STSClient } from '@aws-sdk/client-sts'
+import { mapLimit } from '../aws/clients.ts'
 import type { ReportOptions } from '../aws/credential-report.ts'
 import { type FindingsStore, type ScanRun, TransitionConflict } from '../aws/findings-store.ts'
-import { mapLimit } from '../aws/clients.ts'
+import { callerAccountId } from '../aws/sts.ts'
 import { CHECKS } from '../checks/registry.ts'
-import { type IamwatchConfig, enabledChecks } from '../config/config.ts'
+import { enabledChecks, type IamwatchConfig } from '../config/config.ts'
 import { evaluateChecks } from '../engine/evaluate.ts'
 import { type ReconcilePlan, reconcile, type ScanScope } from '../engine/reconcile.ts'
-import { findingId, type Finding, type Outcome } from '../model/finding.ts'
+import { type Finding, findingId, type Outcome } from '../model/finding.ts'
 import { collectCredentials } from './collect-credentials.ts'
 import type { Log } from './log.ts'
 
 export interface ScanDeps {
   iam: IAMClient
+  sts: STSClient
   store?: FindingsStore
   config: IamwatchConfig
   region: string
   log: Log
   now?: () => Date
   report?: ReportOptions
-  /** Used when the report names no account (an account without users and no root row). */
+  /** Skips GetCallerIdentity when the account is known. */
   accountId?: string
 }
 
@@ -37,12 +40,21 @@ export interface ScanSummary {
 const MAX_STORED_REJECTIONS = 50
 
 /** The scheduled credential scan: fetch, evaluate, and (given a store) reconcile into findings. */
-export async function runCredentialScan(deps: ScanDeps, scanId = `credentials-${randomUUID()}`): Promise<ScanSummary> {
+export async function runCredentialScan(
+  deps: ScanDeps,
+  scanId = `credentials-${randomUUID()}`,
+): Promise<ScanSummary> {
   const now = deps.now?.() ?? new Date()
   const startedAt = now.toISOString()
-  const collected = await collectCredentials(deps.iam, deps.report)
-  const accountId = collected.accountId ?? deps.accountId
-  if (!accountId) throw new Error('cannot tell the account id: the credential report named none and none was configured')
+  const [accountId, collected] = await Promise.all([
+    deps.accountId ?? callerAccountId(deps.sts),
+    collectCredentials(deps.iam, deps.report),
+  ])
+  if (collected.accountId && collected.accountId !== accountId) {
+    throw new Error(
+      `the credential report is for account ${collected.accountId}, the credentials for ${accountId}`,
+    )
+  }
   await deps.store?.startScan({ scanId, scanType: 'credentials', accountId, startedAt, status: 'running' })
 
   try {
@@ -52,7 +64,8 @@ export async function runCredentialScan(deps: ScanDeps, scanId = `credentials-${
     for (const e of evaluation.errors) deps.log.error('check failed', { ...e })
     for (const i of collected.incomplete) deps.log.warn('source incomplete', { detail: i })
 
-    const complete = collected.rejections.length === 0 && collected.incomplete.length === 0 && evaluation.errors.length === 0
+    const complete =
+      collected.rejections.length === 0 && collected.incomplete.length === 0 && evaluation.errors.length === 0
     const scope: ScanScope = { accountId, region: deps.region, checkIds: new Set(evaluation.evaluatedChecks) }
     const counts: Record<string, number> = {
       checksEvaluated: evaluation.evaluatedChecks.length,
@@ -92,7 +105,14 @@ export async function runCredentialScan(deps: ScanDeps, scanId = `credentials-${
     return summary
   } catch (err) {
     await deps.store
-      ?.finishScan({ scanId, scanType: 'credentials', accountId, startedAt, status: 'failed', error: String((err as Error).message) })
+      ?.finishScan({
+        scanId,
+        scanType: 'credentials',
+        accountId,
+        startedAt,
+        status: 'failed',
+        error: String((err as Error).message),
+      })
       .catch(() => undefined)
     throw err
   }
@@ -109,16 +129,44 @@ export async function planTransitions(
 ): Promise<ReconcilePlan> {
   const failingIds = outcomes
     .filter((o) => o.status === 'fail')
-    .map((o) => findingId({ accountId: scope.accountId, checkId: o.checkId, resourceId: o.resource.id, credentialId: o.credentialId }))
+    .map((o) =>
+      findingId({
+        accountId: scope.accountId,
+        checkId: o.checkId,
+        resourceId: o.resource.id,
+        credentialId: o.credentialId,
+      }),
+    )
   const existing = await store.getFindings(failingIds)
-  const open = await mapLimit([...scope.checkIds], 4, (checkId) => store.listOpenByCheck(scope.accountId, checkId))
+  const open = await mapLimit([...scope.checkIds], 4, (checkId) =>
+    store.listOpenByCheck(scope.accountId, checkId),
+  )
   for (const f of open.flat()) existing.set(f.id, f)
   const checks = new Map(CHECKS.map((c) => [c.id, c]))
-  return reconcile({ scope, outcomes, existing: existing as Map<string, Finding>, complete, now, scanId, checks })
+  return reconcile({
+    scope,
+    outcomes,
+    existing: existing as Map<string, Finding>,
+    complete,
+    now,
+    scanId,
+    checks,
+  })
 }
 
-export async function applyPlan(store: FindingsStore, plan: ReconcilePlan, log: Log): Promise<Record<string, number>> {
-  const counts = { opened: 0, reopened: 0, resolved: 0, unchanged: plan.unchanged, withheldResolutions: plan.withheldResolutions, conflicts: 0 }
+export async function applyPlan(
+  store: FindingsStore,
+  plan: ReconcilePlan,
+  log: Log,
+): Promise<Record<string, number>> {
+  const counts = {
+    opened: 0,
+    reopened: 0,
+    resolved: 0,
+    unchanged: plan.unchanged,
+    withheldResolutions: plan.withheldResolutions,
+    conflicts: 0,
+  }
   await mapLimit(plan.transitions, 4, async (t) => {
     try {
       await store.applyTransition(t)

@@ -33,7 +33,10 @@ export interface NotifyResult {
  * transition makes redelivery harmless; on a failure we stop, so the platform retries from that record
  * and a finding's transitions are never alerted out of order.
  */
-export async function notifyRecords(records: readonly StreamRecord[], deps: NotifierDeps): Promise<NotifyResult> {
+export async function notifyRecords(
+  records: readonly StreamRecord[],
+  deps: NotifierDeps,
+): Promise<NotifyResult> {
   const result: NotifyResult = { batchItemFailures: [], published: 0, duplicates: 0, ignored: 0 }
   for (const [i, record] of records.entries()) {
     const image = record.dynamodb?.NewImage
@@ -58,17 +61,27 @@ export async function notifyRecords(records: readonly StreamRecord[], deps: Noti
         continue
       }
       const messageId = await deps.publish(buildAlert(entry))
-      const first = await deps.store.markNotified(entry, messageId, (deps.now?.() ?? new Date()).toISOString())
+      const first = await deps.store.markNotified(
+        entry,
+        messageId,
+        (deps.now?.() ?? new Date()).toISOString(),
+      )
       if (!first) deps.log.warn('transition was notified concurrently', { transitionId: entry.transitionId })
       result.published++
-      deps.log.info('transition notified', { transitionId: entry.transitionId, messageId, severity: entry.severity })
+      deps.log.info('transition notified', {
+        transitionId: entry.transitionId,
+        messageId,
+        severity: entry.severity,
+      })
     } catch (err) {
       deps.log.error('notification failed; the batch will be retried from this record', {
         transitionId: entry.transitionId,
         error: String((err as Error)?.message ?? err),
       })
       for (const rest of records.slice(i)) {
-        result.batchItemFailures.push({ itemIdentifier: rest.dynamodb?.SequenceNumber ?? rest.eventID ?? String(i) })
+        result.batchItemFailures.push({
+          itemIdentifier: rest.dynamodb?.SequenceNumber ?? rest.eventID ?? String(i),
+        })
       }
       break
     }

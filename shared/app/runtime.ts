@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger'
-import { documentClient, iamClient, snsClient } from '../aws/clients.ts'
+import { documentClient, iamClient, snsClient, stsClient } from '../aws/clients.ts'
 import { FindingsStore } from '../aws/findings-store.ts'
 import { publishAlert } from '../aws/publisher.ts'
 import { configFromEnv } from '../config/config.ts'
@@ -19,6 +19,7 @@ function required(name: string): string {
 export function scanDepsFromEnv(): ScanDeps {
   return {
     iam: iamClient(),
+    sts: stsClient(),
     store: new FindingsStore(documentClient(), required('FINDINGS_TABLE')),
     config: configFromEnv(),
     region: process.env.AWS_REGION ?? 'us-east-1',

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { IAMClient } from '@aws-sdk/client-iam'
 import { SNSClient } from '@aws-sdk/client-sns'
+import { STSClient } from '@aws-sdk/client-sts'
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 
 /**
@@ -24,6 +25,10 @@ export function iamClient(o: ClientOverrides = {}): IAMClient {
   return new IAMClient(base(o))
 }
 
+export function stsClient(o: ClientOverrides = {}): STSClient {
+  return new STSClient(base(o))
+}
+
 export function snsClient(o: ClientOverrides = {}): SNSClient {
   return new SNSClient(base(o))
 }
@@ -45,7 +50,11 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length)
   let next = 0
   const worker = async () => {

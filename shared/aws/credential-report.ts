@@ -1,4 +1,8 @@
-import { GenerateCredentialReportCommand, GetCredentialReportCommand, type IAMClient } from '@aws-sdk/client-iam'
+import {
+  GenerateCredentialReportCommand,
+  GetCredentialReportCommand,
+  type IAMClient,
+} from '@aws-sdk/client-iam'
 import { errorCode, sleep } from './clients.ts'
 
 export interface ReportOptions {

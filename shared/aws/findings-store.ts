@@ -62,7 +62,8 @@ export class FindingsStore {
       for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
         if (attempt > 0) await sleep(Math.min(50 * 2 ** attempt, 2000))
         const out = await this.db.send(new BatchGetCommand({ RequestItems: request }))
-        for (const item of out.Responses?.[this.tableName] ?? []) found.set(item.id as string, toFinding(item))
+        for (const item of out.Responses?.[this.tableName] ?? [])
+          found.set(item.id as string, toFinding(item))
         request = out.UnprocessedKeys as typeof request
       }
     }
@@ -70,7 +71,9 @@ export class FindingsStore {
   }
 
   async getFinding(id: string): Promise<Finding | undefined> {
-    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.finding(id), ConsistentRead: true }))
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.finding(id), ConsistentRead: true }),
+    )
     return out.Item ? toFinding(out.Item) : undefined
   }
 
@@ -117,7 +120,8 @@ export class FindingsStore {
               ExpressionAttributeValues: { ':k': 'finding' },
             },
           )
-    for await (const page of pages) for (const item of page.Items ?? []) if (keep(toFinding(item))) out.push(toFinding(item))
+    for await (const page of pages)
+      for (const item of page.Items ?? []) if (keep(toFinding(item))) out.push(toFinding(item))
     return out
   }
 
@@ -144,7 +148,10 @@ export class FindingsStore {
     const stateCondition =
       t.expectedSeq === 0
         ? { ConditionExpression: 'attribute_not_exists(pk)' }
-        : { ConditionExpression: 'seq = :expected', ExpressionAttributeValues: { ':expected': t.expectedSeq } }
+        : {
+            ConditionExpression: 'seq = :expected',
+            ExpressionAttributeValues: { ':expected': t.expectedSeq },
+          }
     try {
       await this.db.send(
         new TransactWriteCommand({
@@ -162,15 +169,22 @@ export class FindingsStore {
       )
       this.writes.transitions++
     } catch (err) {
-      if (errorCode(err) === 'TransactionCanceledException' && String((err as Error).message).includes('ConditionalCheckFailed')) {
-        throw new TransitionConflict(`finding ${t.finding.id} changed since it was read (expected seq ${t.expectedSeq})`)
+      if (
+        errorCode(err) === 'TransactionCanceledException' &&
+        String((err as Error).message).includes('ConditionalCheckFailed')
+      ) {
+        throw new TransitionConflict(
+          `finding ${t.finding.id} changed since it was read (expected seq ${t.expectedSeq})`,
+        )
       }
       throw err
     }
   }
 
   async startScan(run: ScanRun): Promise<void> {
-    await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.scan(run.scanId), kind: 'scan', ...run } }))
+    await this.db.send(
+      new PutCommand({ TableName: this.tableName, Item: { ...keys.scan(run.scanId), kind: 'scan', ...run } }),
+    )
     this.writes.scanRecords++
   }
 
@@ -179,7 +193,9 @@ export class FindingsStore {
   }
 
   async getScan(scanId: string): Promise<ScanRun | undefined> {
-    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.scan(scanId), ConsistentRead: true }))
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.scan(scanId), ConsistentRead: true }),
+    )
     if (!out.Item) return undefined
     const { pk: _p, sk: _s, kind: _k, ...run } = out.Item
     return run as ScanRun
@@ -187,13 +203,21 @@ export class FindingsStore {
 
   async isNotified(findingIdValue: string, seq: number): Promise<boolean> {
     const out = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.notified(findingIdValue, seq), ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.notified(findingIdValue, seq),
+        ConsistentRead: true,
+      }),
     )
     return out.Item !== undefined
   }
 
   /** Records that a transition was published; false when another worker recorded it first. */
-  async markNotified(entry: Pick<HistoryEntry, 'findingId' | 'seq' | 'transitionId'>, messageId: string, at: string): Promise<boolean> {
+  async markNotified(
+    entry: Pick<HistoryEntry, 'findingId' | 'seq' | 'transitionId'>,
+    messageId: string,
+    at: string,
+  ): Promise<boolean> {
     try {
       await this.db.send(
         new UpdateCommand({
@@ -201,7 +225,12 @@ export class FindingsStore {
           Key: keys.notified(entry.findingId, entry.seq),
           UpdateExpression: 'SET kind = :k, transitionId = :t, messageId = :m, notifiedAt = :a',
           ConditionExpression: 'attribute_not_exists(pk)',
-          ExpressionAttributeValues: { ':k': 'notified', ':t': entry.transitionId, ':m': messageId, ':a': at },
+          ExpressionAttributeValues: {
+            ':k': 'notified',
+            ':t': entry.transitionId,
+            ':m': messageId,
+            ':a': at,
+          },
         }),
       )
       this.writes.markers++
@@ -221,7 +250,9 @@ function stateItem(f: Finding): Record<string, unknown> {
     checkKey: `${f.accountId}#${f.checkId}`,
     statusKey: `${f.status}#${f.id}`,
     // Sparse index: only OPEN findings carry the open-by-severity keys.
-    ...(f.status === 'OPEN' ? { openSeverity: f.severity, openKey: `${f.accountId}#${f.lastTransitionAt}#${f.id}` } : {}),
+    ...(f.status === 'OPEN'
+      ? { openSeverity: f.severity, openKey: `${f.accountId}#${f.lastTransitionAt}#${f.id}` }
+      : {}),
   }
 }
 

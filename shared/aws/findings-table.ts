@@ -9,8 +9,14 @@ export const TABLE = {
 
 export const keys = {
   finding: (id: string) => ({ pk: `FINDING#${id}`, sk: 'STATE' }),
-  history: (id: string, seq: number) => ({ pk: `FINDING#${id}`, sk: `HIST#${String(seq).padStart(10, '0')}` }),
-  notified: (id: string, seq: number) => ({ pk: `FINDING#${id}`, sk: `NOTIFIED#${String(seq).padStart(10, '0')}` }),
+  history: (id: string, seq: number) => ({
+    pk: `FINDING#${id}`,
+    sk: `HIST#${String(seq).padStart(10, '0')}`,
+  }),
+  notified: (id: string, seq: number) => ({
+    pk: `FINDING#${id}`,
+    sk: `NOTIFIED#${String(seq).padStart(10, '0')}`,
+  }),
   scan: (scanId: string) => ({ pk: `SCAN#${scanId}`, sk: 'RUN' }),
 }
 

@@ -50,7 +50,11 @@ export async function listAccessKeys(iam: IAMClient, userName: string): Promise<
   for await (const page of paginateListAccessKeys({ client: iam }, { UserName: userName })) {
     for (const k of page.AccessKeyMetadata ?? []) {
       if (k.AccessKeyId && k.CreateDate) {
-        keys.push({ accessKeyId: k.AccessKeyId, status: k.Status === 'Active' ? 'Active' : 'Inactive', createDate: k.CreateDate })
+        keys.push({
+          accessKeyId: k.AccessKeyId,
+          status: k.Status === 'Active' ? 'Active' : 'Inactive',
+          createDate: k.CreateDate,
+        })
       }
     }
   }
@@ -61,7 +65,8 @@ export async function listAccessKeys(iam: IAMClient, userName: string): Promise<
 export async function rootHasVirtualMfa(iam: IAMClient): Promise<boolean> {
   for await (const page of paginateListVirtualMFADevices({ client: iam }, { AssignmentStatus: 'Assigned' })) {
     for (const d of page.VirtualMFADevices ?? []) {
-      if (d.User?.Arn?.endsWith(':root') || d.SerialNumber?.endsWith(':mfa/root-account-mfa-device')) return true
+      if (d.User?.Arn?.endsWith(':root') || d.SerialNumber?.endsWith(':mfa/root-account-mfa-device'))
+        return true
     }
   }
   return false

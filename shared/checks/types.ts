@@ -34,7 +34,9 @@ export interface CheckDefinition<S extends SourceName = SourceName, K extends st
 
 export type AnyCheck = { [S in SourceName]: CheckDefinition<S, string> }[SourceName]
 
-export function defineCheck<S extends SourceName, K extends string = never>(check: CheckDefinition<S, K>): CheckDefinition<S, K> {
+export function defineCheck<S extends SourceName, K extends string = never>(
+  check: CheckDefinition<S, K>,
+): CheckDefinition<S, K> {
   return check
 }
 

@@ -31,8 +31,12 @@ export function parseConfig(raw: unknown): IamwatchConfig {
     if (!check) throw new ConfigError(`checks.${id}: no such check`)
     for (const [name, value] of Object.entries(override.params ?? {})) {
       const spec = (check.params as Record<string, { min?: number }>)[name]
-      if (!spec) throw new ConfigError(`checks.${id}.params.${name}: no such parameter (has: ${Object.keys(check.params).join(', ') || 'none'})`)
-      if (spec.min !== undefined && value < spec.min) throw new ConfigError(`checks.${id}.params.${name}: must be at least ${spec.min}`)
+      if (!spec)
+        throw new ConfigError(
+          `checks.${id}.params.${name}: no such parameter (has: ${Object.keys(check.params).join(', ') || 'none'})`,
+        )
+      if (spec.min !== undefined && value < spec.min)
+        throw new ConfigError(`checks.${id}.params.${name}: must be at least ${spec.min}`)
     }
   }
   return config
@@ -52,7 +56,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): IamwatchCon
 }
 
 export function paramsFor(check: AnyCheck, config: IamwatchConfig): Params {
-  const defaults = Object.fromEntries(Object.entries(check.params).map(([k, spec]) => [k, (spec as { default: number }).default]))
+  const defaults = Object.fromEntries(
+    Object.entries(check.params).map(([k, spec]) => [k, (spec as { default: number }).default]),
+  )
   return { ...defaults, ...(config.checks[check.id]?.params ?? {}) }
 }
 

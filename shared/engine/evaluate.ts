@@ -30,8 +30,13 @@ export function evaluateChecks(
     if (input === undefined) continue
     try {
       const run = check as CheckDefinition<typeof check.source, string>
-      const outcomes = run.evaluate(input as never, { now: ctx.now, accountId: ctx.accountId, params: paramsFor(check, ctx.config) })
-      for (const o of outcomes) if (o.checkId !== check.id) throw new Error(`returned an outcome for ${o.checkId}`)
+      const outcomes = run.evaluate(input as never, {
+        now: ctx.now,
+        accountId: ctx.accountId,
+        params: paramsFor(check, ctx.config),
+      })
+      for (const o of outcomes)
+        if (o.checkId !== check.id) throw new Error(`returned an outcome for ${o.checkId}`)
       result.outcomes.push(...outcomes)
       result.evaluatedChecks.push(check.id)
     } catch (err) {

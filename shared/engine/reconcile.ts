@@ -47,7 +47,10 @@ export interface ReconcileInput {
   checks: ReadonlyMap<string, Pick<AnyCheck, 'title' | 'severity'>>
 }
 
-export function inScope(scope: ScanScope, finding: Pick<Finding, 'accountId' | 'checkId' | 'resourceId'>): boolean {
+export function inScope(
+  scope: ScanScope,
+  finding: Pick<Finding, 'accountId' | 'checkId' | 'resourceId'>,
+): boolean {
   return (
     finding.accountId === scope.accountId &&
     scope.checkIds.has(finding.checkId) &&
@@ -65,8 +68,20 @@ export function reconcile(input: ReconcileInput): ReconcilePlan {
   const judgedResources = new Set<string>()
 
   for (const outcome of input.outcomes) {
-    if (!inScope(scope, { accountId: scope.accountId, checkId: outcome.checkId, resourceId: outcome.resource.id })) continue
-    const id = findingId({ accountId: scope.accountId, checkId: outcome.checkId, resourceId: outcome.resource.id, credentialId: outcome.credentialId })
+    if (
+      !inScope(scope, {
+        accountId: scope.accountId,
+        checkId: outcome.checkId,
+        resourceId: outcome.resource.id,
+      })
+    )
+      continue
+    const id = findingId({
+      accountId: scope.accountId,
+      checkId: outcome.checkId,
+      resourceId: outcome.resource.id,
+      credentialId: outcome.credentialId,
+    })
     judgedResources.add(`${outcome.checkId}\u0000${outcome.resource.id}`)
     if (outcome.status === 'fail') failing.set(id, outcome)
     else passing.add(id)
@@ -114,13 +129,25 @@ export function reconcile(input: ReconcileInput): ReconcilePlan {
           : 'passed'
         : 'resource-gone'
     const { resolvedAt: _r, resolution: _p, ...rest } = current
-    plan.transitions.push(advance({ ...rest, status: 'RESOLVED', resolvedAt: at, resolution, lastTransitionAt: at }, 'RESOLVED', scanId, at))
+    plan.transitions.push(
+      advance(
+        { ...rest, status: 'RESOLVED', resolvedAt: at, resolution, lastTransitionAt: at },
+        'RESOLVED',
+        scanId,
+        at,
+      ),
+    )
   }
   return plan
 }
 
 /** Appends one history entry to a finding's chain and returns the planned write. */
-export function advance(finding: Finding, transition: TransitionKind, scanId: string, at: string): PlannedTransition {
+export function advance(
+  finding: Finding,
+  transition: TransitionKind,
+  scanId: string,
+  at: string,
+): PlannedTransition {
   const seq = finding.seq + 1
   const body: Omit<HistoryEntry, 'hash'> = {
     findingId: finding.id,

@@ -19,7 +19,8 @@ export function verifyChain(entries: readonly HistoryEntry[], genesis: string): 
   let prev = genesis
   for (const [index, entry] of sorted.entries()) {
     if (entry.seq !== index + 1) return { ok: false, brokenAt: entry.seq, reason: 'sequence gap' }
-    if (entry.prevHash !== prev) return { ok: false, brokenAt: entry.seq, reason: 'link to previous item broken' }
+    if (entry.prevHash !== prev)
+      return { ok: false, brokenAt: entry.seq, reason: 'link to previous item broken' }
     const { hash, ...rest } = entry
     if (hashHistoryEntry(rest) !== hash) return { ok: false, brokenAt: entry.seq, reason: 'content altered' }
     prev = hash

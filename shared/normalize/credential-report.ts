@@ -151,7 +151,8 @@ function normalizeRow(row: Row): CredentialUser {
   if (isRoot !== row.arn.endsWith(':root')) throw new RowError('root row and root ARN disagree')
 
   const createdAt = requiredDate(row, 'user_creation_time')
-  const passwordEnabled = isRoot && row.password_enabled === 'not_supported' ? undefined : bool(row, 'password_enabled')
+  const passwordEnabled =
+    isRoot && row.password_enabled === 'not_supported' ? undefined : bool(row, 'password_enabled')
   return {
     name: row.user,
     arn: row.arn,
@@ -162,7 +163,9 @@ function normalizeRow(row: Row): CredentialUser {
     passwordLastChangedAt: optionalDate(row, 'password_last_changed', ['N/A', 'not_supported']),
     mfaActive: bool(row, 'mfa_active'),
     accessKeys: [accessKey(row, 1), accessKey(row, 2)].filter((k): k is AccessKeySlot => k !== undefined),
-    certificates: [certificate(row, 1), certificate(row, 2)].filter((c): c is CertificateSlot => c !== undefined),
+    certificates: [certificate(row, 1), certificate(row, 2)].filter(
+      (c): c is CertificateSlot => c !== undefined,
+    ),
   }
 }
 
@@ -223,6 +226,7 @@ function optionalDate(row: Row, column: Column, absent: readonly string[]): Date
 function optionalText(row: Row, column: Column): string | undefined {
   const value = row[column]
   if (value === 'N/A' || value === '') return undefined
-  if (!/^[a-z0-9-]{1,64}$/i.test(value)) throw new RowError(`${column} has an unexpected value: ${sanitizeForLog(value, 40)}`)
+  if (!/^[a-z0-9-]{1,64}$/i.test(value))
+    throw new RowError(`${column} has an unexpected value: ${sanitizeForLog(value, 40)}`)
   return value
 }

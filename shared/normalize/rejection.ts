@@ -10,7 +10,10 @@ export interface Rejection {
 
 /** Makes an attacker-controlled string safe to log: printable ASCII only, bounded length. */
 export function sanitizeForLog(value: unknown, max = 128): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value)
-  const printable = text.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value))
+  const printable = text.replace(
+    /[^\x20-\x7e]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  )
   return printable.length > max ? `${printable.slice(0, max)}…(${text.length} chars)` : printable
 }

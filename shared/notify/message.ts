@@ -14,7 +14,10 @@ const SUBJECT_MAX = 100
 
 /** Subjects must be ASCII without control characters and under 100 characters (SNS rules). */
 export function safeSubject(text: string): string {
-  const ascii = text.replace(/[^\x20-\x7e]/g, '?').replace(/\s+/g, ' ').trim()
+  const ascii = text
+    .replace(/[^\x20-\x7e]/g, '?')
+    .replace(/\s+/g, ' ')
+    .trim()
   return ascii.length <= SUBJECT_MAX ? ascii : `${ascii.slice(0, SUBJECT_MAX - 3)}...`
 }
 
@@ -37,8 +40,11 @@ function frameworkLine(checkId: string): string | undefined {
 export function buildAlert(entry: HistoryEntry): AlertMessage {
   const check = getCheck(entry.checkId)
   const sev = entry.severity.toUpperCase()
-  const verb = entry.transition === 'RESOLVED' ? `RESOLVED (${entry.resolution ?? 'passed'})` : entry.transition
-  const subject = safeSubject(`[iamwatch] ${sev} ${verb}: ${entry.title} - ${entry.resourceId} (${entry.accountId})`)
+  const verb =
+    entry.transition === 'RESOLVED' ? `RESOLVED (${entry.resolution ?? 'passed'})` : entry.transition
+  const subject = safeSubject(
+    `[iamwatch] ${sev} ${verb}: ${entry.title} - ${entry.resourceId} (${entry.accountId})`,
+  )
   const what =
     entry.transition === 'RESOLVED'
       ? 'No action needed: this finding no longer fails.'

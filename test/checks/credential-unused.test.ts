@@ -4,12 +4,16 @@ import { daysAgo, failingIds, inventory, key, run, user } from '../support/fixtu
 
 describe('credential-unused', () => {
   it('fails when a password was last used more than 45 days ago', () => {
-    const input = inventory({ users: [user('idle', { passwordEnabled: true, passwordUse: { kind: 'used', at: daysAgo(46) } })] })
+    const input = inventory({
+      users: [user('idle', { passwordEnabled: true, passwordUse: { kind: 'used', at: daysAgo(46) } })],
+    })
     expect(failingIds(run(credentialUnused, input))).toEqual(['idle/password'])
   })
 
   it('passes a password used 45 days ago', () => {
-    const input = inventory({ users: [user('recent', { passwordEnabled: true, passwordUse: { kind: 'used', at: daysAgo(45) } })] })
+    const input = inventory({
+      users: [user('recent', { passwordEnabled: true, passwordUse: { kind: 'used', at: daysAgo(45) } })],
+    })
     expect(failingIds(run(credentialUnused, input))).toEqual([])
   })
 
@@ -27,7 +31,10 @@ describe('credential-unused', () => {
     const input = inventory({
       users: [
         user('keys', {
-          accessKeys: [key(1, { ageDays: 300, usedDaysAgo: 90 }), key(2, { ageDays: 300, usedDaysAgo: 90, active: false })],
+          accessKeys: [
+            key(1, { ageDays: 300, usedDaysAgo: 90 }),
+            key(2, { ageDays: 300, usedDaysAgo: 90, active: false }),
+          ],
         }),
       ],
     })
@@ -35,12 +42,16 @@ describe('credential-unused', () => {
   })
 
   it('skips a key that could not be joined to an AccessKeyId rather than inventing an id', () => {
-    const input = inventory({ users: [user('unjoined', { accessKeys: [key(1, { ageDays: 300, accessKeyId: undefined })] })] })
+    const input = inventory({
+      users: [user('unjoined', { accessKeys: [key(1, { ageDays: 300, accessKeyId: undefined })] })],
+    })
     expect(run(credentialUnused, input)).toEqual([])
   })
 
   it('honours a configured window', () => {
-    const input = inventory({ users: [user('idle', { passwordEnabled: true, passwordUse: { kind: 'used', at: daysAgo(60) } })] })
+    const input = inventory({
+      users: [user('idle', { passwordEnabled: true, passwordUse: { kind: 'used', at: daysAgo(60) } })],
+    })
     expect(failingIds(run(credentialUnused, input, { maxUnusedDays: 90 }))).toEqual([])
   })
 })

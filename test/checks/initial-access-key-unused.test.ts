@@ -8,14 +8,26 @@ const atSetup = new Date(created.getTime() + 60_000)
 describe('initial-access-key-unused', () => {
   it('fails for a console user whose key was created with the user and never used', () => {
     const input = inventory({
-      users: [user('setup', { createdAt: created, passwordEnabled: true, accessKeys: [key(1, { lastRotatedAt: atSetup })] })],
+      users: [
+        user('setup', {
+          createdAt: created,
+          passwordEnabled: true,
+          accessKeys: [key(1, { lastRotatedAt: atSetup })],
+        }),
+      ],
     })
     expect(failingIds(run(initialAccessKeyUnused, input))).toEqual(['setup/AKIAKEY1000000000000'])
   })
 
   it('passes once the initial key has been used', () => {
     const input = inventory({
-      users: [user('setup', { createdAt: created, passwordEnabled: true, accessKeys: [key(1, { lastRotatedAt: atSetup, usedDaysAgo: 3 })] })],
+      users: [
+        user('setup', {
+          createdAt: created,
+          passwordEnabled: true,
+          accessKeys: [key(1, { lastRotatedAt: atSetup, usedDaysAgo: 3 })],
+        }),
+      ],
     })
     expect(failingIds(run(initialAccessKeyUnused, input))).toEqual([])
   })

@@ -26,23 +26,35 @@ describe('password policy checks', () => {
   })
 
   it('password-policy-length fails below 14 characters', () => {
-    expect(failures(run(passwordPolicyLength, policy({ ...strong, minimumPasswordLength: 13 })))).toHaveLength(1)
+    expect(
+      failures(run(passwordPolicyLength, policy({ ...strong, minimumPasswordLength: 13 }))),
+    ).toHaveLength(1)
   })
 
   it('password-policy-reuse fails when fewer than 24 passwords are remembered', () => {
-    expect(failures(run(passwordPolicyReuse, policy({ ...strong, passwordReusePrevention: 5 })))).toHaveLength(1)
+    expect(
+      failures(run(passwordPolicyReuse, policy({ ...strong, passwordReusePrevention: 5 }))),
+    ).toHaveLength(1)
   })
 
   it('password-policy-complexity fails when symbols are not required', () => {
-    expect(failures(run(passwordPolicyComplexity, policy({ ...strong, requireSymbols: false })))).toHaveLength(1)
+    expect(
+      failures(run(passwordPolicyComplexity, policy({ ...strong, requireSymbols: false }))),
+    ).toHaveLength(1)
   })
 
   it('password-policy-expiry fails when passwords never expire or live longer than 90 days', () => {
-    expect(failures(run(passwordPolicyExpiry, policy({ ...strong, maxPasswordAge: undefined })))).toHaveLength(1)
+    expect(
+      failures(run(passwordPolicyExpiry, policy({ ...strong, maxPasswordAge: undefined }))),
+    ).toHaveLength(1)
     expect(failures(run(passwordPolicyExpiry, policy({ ...strong, maxPasswordAge: 120 })))).toHaveLength(1)
   })
 
   it('thresholds are configurable', () => {
-    expect(failures(run(passwordPolicyLength, policy({ ...strong, minimumPasswordLength: 14 }), { minLength: 16 }))).toHaveLength(1)
+    expect(
+      failures(
+        run(passwordPolicyLength, policy({ ...strong, minimumPasswordLength: 14 }), { minLength: 16 }),
+      ),
+    ).toHaveLength(1)
   })
 })

@@ -6,7 +6,19 @@ import { SEVERITIES } from '../../shared/model/severity.ts'
 
 const here = new URL('.', import.meta.url)
 /** Every test file of this folder, read once: each check must be named in a describe() of one of them. */
-const testSources = ['root-access-key', 'root-mfa', 'root-hardware-mfa', 'root-recent-use', 'console-user-no-mfa', 'user-no-mfa', 'credential-unused', 'access-key-rotation', 'multiple-active-keys', 'initial-access-key-unused', 'password-policy']
+const testSources = [
+  'root-access-key',
+  'root-mfa',
+  'root-hardware-mfa',
+  'root-recent-use',
+  'console-user-no-mfa',
+  'user-no-mfa',
+  'credential-unused',
+  'access-key-rotation',
+  'multiple-active-keys',
+  'initial-access-key-unused',
+  'password-policy',
+]
   .map((f) => new URL(`${f}.test.ts`, here))
   .filter((u) => existsSync(u))
   .map((u) => readFileSync(u, 'utf8'))
@@ -24,14 +36,18 @@ describe('the check registry', () => {
     for (const c of CHECKS) {
       expect(SEVERITIES, c.id).toContain(c.severity)
       expect(c.remediation.length, c.id).toBeGreaterThan(20)
-      for (const spec of Object.values(c.params) as Array<{ default: number }>) expect(typeof spec.default).toBe('number')
+      for (const spec of Object.values(c.params) as Array<{ default: number }>)
+        expect(typeof spec.default).toBe('number')
       expect(FRAMEWORKS[c.id], c.id).toBeDefined()
     }
     expect(Object.keys(FRAMEWORKS).sort()).toEqual(CHECKS.map((c) => c.id).sort())
   })
 
   it('has tests for every check', () => {
-    for (const c of CHECKS) expect(testSources, `no tests for ${c.id}`).toMatch(new RegExp(`(describe\\('${c.id}'|${c.id} fails|${c.id} )`))
+    for (const c of CHECKS)
+      expect(testSources, `no tests for ${c.id}`).toMatch(
+        new RegExp(`(describe\\('${c.id}'|${c.id} fails|${c.id} )`),
+      )
   })
 
   it('maps the CIS numbers of the catalog', () => {

@@ -4,7 +4,9 @@ import { failingIds, inventory, key, root, run } from '../support/fixtures.ts'
 
 describe('root-access-key', () => {
   it('fails once per active root key, identified by report slot', () => {
-    const input = inventory({ root: root({ accessKeys: [key(1, { accessKeyId: undefined }), key(2, { accessKeyId: undefined })] }) })
+    const input = inventory({
+      root: root({ accessKeys: [key(1, { accessKeyId: undefined }), key(2, { accessKeyId: undefined })] }),
+    })
     expect(failingIds(run(rootAccessKey, input))).toEqual(['root/access_key_1', 'root/access_key_2'])
   })
 

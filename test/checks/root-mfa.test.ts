@@ -8,7 +8,10 @@ describe('root-mfa', () => {
   })
 
   it('prefers the live account summary over the report', () => {
-    const input = inventory({ root: root({ mfaActive: true }), rootSummary: { mfaEnabled: false, passwordPresent: true } })
+    const input = inventory({
+      root: root({ mfaActive: true }),
+      rootSummary: { mfaEnabled: false, passwordPresent: true },
+    })
     expect(failingIds(run(rootMfa, input))).toEqual(['root'])
   })
 

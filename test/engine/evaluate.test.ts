@@ -22,14 +22,22 @@ const exploding = defineCheck({
 
 describe('evaluateChecks', () => {
   it('runs only the checks whose data source was collected', () => {
-    const result = evaluateChecks(CHECKS, { passwordPolicy: policy(null) }, { now: NOW, accountId: ACCOUNT, config: parseConfig({}) })
+    const result = evaluateChecks(
+      CHECKS,
+      { passwordPolicy: policy(null) },
+      { now: NOW, accountId: ACCOUNT, config: parseConfig({}) },
+    )
     expect(result.evaluatedChecks.every((id) => id.startsWith('password-policy-'))).toBe(true)
     expect(result.evaluatedChecks).toHaveLength(4)
   })
 
   it('records a throwing check as an error and keeps evaluating the others', () => {
     const checks = [exploding, ...CHECKS.filter((c) => c.id === 'user-no-mfa')]
-    const result = evaluateChecks(checks, { credentials: inventory() }, { now: NOW, accountId: ACCOUNT, config: parseConfig({}) })
+    const result = evaluateChecks(
+      checks,
+      { credentials: inventory() },
+      { now: NOW, accountId: ACCOUNT, config: parseConfig({}) },
+    )
     expect(result.errors).toEqual([{ checkId: 'exploding', message: 'boom' }])
     expect(result.evaluatedChecks).toEqual(['user-no-mfa'])
   })

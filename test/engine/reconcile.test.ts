@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import { CHECKS } from '../../shared/checks/registry.ts'
-import { advance, reconcile, type ReconcileInput, type ScanScope } from '../../shared/engine/reconcile.ts'
+import { advance, type ReconcileInput, reconcile, type ScanScope } from '../../shared/engine/reconcile.ts'
 import { type Finding, findingId, GENESIS_HASH, type Outcome } from '../../shared/model/finding.ts'
 
 const ACCOUNT = '123456789012'
 const checks = new Map(CHECKS.map((c) => [c.id, c]))
-const scope: ScanScope = { accountId: ACCOUNT, region: 'us-east-1', checkIds: new Set(['user-no-mfa', 'access-key-rotation']) }
+const scope: ScanScope = {
+  accountId: ACCOUNT,
+  region: 'us-east-1',
+  checkIds: new Set(['user-no-mfa', 'access-key-rotation']),
+}
 const res = (id: string) => ({ type: 'AwsIamUser', id, arn: `arn:aws:iam::${ACCOUNT}:user/${id}` })
 const out = (checkId: string, user: string, status: 'pass' | 'fail', credentialId?: string): Outcome => ({
   checkId,
@@ -40,7 +44,9 @@ function stored(checkId: string, user: string, status: 'OPEN' | 'RESOLVED', cred
     's0',
     '2026-01-01T00:00:00.000Z',
   ).finding
-  return status === 'OPEN' ? opened : { ...opened, status: 'RESOLVED', resolution: 'passed', resolvedAt: '2026-01-02T00:00:00.000Z' }
+  return status === 'OPEN'
+    ? opened
+    : { ...opened, status: 'RESOLVED', resolution: 'passed', resolvedAt: '2026-01-02T00:00:00.000Z' }
 }
 
 const input = (partial: Partial<ReconcileInput>): ReconcileInput => ({
@@ -59,38 +65,71 @@ describe('reconcile', () => {
   it('opens a new failing finding at sequence 1 from the genesis hash', () => {
     const plan = reconcile(input({ outcomes: [out('user-no-mfa', 'alice', 'fail')] }))
     expect(plan.transitions).toHaveLength(1)
-    expect(plan.transitions[0]).toMatchObject({ expectedSeq: 0, entry: { transition: 'OPENED', seq: 1, prevHash: GENESIS_HASH } })
-    expect(plan.transitions[0]!.finding).toMatchObject({ status: 'OPEN', severity: 'medium', title: 'An IAM user has no MFA device' })
+    expect(plan.transitions[0]).toMatchObject({
+      expectedSeq: 0,
+      entry: { transition: 'OPENED', seq: 1, prevHash: GENESIS_HASH },
+    })
+    expect(plan.transitions[0]!.finding).toMatchObject({
+      status: 'OPEN',
+      severity: 'medium',
+      title: 'An IAM user has no MFA device',
+    })
   })
 
   it('writes nothing for a finding that is still open', () => {
-    const plan = reconcile(input({ outcomes: [out('user-no-mfa', 'alice', 'fail')], existing: byId(stored('user-no-mfa', 'alice', 'OPEN')) }))
+    const plan = reconcile(
+      input({
+        outcomes: [out('user-no-mfa', 'alice', 'fail')],
+        existing: byId(stored('user-no-mfa', 'alice', 'OPEN')),
+      }),
+    )
     expect(plan).toEqual({ transitions: [], unchanged: 1, withheldResolutions: 0 })
   })
 
   it('reopens a resolved finding and continues its chain', () => {
     const prev = stored('user-no-mfa', 'alice', 'RESOLVED')
     const plan = reconcile(input({ outcomes: [out('user-no-mfa', 'alice', 'fail')], existing: byId(prev) }))
-    expect(plan.transitions[0]).toMatchObject({ expectedSeq: 1, entry: { transition: 'REOPENED', seq: 2, prevHash: prev.headHash } })
+    expect(plan.transitions[0]).toMatchObject({
+      expectedSeq: 1,
+      entry: { transition: 'REOPENED', seq: 2, prevHash: prev.headHash },
+    })
     expect(plan.transitions[0]!.finding.resolvedAt).toBeUndefined()
     expect(plan.transitions[0]!.finding.firstOpenedAt).toBe(prev.firstOpenedAt)
   })
 
   it('resolves an open finding whose check now passes', () => {
-    const plan = reconcile(input({ outcomes: [out('user-no-mfa', 'alice', 'pass')], existing: byId(stored('user-no-mfa', 'alice', 'OPEN')) }))
+    const plan = reconcile(
+      input({
+        outcomes: [out('user-no-mfa', 'alice', 'pass')],
+        existing: byId(stored('user-no-mfa', 'alice', 'OPEN')),
+      }),
+    )
     expect(plan.transitions[0]!.finding).toMatchObject({ status: 'RESOLVED', resolution: 'passed' })
   })
 
   it('resolves a key finding whose key is gone as credential-gone, and a deleted user as resource-gone', () => {
     const key = stored('access-key-rotation', 'alice', 'OPEN', 'AKIAOLD')
     const gone = stored('user-no-mfa', 'bob', 'OPEN')
-    const plan = reconcile(input({ outcomes: [out('access-key-rotation', 'alice', 'pass', 'AKIANEW')], existing: byId(key, gone) }))
-    const reasons = Object.fromEntries(plan.transitions.map((t) => [t.finding.resourceId, t.finding.resolution]))
+    const plan = reconcile(
+      input({
+        outcomes: [out('access-key-rotation', 'alice', 'pass', 'AKIANEW')],
+        existing: byId(key, gone),
+      }),
+    )
+    const reasons = Object.fromEntries(
+      plan.transitions.map((t) => [t.finding.resourceId, t.finding.resolution]),
+    )
     expect(reasons).toEqual({ alice: 'credential-gone', bob: 'resource-gone' })
   })
 
   it('resolves nothing when the run is degraded, and counts what it held back', () => {
-    const plan = reconcile(input({ complete: false, existing: byId(stored('user-no-mfa', 'alice', 'OPEN')), outcomes: [out('user-no-mfa', 'bob', 'fail')] }))
+    const plan = reconcile(
+      input({
+        complete: false,
+        existing: byId(stored('user-no-mfa', 'alice', 'OPEN')),
+        outcomes: [out('user-no-mfa', 'bob', 'fail')],
+      }),
+    )
     expect(plan.transitions.map((t) => t.entry.transition)).toEqual(['OPENED'])
     expect(plan.withheldResolutions).toBe(1)
   })
@@ -99,12 +138,20 @@ describe('reconcile', () => {
     const other = stored('root-mfa', 'root', 'OPEN')
     const outsider = stored('user-no-mfa', 'carol', 'OPEN')
     const narrow = { ...scope, resourceIds: new Set(['alice']) }
-    const plan = reconcile(input({ scope: narrow, existing: byId(other, outsider), outcomes: [out('user-no-mfa', 'alice', 'pass')] }))
+    const plan = reconcile(
+      input({
+        scope: narrow,
+        existing: byId(other, outsider),
+        outcomes: [out('user-no-mfa', 'alice', 'pass')],
+      }),
+    )
     expect(plan.transitions).toEqual([])
   })
 
   it('opens one finding for duplicate failing outcomes', () => {
-    const plan = reconcile(input({ outcomes: [out('user-no-mfa', 'alice', 'fail'), out('user-no-mfa', 'alice', 'fail')] }))
+    const plan = reconcile(
+      input({ outcomes: [out('user-no-mfa', 'alice', 'fail'), out('user-no-mfa', 'alice', 'fail')] }),
+    )
     expect(plan.transitions).toHaveLength(1)
   })
 })

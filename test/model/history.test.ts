@@ -23,7 +23,12 @@ const base: Finding = {
 
 function chain() {
   const opened = advance(base, 'OPENED', 'scan-1', '2026-01-01T00:00:00.000Z')
-  const resolved = advance({ ...opened.finding, status: 'RESOLVED', resolution: 'passed' }, 'RESOLVED', 'scan-2', '2026-01-02T00:00:00.000Z')
+  const resolved = advance(
+    { ...opened.finding, status: 'RESOLVED', resolution: 'passed' },
+    'RESOLVED',
+    'scan-2',
+    '2026-01-02T00:00:00.000Z',
+  )
   return [opened.entry, resolved.entry]
 }
 
@@ -40,7 +45,11 @@ describe('the per-finding hash chain', () => {
 
   it('detects an altered item', () => {
     const [a, b] = chain()
-    expect(verifyChain([a!, { ...b!, at: '2026-01-03T00:00:00.000Z' }], GENESIS_HASH)).toMatchObject({ ok: false, brokenAt: 2, reason: 'content altered' })
+    expect(verifyChain([a!, { ...b!, at: '2026-01-03T00:00:00.000Z' }], GENESIS_HASH)).toMatchObject({
+      ok: false,
+      brokenAt: 2,
+      reason: 'content altered',
+    })
   })
 
   it('detects a deleted item', () => {
@@ -50,8 +59,17 @@ describe('the per-finding hash chain', () => {
 
   it('detects a replaced item rehashed on its own', () => {
     const [a, b] = chain()
-    const forged = advance({ ...base, seq: 1, headHash: 'f'.repeat(64) }, 'RESOLVED', 'x', '2026-01-02T00:00:00.000Z').entry
-    expect(verifyChain([a!, forged], GENESIS_HASH)).toMatchObject({ ok: false, brokenAt: 2, reason: 'link to previous item broken' })
+    const forged = advance(
+      { ...base, seq: 1, headHash: 'f'.repeat(64) },
+      'RESOLVED',
+      'x',
+      '2026-01-02T00:00:00.000Z',
+    ).entry
+    expect(verifyChain([a!, forged], GENESIS_HASH)).toMatchObject({
+      ok: false,
+      brokenAt: 2,
+      reason: 'link to previous item broken',
+    })
     expect(b).toBeDefined()
   })
 

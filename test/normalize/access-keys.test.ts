@@ -4,7 +4,12 @@ import { daysAgo, key, user } from '../support/fixtures.ts'
 
 describe('joinAccessKeys', () => {
   it('gives each report slot the AccessKeyId whose creation date matches', () => {
-    const u = user('a', { accessKeys: [key(1, { ageDays: 100, accessKeyId: undefined }), key(2, { ageDays: 5, accessKeyId: undefined })] })
+    const u = user('a', {
+      accessKeys: [
+        key(1, { ageDays: 100, accessKeyId: undefined }),
+        key(2, { ageDays: 5, accessKeyId: undefined }),
+      ],
+    })
     const { user: joined, unmatched } = joinAccessKeys(u, [
       { accessKeyId: 'AKIANEW', status: 'Active', createDate: daysAgo(5) },
       { accessKeyId: 'AKIAOLD', status: 'Active', createDate: daysAgo(100) },

@@ -30,22 +30,36 @@ const row = (name: string, overrides: Partial<Record<(typeof REPORT_COLUMNS)[num
     cert_2_last_rotated: 'N/A',
     ...overrides,
   }
-  return REPORT_COLUMNS.map((c) => (/[",\n]/.test(base[c]!) ? `"${base[c]!.replace(/"/g, '""')}"` : base[c])).join(',')
+  return REPORT_COLUMNS.map((c) =>
+    /[",\n]/.test(base[c]!) ? `"${base[c]!.replace(/"/g, '""')}"` : base[c],
+  ).join(',')
 }
 const report = (...rows: string[]) => [HEADER, ROOT, ...rows].join('\n')
 
 describe('parseCredentialReport', () => {
   it('normalizes the root row: not_supported password, boolean case, no keys', () => {
     const parsed = parseCredentialReport(report())
-    expect(parsed.root).toMatchObject({ isRoot: true, passwordEnabled: undefined, mfaActive: true, accessKeys: [] })
+    expect(parsed.root).toMatchObject({
+      isRoot: true,
+      passwordEnabled: undefined,
+      mfaActive: true,
+      accessKeys: [],
+    })
     expect(parsed.root?.passwordUse).toEqual({ kind: 'used', at: new Date('2026-11-01T10:00:00Z') })
     expect(parsed.rejections).toEqual([])
   })
 
   it('turns N/A and no_information into absent values and key slots into a list of keys', () => {
     const [u] = parseCredentialReport(report(row('alice'))).users
-    expect(u).toMatchObject({ name: 'alice', passwordEnabled: true, passwordUse: { kind: 'unknown' }, mfaActive: false })
-    expect(u?.accessKeys).toEqual([{ slot: 1, active: true, lastRotatedAt: new Date('2024-02-01T00:00:00Z') }])
+    expect(u).toMatchObject({
+      name: 'alice',
+      passwordEnabled: true,
+      passwordUse: { kind: 'unknown' },
+      mfaActive: false,
+    })
+    expect(u?.accessKeys).toEqual([
+      { slot: 1, active: true, lastRotatedAt: new Date('2024-02-01T00:00:00Z') },
+    ])
   })
 
   it('reads a user name containing a comma (quoted CSV)', () => {
@@ -56,13 +70,22 @@ describe('parseCredentialReport', () => {
     const parsed = parseCredentialReport(report(row('bad', { user_creation_time: 'yesterday' }), row('good')))
     expect(parsed.users.map((u) => u.name)).toEqual(['good'])
     expect(parsed.rejections).toEqual([
-      { source: 'credential-report', line: 3, subject: 'bad', reason: 'user_creation_time is not an ISO 8601 date: yesterday' },
+      {
+        source: 'credential-report',
+        line: 3,
+        subject: 'bad',
+        reason: 'user_creation_time is not an ISO 8601 date: yesterday',
+      },
     ])
   })
 
   it('rejects hostile user names and unexpected values without echoing control characters', () => {
     const parsed = parseCredentialReport(
-      report(row('evil\n<script>', { arn: 'arn:aws:iam::123456789012:user/evil' }), row('odd', { mfa_active: 'maybe' }), row('ok')),
+      report(
+        row('evil\n<script>', { arn: 'arn:aws:iam::123456789012:user/evil' }),
+        row('odd', { mfa_active: 'maybe' }),
+        row('ok'),
+      ),
     )
     expect(parsed.users.map((u) => u.name)).toEqual(['ok'])
     expect(parsed.rejections.map((r) => r.reason)).toEqual([

@@ -40,8 +40,16 @@ describe('alert messages', () => {
     const alert = buildAlert(entry('alice'))
     expect(alert.text).toContain('What to do:\n  Assign an MFA device')
     expect(alert.text).toContain('CIS v3.0 1.10 / v5.0 1.9; Security Hub IAM.5')
-    expect(alert.attributes).toMatchObject({ severity: 'high', checkId: 'console-user-no-mfa', transition: 'OPENED', accountId: '123456789012' })
-    expect(alert.json).toMatchObject({ schema: 'iamwatch.transition/1', transitionId: alert.attributes.transitionId })
+    expect(alert.attributes).toMatchObject({
+      severity: 'high',
+      checkId: 'console-user-no-mfa',
+      transition: 'OPENED',
+      accountId: '123456789012',
+    })
+    expect(alert.json).toMatchObject({
+      schema: 'iamwatch.transition/1',
+      transitionId: alert.attributes.transitionId,
+    })
   })
 
   it('says a resolved finding needs no action', () => {

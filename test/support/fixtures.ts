@@ -8,7 +8,10 @@ export const NOW = new Date('2026-11-23T12:00:00Z')
 export const ACCOUNT = '123456789012'
 export const daysAgo = (d: number) => new Date(NOW.getTime() - d * 86_400_000)
 
-export function key(slot: 1 | 2, spec: Partial<AccessKeySlot> & { ageDays?: number; usedDaysAgo?: number } = {}): AccessKeySlot {
+export function key(
+  slot: 1 | 2,
+  spec: Partial<AccessKeySlot> & { ageDays?: number; usedDaysAgo?: number } = {},
+): AccessKeySlot {
   const { ageDays = 10, usedDaysAgo, ...rest } = spec
   return {
     slot,

@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto'
 import { inject } from 'vitest'
 import { createHandler as createNotifyHandler } from '../../functions/notify.ts'
 import { createHandler as createScanHandler } from '../../functions/scan-credentials.ts'
+import type { SimAccount } from '../../local/iam-sim/model.ts'
+import { type IamSimulator, type SimulatorOptions, startIamSimulator } from '../../local/iam-sim/server.ts'
 import { createFindingsTable, createTopic, drainQueue, subscribeQueue } from '../../local/stack.ts'
 import { StreamPoller } from '../../local/stream-poller.ts'
-import { type IamSimulator, type SimulatorOptions, startIamSimulator } from '../../local/iam-sim/server.ts'
-import type { SimAccount } from '../../local/iam-sim/model.ts'
+import type { ScanDeps } from '../../shared/app/credential-scan.ts'
 import { silentLog } from '../../shared/app/log.ts'
 import type { NotifierDeps } from '../../shared/app/notifier.ts'
-import type { ScanDeps } from '../../shared/app/credential-scan.ts'
-import { documentClient, iamClient, snsClient } from '../../shared/aws/clients.ts'
+import { documentClient, iamClient, snsClient, stsClient } from '../../shared/aws/clients.ts'
 import { FindingsStore } from '../../shared/aws/findings-store.ts'
 import { publishAlert } from '../../shared/aws/publisher.ts'
 import { parseConfig } from '../../shared/config/config.ts'
@@ -19,7 +19,14 @@ export const uniqueName = (prefix: string) => `${prefix}-${randomUUID().slice(0,
 export async function newStore(): Promise<{ store: FindingsStore; streamArn: string; tableName: string }> {
   const tableName = uniqueName('findings')
   const streamArn = await createFindingsTable(inject('dynamoEndpoint'), tableName)
-  return { store: new FindingsStore(documentClient({ endpoint: inject('dynamoEndpoint'), region: 'us-east-1' }), tableName), streamArn, tableName }
+  return {
+    store: new FindingsStore(
+      documentClient({ endpoint: inject('dynamoEndpoint'), region: 'us-east-1' }),
+      tableName,
+    ),
+    streamArn,
+    tableName,
+  }
 }
 
 export interface Harness {
@@ -30,6 +37,8 @@ export interface Harness {
   notifierDeps: NotifierDeps
   topicArn: string
   queueUrl: string
+  /** Makes the next N notifier invocations crash (throw) before doing anything, as a dying process would. */
+  crashNotifier(times: number): void
   /** Runs the real scan handler once. */
   scan(): Promise<Record<string, unknown>>
   /** Lets the notifier consume the stream, then returns what the subscribed queue received. */
@@ -38,7 +47,10 @@ export interface Harness {
 }
 
 /** The whole credential pipeline on real local components: simulator -> handler -> DynamoDB -> stream -> SNS -> SQS. */
-export async function startHarness(account: SimAccount, options: { sim?: SimulatorOptions; config?: unknown } = {}): Promise<Harness> {
+export async function startHarness(
+  account: SimAccount,
+  options: { sim?: SimulatorOptions; config?: unknown } = {},
+): Promise<Harness> {
   const snsEndpoint = inject('snsSqsEndpoint')
   const sim = await startIamSimulator(account, { reportDelayMs: 20, ...options.sim })
   const { store, streamArn } = await newStore()
@@ -48,15 +60,28 @@ export async function startHarness(account: SimAccount, options: { sim?: Simulat
   const sns = snsClient({ endpoint: snsEndpoint, region: 'us-east-1' })
   const scanDeps: ScanDeps = {
     iam: iamClient({ endpoint: sim.endpoint, region: 'us-east-1', maxAttempts: 4 }),
+    sts: stsClient({ endpoint: sim.endpoint, region: 'us-east-1' }),
     store,
     config,
     region: 'us-east-1',
     log: silentLog,
     report: { pollIntervalMs: 10, timeoutMs: 10_000 },
   }
-  const notifierDeps: NotifierDeps = { store, publish: (a) => publishAlert(sns, topicArn, a), config, log: silentLog }
+  const notifierDeps: NotifierDeps = {
+    store,
+    publish: (a) => publishAlert(sns, topicArn, a),
+    config,
+    log: silentLog,
+  }
   const notify = createNotifyHandler(() => notifierDeps)
-  const poller = new StreamPoller(inject('dynamoEndpoint'), streamArn, (event) => notify(event as never, {} as never))
+  let crashes = 0
+  const poller = new StreamPoller(inject('dynamoEndpoint'), streamArn, async (event) => {
+    if (crashes > 0) {
+      crashes--
+      throw new Error('notifier process crashed')
+    }
+    return notify(event as never, {} as never)
+  })
   const scanHandler = createScanHandler(() => scanDeps)
   return {
     sim,
@@ -66,6 +91,9 @@ export async function startHarness(account: SimAccount, options: { sim?: Simulat
     notifierDeps,
     topicArn,
     queueUrl,
+    crashNotifier: (times) => {
+      crashes = times
+    },
     scan: () => scanHandler({}, {} as never) as Promise<Record<string, unknown>>,
     alerts: async () => {
       await poller.drain()

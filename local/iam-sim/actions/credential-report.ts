@@ -7,7 +7,8 @@ function settle(ctx: ActionContext): void {
   const report = ctx.account.report
   if (report && !report.csv && Date.now() - report.startedAtWall >= ctx.settings.reportDelayMs) {
     report.snapshotAt = ctx.account.now()
-    report.csv = renderCredentialReport(ctx.account)
+    const csv = renderCredentialReport(ctx.account)
+    report.csv = ctx.account.reportTransform ? ctx.account.reportTransform(csv) : csv
   }
 }
 
@@ -31,9 +32,11 @@ export const GenerateCredentialReport: ActionHandler = (ctx) => {
 export const GetCredentialReport: ActionHandler = (ctx) => {
   settle(ctx)
   const report = ctx.account.report
-  if (!report) throw new SimError('ReportNotPresent', 410, 'Credential report not present. Please generate a report.')
+  if (!report)
+    throw new SimError('ReportNotPresent', 410, 'Credential report not present. Please generate a report.')
   if (!report.csv) throw new SimError('ReportInProgress', 404, 'Credential report is being generated.')
-  if (expired(ctx)) throw new SimError('ReportExpired', 410, 'Credential report is expired. Please generate a new report.')
+  if (expired(ctx))
+    throw new SimError('ReportExpired', 410, 'Credential report is expired. Please generate a new report.')
   return {
     Content: Buffer.from(report.csv).toString('base64'),
     ReportFormat: 'text/csv',

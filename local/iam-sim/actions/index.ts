@@ -1,5 +1,6 @@
 import { GetAccountPasswordPolicy, GetAccountSummary } from './account.ts'
 import { GenerateCredentialReport, GetCredentialReport } from './credential-report.ts'
+import { GetCallerIdentity } from './sts.ts'
 import type { ActionHandler } from './types.ts'
 import { ListAccessKeys, ListMFADevices, ListUsers, ListVirtualMFADevices } from './users.ts'
 
@@ -14,3 +15,6 @@ export const IAM_ACTIONS: Readonly<Record<string, ActionHandler>> = {
   ListMFADevices,
   ListVirtualMFADevices,
 }
+
+/** STS actions, served on the same port (Version=2011-06-15). */
+export const STS_ACTIONS: Readonly<Record<string, ActionHandler>> = { GetCallerIdentity }

@@ -33,7 +33,12 @@ export const ListAccessKeys: ActionHandler = (ctx) => {
   if (!keys) throw noSuchEntity(`The user with name ${name} cannot be found.`)
   const page = paginate(keys, ctx.params, `ListAccessKeys:${name ?? ''}`)
   return {
-    AccessKeyMetadata: page.items.map((k) => ({ UserName: name, AccessKeyId: k.id, Status: k.status, CreateDate: k.createDate })),
+    AccessKeyMetadata: page.items.map((k) => ({
+      UserName: name,
+      AccessKeyId: k.id,
+      Status: k.status,
+      CreateDate: k.createDate,
+    })),
     IsTruncated: page.IsTruncated,
     Marker: page.Marker,
   }
@@ -45,7 +50,11 @@ export const ListMFADevices: ActionHandler = (ctx) => {
   if (!user) throw noSuchEntity(`The user with name ${name} cannot be found.`)
   const page = paginate(user.mfaDevices, ctx.params, `ListMFADevices:${name}`)
   return {
-    MFADevices: page.items.map((d) => ({ UserName: name, SerialNumber: d.serialNumber, EnableDate: d.enableDate })),
+    MFADevices: page.items.map((d) => ({
+      UserName: name,
+      SerialNumber: d.serialNumber,
+      EnableDate: d.enableDate,
+    })),
     IsTruncated: page.IsTruncated,
     Marker: page.Marker,
   }
@@ -56,16 +65,37 @@ export const ListVirtualMFADevices: ActionHandler = (ctx) => {
   const { account } = ctx
   const assigned = [
     ...(account.root.mfa?.kind === 'virtual'
-      ? [{ device: account.root.mfa, user: { Path: '/', UserName: account.accountId, UserId: account.accountId, Arn: account.arn('root'), CreateDate: account.root.createDate } }]
+      ? [
+          {
+            device: account.root.mfa,
+            user: {
+              Path: '/',
+              UserName: account.accountId,
+              UserId: account.accountId,
+              Arn: account.arn('root'),
+              CreateDate: account.root.createDate,
+            },
+          },
+        ]
       : []),
     ...[...account.users.values()].flatMap((u) =>
       u.mfaDevices
         .filter((d) => d.kind === 'virtual')
-        .map((device) => ({ device, user: { Path: u.path, UserName: u.name, UserId: u.userId, Arn: account.userArn(u), CreateDate: u.createDate } })),
+        .map((device) => ({
+          device,
+          user: {
+            Path: u.path,
+            UserName: u.name,
+            UserId: u.userId,
+            Arn: account.userArn(u),
+            CreateDate: u.createDate,
+          },
+        })),
     ),
   ]
   const unassigned = account.unassignedVirtualMfa.map((device) => ({ device, user: undefined }))
-  const all = status === 'Assigned' ? assigned : status === 'Unassigned' ? unassigned : [...assigned, ...unassigned]
+  const all =
+    status === 'Assigned' ? assigned : status === 'Unassigned' ? unassigned : [...assigned, ...unassigned]
   const page = paginate(all, ctx.params, `ListVirtualMFADevices:${status}`)
   return {
     VirtualMFADevices: page.items.map(({ device, user }) => ({

@@ -1,6 +1,6 @@
 import type { Outcome } from '../../model/finding.ts'
-import { daysBetween, defineCheck, fail, pass } from '../types.ts'
 import { iso, keyCredentialId, userResource } from '../resources.ts'
+import { daysBetween, defineCheck, fail, pass } from '../types.ts'
 
 export const accessKeyRotation = defineCheck({
   id: 'access-key-rotation',

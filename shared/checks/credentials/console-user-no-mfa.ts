@@ -1,5 +1,5 @@
-import { defineCheck, fail, pass } from '../types.ts'
 import { userResource } from '../resources.ts'
+import { defineCheck, fail, pass } from '../types.ts'
 
 export const consoleUserNoMfa = defineCheck({
   id: 'console-user-no-mfa',
@@ -13,7 +13,8 @@ export const consoleUserNoMfa = defineCheck({
     schedule: 'credentials',
     events: ['CreateLoginProfile', 'DeleteLoginProfile', 'EnableMFADevice', 'DeactivateMFADevice'],
   },
-  remediation: 'Assign an MFA device to the user, or remove the console password if the user does not need it.',
+  remediation:
+    'Assign an MFA device to the user, or remove the console password if the user does not need it.',
   evaluate(input) {
     return input.users.map((user) =>
       user.passwordEnabled && !user.mfaActive

@@ -1,6 +1,6 @@
 import type { Outcome } from '../../model/finding.ts'
-import { daysBetween, defineCheck, fail, pass } from '../types.ts'
 import { iso, keyCredentialId, userResource } from '../resources.ts'
+import { daysBetween, defineCheck, fail, pass } from '../types.ts'
 
 export const credentialUnused = defineCheck({
   id: 'credential-unused',
@@ -11,14 +11,29 @@ export const credentialUnused = defineCheck({
   resourceType: 'AwsIamUser',
   source: 'credentials',
   params: {
-    maxUnusedDays: { default: 45, description: 'Days without use after which a credential is unused', min: 1 },
-    graceDays: { default: 45, description: 'Days a never-used new credential is given before it counts as unused', min: 0 },
+    maxUnusedDays: {
+      default: 45,
+      description: 'Days without use after which a credential is unused',
+      min: 1,
+    },
+    graceDays: {
+      default: 45,
+      description: 'Days a never-used new credential is given before it counts as unused',
+      min: 0,
+    },
   },
   triggers: {
     schedule: 'credentials',
-    events: ['CreateAccessKey', 'UpdateAccessKey', 'DeleteAccessKey', 'CreateLoginProfile', 'DeleteLoginProfile'],
+    events: [
+      'CreateAccessKey',
+      'UpdateAccessKey',
+      'DeleteAccessKey',
+      'CreateLoginProfile',
+      'DeleteLoginProfile',
+    ],
   },
-  remediation: 'Deactivate the unused access key or remove the unused console password; delete it once nothing breaks.',
+  remediation:
+    'Deactivate the unused access key or remove the unused console password; delete it once nothing breaks.',
   evaluate(input, { now, params }) {
     const outcomes: Outcome[] = []
     for (const user of input.users) {
@@ -28,7 +43,12 @@ export const credentialUnused = defineCheck({
         const since = lastUsed ?? user.passwordLastChangedAt ?? user.createdAt
         const limit = lastUsed ? params.maxUnusedDays : params.graceDays
         const idle = daysBetween(since, now)
-        const evidence = { credential: 'password', lastUsedAt: iso(lastUsed), idleDays: idle, neverUsed: !lastUsed }
+        const evidence = {
+          credential: 'password',
+          lastUsedAt: iso(lastUsed),
+          idleDays: idle,
+          neverUsed: !lastUsed,
+        }
         outcomes.push(
           idle > limit
             ? fail(this.id, resource, evidence, { credentialId: 'password' })
@@ -40,9 +60,16 @@ export const credentialUnused = defineCheck({
         if (!credentialId || !key.active) continue
         const idle = daysBetween(key.lastUsedAt ?? key.lastRotatedAt, now)
         const limit = key.lastUsedAt ? params.maxUnusedDays : params.graceDays
-        const evidence = { credential: credentialId, lastUsedAt: iso(key.lastUsedAt), idleDays: idle, neverUsed: !key.lastUsedAt }
+        const evidence = {
+          credential: credentialId,
+          lastUsedAt: iso(key.lastUsedAt),
+          idleDays: idle,
+          neverUsed: !key.lastUsedAt,
+        }
         outcomes.push(
-          idle > limit ? fail(this.id, resource, evidence, { credentialId }) : pass(this.id, resource, evidence, { credentialId }),
+          idle > limit
+            ? fail(this.id, resource, evidence, { credentialId })
+            : pass(this.id, resource, evidence, { credentialId }),
         )
       }
     }

@@ -1,6 +1,6 @@
 import type { Outcome } from '../../model/finding.ts'
-import { defineCheck, fail, pass } from '../types.ts'
 import { iso, keyCredentialId, userResource } from '../resources.ts'
+import { defineCheck, fail, pass } from '../types.ts'
 
 export const initialAccessKeyUnused = defineCheck({
   id: 'initial-access-key-unused',
@@ -10,9 +10,16 @@ export const initialAccessKeyUnused = defineCheck({
   resourceType: 'AwsIamUser',
   source: 'credentials',
   params: {
-    setupWindowMinutes: { default: 10, description: 'How soon after user creation a key counts as created at setup', min: 0 },
+    setupWindowMinutes: {
+      default: 10,
+      description: 'How soon after user creation a key counts as created at setup',
+      min: 0,
+    },
   },
-  triggers: { schedule: 'credentials', events: ['CreateAccessKey', 'UpdateAccessKey', 'DeleteAccessKey', 'CreateLoginProfile'] },
+  triggers: {
+    schedule: 'credentials',
+    events: ['CreateAccessKey', 'UpdateAccessKey', 'DeleteAccessKey', 'CreateLoginProfile'],
+  },
   remediation: 'Delete the unused access key; create keys only when a workload needs one.',
   evaluate(input, { params }) {
     const outcomes: Outcome[] = []
@@ -23,7 +30,11 @@ export const initialAccessKeyUnused = defineCheck({
         if (!credentialId || !key.active) continue
         const minutesAfterCreation = (key.lastRotatedAt.getTime() - user.createdAt.getTime()) / 60_000
         const atSetup = minutesAfterCreation <= params.setupWindowMinutes
-        const evidence = { userCreatedAt: iso(user.createdAt), keyCreatedAt: iso(key.lastRotatedAt), lastUsedAt: iso(key.lastUsedAt) }
+        const evidence = {
+          userCreatedAt: iso(user.createdAt),
+          keyCreatedAt: iso(key.lastRotatedAt),
+          lastUsedAt: iso(key.lastUsedAt),
+        }
         outcomes.push(
           atSetup && !key.lastUsedAt
             ? fail(this.id, userResource(user), evidence, { credentialId })

@@ -1,5 +1,5 @@
-import { defineCheck, fail, pass } from '../types.ts'
 import { userResource } from '../resources.ts'
+import { defineCheck, fail, pass } from '../types.ts'
 
 export const multipleActiveKeys = defineCheck({
   id: 'multiple-active-keys',
@@ -15,7 +15,9 @@ export const multipleActiveKeys = defineCheck({
     return input.users.map((user) => {
       const active = user.accessKeys.filter((k) => k.active)
       return active.length > 1
-        ? fail(this.id, userResource(user), { activeKeys: active.map((k) => k.accessKeyId ?? `access_key_${k.slot}`) })
+        ? fail(this.id, userResource(user), {
+            activeKeys: active.map((k) => k.accessKeyId ?? `access_key_${k.slot}`),
+          })
         : pass(this.id, userResource(user), { activeKeys: active.length })
     })
   },

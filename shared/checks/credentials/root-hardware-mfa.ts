@@ -1,5 +1,5 @@
-import { defineCheck, fail, pass } from '../types.ts'
 import { rootResource } from '../resources.ts'
+import { defineCheck, fail, pass } from '../types.ts'
 
 export const rootHardwareMfa = defineCheck({
   id: 'root-hardware-mfa',
@@ -10,7 +10,8 @@ export const rootHardwareMfa = defineCheck({
   source: 'credentials',
   params: {},
   triggers: { schedule: 'credentials', events: ['EnableMFADevice', 'DeactivateMFADevice'] },
-  remediation: 'Replace the root virtual MFA device with a hardware MFA device (FIDO key or hardware TOTP token).',
+  remediation:
+    'Replace the root virtual MFA device with a hardware MFA device (FIDO key or hardware TOTP token).',
   evaluate(input, { accountId }) {
     const root = input.root
     // Unknown when ListVirtualMFADevices could not be read: say nothing rather than guess.

@@ -1,5 +1,5 @@
-import { defineCheck, fail, pass } from '../types.ts'
 import { rootResource } from '../resources.ts'
+import { defineCheck, fail, pass } from '../types.ts'
 
 export const rootMfa = defineCheck({
   id: 'root-mfa',

@@ -1,5 +1,5 @@
-import { DAY_MS, defineCheck, fail, pass } from '../types.ts'
 import { iso, rootResource } from '../resources.ts'
+import { DAY_MS, defineCheck, fail, pass } from '../types.ts'
 
 export const rootRecentUse = defineCheck({
   id: 'root-recent-use',
@@ -17,12 +17,21 @@ export const rootRecentUse = defineCheck({
     const since = now.getTime() - params.windowDays * DAY_MS
     const uses: Array<[string, Date]> = []
     if (root.passwordUse.kind === 'used') uses.push(['password', root.passwordUse.at])
-    for (const key of root.accessKeys) if (key.lastUsedAt) uses.push([`access_key_${key.slot}`, key.lastUsedAt])
-    const recent = uses.filter(([, at]) => at.getTime() >= since).sort((a, b) => b[1].getTime() - a[1].getTime())
+    for (const key of root.accessKeys)
+      if (key.lastUsedAt) uses.push([`access_key_${key.slot}`, key.lastUsedAt])
+    const recent = uses
+      .filter(([, at]) => at.getTime() >= since)
+      .sort((a, b) => b[1].getTime() - a[1].getTime())
     const resource = rootResource(accountId, root.arn)
     const [latest] = recent
     return latest
-      ? [fail(this.id, resource, { credential: latest[0], lastUsedAt: iso(latest[1]), windowDays: params.windowDays })]
+      ? [
+          fail(this.id, resource, {
+            credential: latest[0],
+            lastUsedAt: iso(latest[1]),
+            windowDays: params.windowDays,
+          }),
+        ]
       : [pass(this.id, resource)]
   },
 })

@@ -1,5 +1,5 @@
-import { defineCheck, fail, pass } from '../types.ts'
 import { userResource } from '../resources.ts'
+import { defineCheck, fail, pass } from '../types.ts'
 
 export const userNoMfa = defineCheck({
   id: 'user-no-mfa',
@@ -10,10 +10,13 @@ export const userNoMfa = defineCheck({
   source: 'credentials',
   params: {},
   triggers: { schedule: 'credentials', events: ['CreateUser', 'EnableMFADevice', 'DeactivateMFADevice'] },
-  remediation: 'Assign an MFA device to the user, and require MFA in the policies that matter (aws:MultiFactorAuthPresent).',
+  remediation:
+    'Assign an MFA device to the user, and require MFA in the policies that matter (aws:MultiFactorAuthPresent).',
   evaluate(input) {
     return input.users.map((user) =>
-      user.mfaActive ? pass(this.id, userResource(user)) : fail(this.id, userResource(user), { mfaActive: false }),
+      user.mfaActive
+        ? pass(this.id, userResource(user))
+        : fail(this.id, userResource(user), { mfaActive: false }),
     )
   },
 })

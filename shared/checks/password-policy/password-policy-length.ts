@@ -10,7 +10,8 @@ export const passwordPolicyLength = defineCheck({
   source: 'passwordPolicy',
   params: { minLength: { default: 14, description: 'Minimum password length required', min: 6 } },
   triggers: { schedule: 'password-policy', events: PASSWORD_POLICY_EVENTS },
-  remediation: 'Set the account password policy minimum length to at least 14 characters (IAM > Account settings).',
+  remediation:
+    'Set the account password policy minimum length to at least 14 characters (IAM > Account settings).',
   evaluate(input, { accountId, params }) {
     return judgePolicy(this.id, accountId, input, (p) => ({
       ok: (p.minimumPasswordLength ?? 0) >= params.minLength,

@@ -8,13 +8,18 @@ export const passwordPolicyReuse = defineCheck({
   severity: 'medium',
   resourceType: 'AwsIamPasswordPolicy',
   source: 'passwordPolicy',
-  params: { minReusePrevention: { default: 24, description: 'Previous passwords that cannot be reused', min: 1 } },
+  params: {
+    minReusePrevention: { default: 24, description: 'Previous passwords that cannot be reused', min: 1 },
+  },
   triggers: { schedule: 'password-policy', events: PASSWORD_POLICY_EVENTS },
   remediation: 'Set "Prevent password reuse" to remember 24 passwords in the account password policy.',
   evaluate(input, { accountId, params }) {
     return judgePolicy(this.id, accountId, input, (p) => ({
       ok: (p.passwordReusePrevention ?? 0) >= params.minReusePrevention,
-      evidence: { passwordReusePrevention: p.passwordReusePrevention ?? null, required: params.minReusePrevention },
+      evidence: {
+        passwordReusePrevention: p.passwordReusePrevention ?? null,
+        required: params.minReusePrevention,
+      },
     }))
   },
 })

@@ -1,6 +1,6 @@
 import type { Outcome } from '../../model/finding.ts'
-import type { PasswordPolicy, PasswordPolicyState } from '../sources.ts'
 import { passwordPolicyResource } from '../resources.ts'
+import type { PasswordPolicy, PasswordPolicyState } from '../sources.ts'
 import { fail, pass } from '../types.ts'
 
 /** Shared shape of the password-policy checks: no policy fails all of them. */
@@ -8,12 +8,17 @@ export function judgePolicy(
   checkId: string,
   accountId: string,
   state: PasswordPolicyState,
-  judge: (policy: PasswordPolicy) => { ok: boolean; evidence: Record<string, string | number | boolean | null> },
+  judge: (policy: PasswordPolicy) => {
+    ok: boolean
+    evidence: Record<string, string | number | boolean | null>
+  },
 ): Outcome[] {
   const resource = passwordPolicyResource(accountId)
   if (!state.policy) return [fail(checkId, resource, { policyExists: false })]
   const { ok, evidence } = judge(state.policy)
-  return [ok ? pass(checkId, resource, evidence) : fail(checkId, resource, { policyExists: true, ...evidence })]
+  return [
+    ok ? pass(checkId, resource, evidence) : fail(checkId, resource, { policyExists: true, ...evidence }),
+  ]
 }
 
 export const PASSWORD_POLICY_EVENTS = ['UpdateAccountPasswordPolicy', 'DeleteAccountPasswordPolicy'] as const

@@ -1,0 +1,71 @@
+import { getCheck } from '../checks/registry.ts'
+import { type Evidence, type Finding, findingId, type Outcome } from '../model/finding.ts'
+import { type Severity, severityRank } from '../model/severity.ts'
+
+/** The record the CLI prints, one JSON object per line with --json. A stable, documented shape. */
+export interface FindingRecord {
+  id: string
+  checkId: string
+  severity: Severity
+  status: 'OPEN' | 'RESOLVED'
+  resourceArn: string
+  resourceId: string
+  credentialId?: string
+  accountId: string
+  region: string
+  title: string
+  evidence: Evidence
+}
+
+/** A failing outcome seen by a scan without a table: reported as the OPEN finding it would be. */
+export function recordFromOutcome(o: Outcome, accountId: string, region: string): FindingRecord {
+  const check = getCheck(o.checkId)
+  return {
+    id: findingId({ accountId, checkId: o.checkId, resourceId: o.resource.id, credentialId: o.credentialId }),
+    checkId: o.checkId,
+    severity: o.severity ?? check?.severity ?? 'medium',
+    status: 'OPEN',
+    resourceArn: o.resource.arn,
+    resourceId: o.resource.id,
+    ...(o.credentialId ? { credentialId: o.credentialId } : {}),
+    accountId,
+    region,
+    title: check?.title ?? o.checkId,
+    evidence: o.evidence,
+  }
+}
+
+export function recordFromFinding(f: Finding): FindingRecord {
+  return {
+    id: f.id,
+    checkId: f.checkId,
+    severity: f.severity,
+    status: f.status,
+    resourceArn: f.resourceArn,
+    resourceId: f.resourceId,
+    ...(f.credentialId ? { credentialId: f.credentialId } : {}),
+    accountId: f.accountId,
+    region: f.region,
+    title: f.title,
+    evidence: f.evidence,
+  }
+}
+
+export function bySeverity(a: FindingRecord, b: FindingRecord): number {
+  return severityRank(b.severity) - severityRank(a.severity) || a.checkId.localeCompare(b.checkId) || a.resourceId.localeCompare(b.resourceId)
+}
+
+export function toJsonLines(records: readonly FindingRecord[]): string {
+  return records.map((r) => JSON.stringify(r)).join('\n') + (records.length ? '\n' : '')
+}
+
+/** A plain-text table for terminals: control characters in names never reach the screen. */
+export function toTable(records: readonly FindingRecord[]): string {
+  const clean = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')
+  const rows = [
+    ['SEVERITY', 'STATUS', 'CHECK', 'RESOURCE', 'CREDENTIAL', 'TITLE'],
+    ...records.map((r) => [r.severity.toUpperCase(), r.status, r.checkId, clean(r.resourceId), clean(r.credentialId ?? '-'), r.title]),
+  ]
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)))
+  return `${rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n')}\n`
+}

@@ -5,7 +5,13 @@ import type { Log } from '../shared/app/log.ts'
 import { documentClient, iamClient, stsClient } from '../shared/aws/clients.ts'
 import { FindingsStore } from '../shared/aws/findings-store.ts'
 import { configFromEnv, parseConfig } from '../shared/config/config.ts'
-import { bySeverity, recordFromFinding, recordFromOutcome, toJsonLines, toTable } from '../shared/export/records.ts'
+import {
+  bySeverity,
+  recordFromFinding,
+  recordFromOutcome,
+  toJsonLines,
+  toTable,
+} from '../shared/export/records.ts'
 import { atLeast, SEVERITIES, type Severity } from '../shared/model/severity.ts'
 
 export interface Io {
@@ -24,7 +30,8 @@ const stderrLog = (io: Io, verbose: boolean): Log => ({
 
 function severityOption(value: string): Severity {
   const v = value.toLowerCase()
-  if (!(SEVERITIES as readonly string[]).includes(v)) throw new InvalidArgumentError(`one of ${SEVERITIES.join(', ')}`)
+  if (!(SEVERITIES as readonly string[]).includes(v))
+    throw new InvalidArgumentError(`one of ${SEVERITIES.join(', ')}`)
   return v as Severity
 }
 
@@ -40,12 +47,26 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
 
   program
     .command('scan')
-    .description('Scan the account the standard AWS configuration points at (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_*)')
+    .description(
+      'Scan the account the standard AWS configuration points at (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_*)',
+    )
     .option('--json', 'one JSON object per finding per line')
-    .addOption(new Option('--fail-on <severity>', 'exit 2 when a finding is at least this severe').argParser(severityOption))
-    .option('--table <name>', 'reconcile into this DynamoDB findings table (opens/resolves findings, keeps history)')
+    .addOption(
+      new Option('--fail-on <severity>', 'exit 2 when a finding is at least this severe').argParser(
+        severityOption,
+      ),
+    )
+    .option(
+      '--table <name>',
+      'reconcile into this DynamoDB findings table (opens/resolves findings, keeps history)',
+    )
     .option('--config <file>', 'JSON configuration (thresholds, disabled checks); default: $IAMWATCH_CONFIG')
-    .option('--report-poll-ms <ms>', 'how often to poll while IAM generates the credential report', (v) => Number(v), 2000)
+    .option(
+      '--report-poll-ms <ms>',
+      'how often to poll while IAM generates the credential report',
+      (v) => Number(v),
+      2000,
+    )
     .option('--verbose', 'log progress to stderr')
     .action(async (opts) => {
       const log = stderrLog(io, Boolean(opts.verbose))
@@ -67,11 +88,14 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
         const c = summary.counts
         io.err(
           `account ${summary.accountId}: ${records.length} failing, scan ${summary.status}` +
-            (opts.table ? ` (opened ${c.opened}, reopened ${c.reopened}, resolved ${c.resolved}, unchanged ${c.unchanged})` : '') +
+            (opts.table
+              ? ` (opened ${c.opened}, reopened ${c.reopened}, resolved ${c.resolved}, unchanged ${c.unchanged})`
+              : '') +
             '\n',
         )
       }
-      if (summary.status === 'degraded') io.err('warning: the scan was degraded: nothing was resolved; see the warnings above\n')
+      if (summary.status === 'degraded')
+        io.err('warning: the scan was degraded: nothing was resolved; see the warnings above\n')
       if (opts.failOn && records.some((r) => atLeast(r.severity, opts.failOn))) setExit(EXIT.failOn)
     })
 
@@ -85,7 +109,11 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'one JSON object per finding per line')
     .action(async (opts) => {
       const store = new FindingsStore(documentClient(), opts.table)
-      const findings = await store.listFindings({ status: opts.status, severity: opts.severity, checkId: opts.check })
+      const findings = await store.listFindings({
+        status: opts.status,
+        severity: opts.severity,
+        checkId: opts.check,
+      })
       const records = findings.map(recordFromFinding).sort(bySeverity)
       io.out(opts.json ? toJsonLines(records) : toTable(records))
     })

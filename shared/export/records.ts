@@ -52,7 +52,11 @@ export function recordFromFinding(f: Finding): FindingRecord {
 }
 
 export function bySeverity(a: FindingRecord, b: FindingRecord): number {
-  return severityRank(b.severity) - severityRank(a.severity) || a.checkId.localeCompare(b.checkId) || a.resourceId.localeCompare(b.resourceId)
+  return (
+    severityRank(b.severity) - severityRank(a.severity) ||
+    a.checkId.localeCompare(b.checkId) ||
+    a.resourceId.localeCompare(b.resourceId)
+  )
 }
 
 export function toJsonLines(records: readonly FindingRecord[]): string {
@@ -64,7 +68,14 @@ export function toTable(records: readonly FindingRecord[]): string {
   const clean = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')
   const rows = [
     ['SEVERITY', 'STATUS', 'CHECK', 'RESOURCE', 'CREDENTIAL', 'TITLE'],
-    ...records.map((r) => [r.severity.toUpperCase(), r.status, r.checkId, clean(r.resourceId), clean(r.credentialId ?? '-'), r.title]),
+    ...records.map((r) => [
+      r.severity.toUpperCase(),
+      r.status,
+      r.checkId,
+      clean(r.resourceId),
+      clean(r.credentialId ?? '-'),
+      r.title,
+    ]),
   ]
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)))
   return `${rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n')}\n`

@@ -12,8 +12,21 @@ beforeAll(async () => {
   sim = await startIamSimulator(
     new AccountBuilder('777788889999')
       .root((r) => r.mfa('hardware'))
-      .passwordPolicy({ minimumPasswordLength: 14, passwordReusePrevention: 24, requireSymbols: true, requireNumbers: true, requireUppercaseCharacters: true, requireLowercaseCharacters: true, maxPasswordAge: 90 })
-      .user('dev', (u) => u.console({ lastUsedDaysAgo: 1 }).mfa().accessKey({ ageDays: 120, lastUsedDaysAgo: 1, id: 'AKIADEVOLDKEY0000001' }))
+      .passwordPolicy({
+        minimumPasswordLength: 14,
+        passwordReusePrevention: 24,
+        requireSymbols: true,
+        requireNumbers: true,
+        requireUppercaseCharacters: true,
+        requireLowercaseCharacters: true,
+        maxPasswordAge: 90,
+      })
+      .user('dev', (u) =>
+        u
+          .console({ lastUsedDaysAgo: 1 })
+          .mfa()
+          .accessKey({ ageDays: 120, lastUsedDaysAgo: 1, id: 'AKIADEVOLDKEY0000001' }),
+      )
       .build(),
     { reportDelayMs: 10 },
   )
@@ -23,18 +36,22 @@ afterAll(async () => sim?.stop())
 /** Runs the CLI as a user would: a separate process configured only through standard AWS variables. */
 async function iamwatch(args: string[], env: Record<string, string> = {}) {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['bin/iamwatch.ts', ...args, ...(args[0] === 'scan' ? ['--report-poll-ms', '10'] : [])], {
-      env: {
-        PATH: process.env.PATH,
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
-        AWS_REGION: 'us-east-1',
-        AWS_ENDPOINT_URL_IAM: sim.endpoint,
-        AWS_ENDPOINT_URL_STS: sim.endpoint,
-        AWS_EC2_METADATA_DISABLED: 'true',
-        ...env,
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ['bin/iamwatch.ts', ...args, ...(args[0] === 'scan' ? ['--report-poll-ms', '10'] : [])],
+      {
+        env: {
+          PATH: process.env.PATH,
+          AWS_ACCESS_KEY_ID: 'local',
+          AWS_SECRET_ACCESS_KEY: 'local',
+          AWS_REGION: 'us-east-1',
+          AWS_ENDPOINT_URL_IAM: sim.endpoint,
+          AWS_ENDPOINT_URL_STS: sim.endpoint,
+          AWS_EC2_METADATA_DISABLED: 'true',
+          ...env,
+        },
       },
-    })
+    )
     return { code: 0, stdout, stderr }
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string }
@@ -45,13 +62,35 @@ async function iamwatch(args: string[], env: Record<string, string> = {}) {
 describe('iamwatch scan', () => {
   it('prints one JSON finding per line against the endpoint named in AWS_ENDPOINT_URL_IAM', async () => {
     const { code, stdout } = await iamwatch(['scan', '--json'])
-    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l))
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     expect(code).toBe(0)
-    expect(lines.map((l) => `${l.checkId}:${l.credentialId ?? ''}`)).toEqual(['access-key-rotation:AKIADEVOLDKEY0000001'])
+    expect(lines.map((l) => `${l.checkId}:${l.credentialId ?? ''}`)).toEqual([
+      'access-key-rotation:AKIADEVOLDKEY0000001',
+    ])
     expect(Object.keys(lines[0]).sort()).toEqual(
-      ['accountId', 'checkId', 'credentialId', 'evidence', 'id', 'region', 'resourceArn', 'resourceId', 'severity', 'status', 'title'].sort(),
+      [
+        'accountId',
+        'checkId',
+        'credentialId',
+        'evidence',
+        'id',
+        'region',
+        'resourceArn',
+        'resourceId',
+        'severity',
+        'status',
+        'title',
+      ].sort(),
     )
-    expect(lines[0]).toMatchObject({ accountId: '777788889999', status: 'OPEN', severity: 'medium', resourceArn: 'arn:aws:iam::777788889999:user/dev' })
+    expect(lines[0]).toMatchObject({
+      accountId: '777788889999',
+      status: 'OPEN',
+      severity: 'medium',
+      resourceArn: 'arn:aws:iam::777788889999:user/dev',
+    })
   })
 
   it('sets exit code 2 for --fail-on at or below the worst severity, 0 above it', async () => {

@@ -11,7 +11,7 @@ export default defineConfig({
       AWS_SECRET_ACCESS_KEY: 'local',
       AWS_REGION: 'us-east-1',
       AWS_EC2_METADATA_DISABLED: 'true',
-      POWERTOOLS_LOG_LEVEL: 'CRITICAL',
+      IAMWATCH_LOG_LEVEL: 'ERROR',
     },
   },
 })

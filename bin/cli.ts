@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { runCredentialScan } from '../shared/app/credential-scan.ts'
 import type { Log } from '../shared/app/log.ts'
-import { documentClient, iamClient, stsClient } from '../shared/aws/clients.ts'
+import { documentClient, iamClient } from '../shared/aws/clients.ts'
 import { FindingsStore } from '../shared/aws/findings-store.ts'
+import { stsClient } from '../shared/aws/sts.ts'
 import { configFromEnv, parseConfig } from '../shared/config/config.ts'
 import {
   bySeverity,

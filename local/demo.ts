@@ -49,7 +49,8 @@ Object.assign(process.env, {
   FINDINGS_TABLE: 'iamwatch-findings',
   ALERT_TOPIC_ARN: topicArn,
   REPORT_POLL_MS: '100',
-  POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR',
+  IAMWATCH_LOG_LEVEL: process.env.IAMWATCH_LOG_LEVEL ?? 'ERROR',
+  ACCOUNT_ID: sim.account.accountId,
 })
 const scan = (await import('../functions/scan-credentials.ts')).handler
 const notify = (await import('../functions/notify.ts')).handler

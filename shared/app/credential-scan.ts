@@ -15,7 +15,8 @@ import type { Log } from './log.ts'
 
 export interface ScanDeps {
   iam: IAMClient
-  sts: STSClient
+  /** Asked for the account id when `accountId` is not given (the CLI); the Lambda is told its account. */
+  sts?: STSClient
   store?: FindingsStore
   config: IamwatchConfig
   region: string
@@ -47,7 +48,8 @@ export async function runCredentialScan(
   const now = deps.now?.() ?? new Date()
   const startedAt = now.toISOString()
   const [accountId, collected] = await Promise.all([
-    deps.accountId ?? callerAccountId(deps.sts),
+    deps.accountId ??
+      (deps.sts ? callerAccountId(deps.sts) : Promise.reject(new Error('no accountId and no STS client'))),
     collectCredentials(deps.iam, deps.report),
   ])
   if (collected.accountId && collected.accountId !== accountId) {

@@ -7,15 +7,20 @@ export interface Log {
 
 export const silentLog: Log = { info() {}, warn() {}, error() {} }
 
-/** Adapts Powertools' Logger (whose extra argument is not optional in its types). */
-export function fromPowertools(logger: {
-  info(m: string, ...e: Record<string, unknown>[]): void
-  warn(m: string, ...e: Record<string, unknown>[]): void
-  error(m: string, ...e: Record<string, unknown>[]): void
-}): Log {
-  return {
-    info: (m, e) => (e ? logger.info(m, e) : logger.info(m)),
-    warn: (m, e) => (e ? logger.warn(m, e) : logger.warn(m)),
-    error: (m, e) => (e ? logger.error(m, e) : logger.error(m)),
-  }
+const LEVELS = { DEBUG: 0, TRACE: 0, INFO: 1, WARN: 2, ERROR: 3, FATAL: 3 } as const
+
+/**
+ * Structured logging through console, for Lambda's native JSON log format (LoggingConfig.LogFormat
+ * JSON): the runtime adds timestamp, level and requestId, and filters by the configured application
+ * log level (AWS_LAMBDA_LOG_LEVEL), which this adapter honours too when run elsewhere.
+ */
+export function consoleLog(
+  level = process.env.AWS_LAMBDA_LOG_LEVEL ?? process.env.IAMWATCH_LOG_LEVEL ?? 'INFO',
+): Log {
+  const min = LEVELS[level.toUpperCase() as keyof typeof LEVELS] ?? LEVELS.INFO
+  const at =
+    (n: number, write: (o: object) => void) => (message: string, extra?: Record<string, unknown>) => {
+      if (n >= min) write({ message, ...extra })
+    }
+  return { info: at(1, console.info), warn: at(2, console.warn), error: at(3, console.error) }
 }

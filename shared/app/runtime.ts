@@ -1,29 +1,27 @@
-import { Logger } from '@aws-lambda-powertools/logger'
-import { documentClient, iamClient, snsClient, stsClient } from '../aws/clients.ts'
+import { documentClient, iamClient, snsClient } from '../aws/clients.ts'
 import { FindingsStore } from '../aws/findings-store.ts'
 import { publishAlert } from '../aws/publisher.ts'
 import { configFromEnv } from '../config/config.ts'
 import type { ScanDeps } from './credential-scan.ts'
-import { fromPowertools } from './log.ts'
+import { consoleLog } from './log.ts'
 import type { NotifierDeps } from './notifier.ts'
 
 /** Wiring from the Lambda environment; built once per cold start. Tests build the same deps by hand. */
-export const logger = new Logger({ serviceName: 'iamwatch' })
-
 function required(name: string): string {
   const value = process.env[name]
   if (!value) throw new Error(`environment variable ${name} is not set`)
   return value
 }
 
+/** The stack tells the function its account (ACCOUNT_ID), so the Lambda needs no STS client. */
 export function scanDepsFromEnv(): ScanDeps {
   return {
     iam: iamClient(),
-    sts: stsClient(),
+    accountId: required('ACCOUNT_ID'),
     store: new FindingsStore(documentClient(), required('FINDINGS_TABLE')),
     config: configFromEnv(),
     region: process.env.AWS_REGION ?? 'us-east-1',
-    log: fromPowertools(logger),
+    log: consoleLog(),
     report: { pollIntervalMs: Number(process.env.REPORT_POLL_MS ?? 2000) },
   }
 }
@@ -35,7 +33,7 @@ export function notifierDepsFromEnv(): NotifierDeps {
     store: new FindingsStore(documentClient(), required('FINDINGS_TABLE')),
     publish: (alert) => publishAlert(sns, topicArn, alert),
     config: configFromEnv(),
-    log: fromPowertools(logger),
+    log: consoleLog(),
   }
 }
 

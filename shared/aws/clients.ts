@@ -1,7 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { IAMClient } from '@aws-sdk/client-iam'
 import { SNSClient } from '@aws-sdk/client-sns'
-import { STSClient } from '@aws-sdk/client-sts'
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 
 /**
@@ -15,7 +14,7 @@ export interface ClientOverrides {
   maxAttempts?: number
 }
 
-const base = (o: ClientOverrides) => ({
+export const base = (o: ClientOverrides) => ({
   ...(o.endpoint ? { endpoint: o.endpoint } : {}),
   ...(o.region ? { region: o.region } : {}),
   maxAttempts: o.maxAttempts ?? 5,
@@ -23,10 +22,6 @@ const base = (o: ClientOverrides) => ({
 
 export function iamClient(o: ClientOverrides = {}): IAMClient {
   return new IAMClient(base(o))
-}
-
-export function stsClient(o: ClientOverrides = {}): STSClient {
-  return new STSClient(base(o))
 }
 
 export function snsClient(o: ClientOverrides = {}): SNSClient {

@@ -1,4 +1,9 @@
-import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts'
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts'
+import { base, type ClientOverrides } from './clients.ts'
+
+export function stsClient(o: ClientOverrides = {}): STSClient {
+  return new STSClient(base(o))
+}
 
 /** The account the credentials belong to. GetCallerIdentity needs no IAM permission. */
 export async function callerAccountId(sts: STSClient): Promise<string> {

@@ -9,9 +9,10 @@ import { StreamPoller } from '../../local/stream-poller.ts'
 import type { ScanDeps } from '../../shared/app/credential-scan.ts'
 import { silentLog } from '../../shared/app/log.ts'
 import type { NotifierDeps } from '../../shared/app/notifier.ts'
-import { documentClient, iamClient, snsClient, stsClient } from '../../shared/aws/clients.ts'
+import { documentClient, iamClient, snsClient } from '../../shared/aws/clients.ts'
 import { FindingsStore } from '../../shared/aws/findings-store.ts'
 import { publishAlert } from '../../shared/aws/publisher.ts'
+import { stsClient } from '../../shared/aws/sts.ts'
 import { parseConfig } from '../../shared/config/config.ts'
 
 export const uniqueName = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`

@@ -1,0 +1,7 @@
+/** The Lambda functions, by name: their entry file, and what each one needs. Shared by the stack, the build and the bench. */
+export const FUNCTIONS = {
+  'scan-credentials': { entry: 'functions/scan-credentials.ts', timeoutSeconds: 300, memoryMb: 512 },
+  notify: { entry: 'functions/notify.ts', timeoutSeconds: 60, memoryMb: 256 },
+} as const
+
+export type FunctionName = keyof typeof FUNCTIONS

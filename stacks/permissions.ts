@@ -1,0 +1,209 @@
+/**
+ * The exact IAM statements of every role the monitor runs as: plain data, so tests read them whole.
+ * No statement has a `*` action. A `*` resource appears only for actions that AWS authorizes on no
+ * resource type (listed in STAR_RESOURCE_ACTIONS, with the reason).
+ */
+export interface Statement {
+  Sid: string
+  Effect: 'Allow' | 'Deny'
+  Action: string[]
+  Resource: string[]
+  Condition?: Record<string, Record<string, string | string[]>>
+}
+
+export interface PolicyDocument {
+  Version: '2012-10-17'
+  Statement: Statement[]
+}
+
+export interface Arns {
+  accountId: string
+  region: string
+  partition: string
+  tableArn: string
+  keyArn: string
+  dlqArn: string
+  alertTopicArn: string
+  logGroupArn: string
+}
+
+/** Actions with no resource-level permission in the Service Authorization Reference: `*` is the only resource. */
+export const STAR_RESOURCE_ACTIONS: Readonly<Record<string, string>> = {
+  'iam:GenerateCredentialReport': 'account-wide report; no resource type',
+  'iam:GetCredentialReport': 'account-wide report; no resource type',
+  'iam:GetAccountPasswordPolicy': 'account setting; no resource type',
+  'iam:GetAccountSummary': 'account setting; no resource type',
+  'iam:ListVirtualMFADevices': 'list call; no resource type',
+  'dynamodb:ListStreams': 'list call; no resource type (needed by the stream event source mapping)',
+}
+
+export const policy = (...statements: Statement[]): PolicyDocument => ({
+  Version: '2012-10-17',
+  Statement: statements,
+})
+
+function logs(a: Arns): Statement {
+  return {
+    Sid: 'WriteOwnLogs',
+    Effect: 'Allow',
+    Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    Resource: [`${a.logGroupArn}:*`],
+  }
+}
+
+function dlq(a: Arns): Statement[] {
+  return [
+    {
+      Sid: 'SendFailuresToDeadLetterQueue',
+      Effect: 'Allow',
+      Action: ['sqs:SendMessage'],
+      Resource: [a.dlqArn],
+    },
+    kmsVia(a, 'sqs', 'EncryptDeadLetters', ['kms:GenerateDataKey', 'kms:Decrypt']),
+  ]
+}
+
+/** Use of the data key, only through the named service in this region. */
+function kmsVia(a: Arns, service: string, sid: string, actions: string[]): Statement {
+  return {
+    Sid: sid,
+    Effect: 'Allow',
+    Action: actions,
+    Resource: [a.keyArn],
+    Condition: { StringEquals: { 'kms:ViaService': `${service}.${a.region}.amazonaws.com` } },
+  }
+}
+
+export function scanCredentialsPolicy(a: Arns): PolicyDocument {
+  return policy(
+    {
+      Sid: 'ReadAccountCredentialPosture',
+      Effect: 'Allow',
+      Action: [
+        'iam:GenerateCredentialReport',
+        'iam:GetCredentialReport',
+        'iam:GetAccountPasswordPolicy',
+        'iam:GetAccountSummary',
+        'iam:ListVirtualMFADevices',
+      ],
+      Resource: ['*'],
+    },
+    {
+      Sid: 'ListUserAccessKeys',
+      Effect: 'Allow',
+      Action: ['iam:ListAccessKeys'],
+      Resource: [`arn:${a.partition}:iam::${a.accountId}:user/*`],
+    },
+    {
+      Sid: 'ReconcileFindings',
+      Effect: 'Allow',
+      Action: [
+        'dynamodb:BatchGetItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:Scan',
+      ],
+      Resource: [a.tableArn, `${a.tableArn}/index/*`],
+    },
+    kmsVia(a, 'dynamodb', 'UseTableKey', ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey']),
+    ...dlq(a),
+    logs(a),
+  )
+}
+
+export function notifyPolicy(a: Arns & { streamArn: string }): PolicyDocument {
+  return policy(
+    {
+      Sid: 'ReadFindingsStream',
+      Effect: 'Allow',
+      Action: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+      Resource: [a.streamArn],
+    },
+    { Sid: 'ListFindingsStreams', Effect: 'Allow', Action: ['dynamodb:ListStreams'], Resource: ['*'] },
+    {
+      Sid: 'RecordNotifiedTransitions',
+      Effect: 'Allow',
+      Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+      Resource: [a.tableArn],
+    },
+    kmsVia(a, 'dynamodb', 'UseTableKey', ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey']),
+    { Sid: 'PublishAlerts', Effect: 'Allow', Action: ['sns:Publish'], Resource: [a.alertTopicArn] },
+    kmsVia(a, 'sns', 'EncryptAlerts', ['kms:GenerateDataKey', 'kms:Decrypt']),
+    ...dlq(a),
+    logs(a),
+  )
+}
+
+export function schedulerPolicy(
+  a: Pick<Arns, 'dlqArn' | 'keyArn' | 'region'> & { functionArn: string },
+): PolicyDocument {
+  return policy(
+    { Sid: 'InvokeScan', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [a.functionArn] },
+    {
+      Sid: 'SendFailuresToDeadLetterQueue',
+      Effect: 'Allow',
+      Action: ['sqs:SendMessage'],
+      Resource: [a.dlqArn],
+    },
+    {
+      Sid: 'EncryptDeadLetters',
+      Effect: 'Allow',
+      Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      Resource: [a.keyArn],
+      Condition: { StringEquals: { 'kms:ViaService': `sqs.${a.region}.amazonaws.com` } },
+    },
+  )
+}
+
+/** Trust for a role that only the named service may assume, and only on behalf of this account. */
+export function serviceTrust(service: string, accountId: string): object {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Service: service },
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'aws:SourceAccount': accountId } },
+      },
+    ],
+  }
+}
+
+/** Key policy: the account administers the key through IAM; AWS services encrypt with it only for this account. */
+export function keyPolicy(a: Pick<Arns, 'accountId' | 'region' | 'partition'>): object {
+  const root = `arn:${a.partition}:iam::${a.accountId}:root`
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'AccountAdministersKeyThroughIam',
+        Effect: 'Allow',
+        Principal: { AWS: root },
+        Action: 'kms:*',
+        Resource: '*',
+      },
+      {
+        Sid: 'CloudWatchAlarmsPublishToEncryptedTopic',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:SourceAccount': a.accountId } },
+      },
+      {
+        Sid: 'LogsEncryptOwnLogGroups',
+        Effect: 'Allow',
+        Principal: { Service: `logs.${a.region}.amazonaws.com` },
+        Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+        Resource: '*',
+        Condition: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': `arn:${a.partition}:logs:${a.region}:${a.accountId}:log-group:/iamwatch/*`,
+          },
+        },
+      },
+    ],
+  }
+}

@@ -11,7 +11,11 @@ export default $config({
     }
   },
   async run() {
-    const { iamwatch } = await import('./stacks/iamwatch')
-    return iamwatch()
+    // The functions are bundled here (esbuild) and shipped as plain Lambda functions with roles we
+    // write ourselves, so every permission they have is one a test has read.
+    const { bundleAll } = await import('./scripts/bundle.ts')
+    await bundleAll()
+    const { iamwatch } = await import('./stacks/iamwatch.ts')
+    return iamwatch({ config: process.env.IAMWATCH_CONFIG })
   },
 })

@@ -54,6 +54,7 @@ export async function startDynamoDbLocal({ timeoutMs = 30_000 } = {}): Promise<D
       launcherClasspath(jars),
       LAUNCHER,
       '-inMemory',
+      '-sharedDb', // one database whatever the caller's credentials and region
       '-disableTelemetry',
       '-port',
       '8000', // replaced by an ephemeral port on 127.0.0.1 inside the launcher

@@ -1,0 +1,98 @@
+/** npm run bench: measures the issue's targets and prints a table. Not a test: nothing here asserts. */
+import { execFileSync, spawnSync } from 'node:child_process'
+import { startLocalStack, createFindingsTable, LOCAL_CREDENTIALS } from '../local/stack.ts'
+import { generateAccount } from '../local/iam-sim/generator.ts'
+import { startIamSimulator } from '../local/iam-sim/server.ts'
+import { runCredentialScan } from '../shared/app/credential-scan.ts'
+import { silentLog } from '../shared/app/log.ts'
+import { documentClient, iamClient } from '../shared/aws/clients.ts'
+import { FindingsStore } from '../shared/aws/findings-store.ts'
+import { parseConfig } from '../shared/config/config.ts'
+import { bundleAll } from '../scripts/bundle.ts'
+
+type Row = [string, string, string]
+const rows: Row[] = []
+const fmt = (n: number, digits = 0) => n.toFixed(digits)
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+
+// 1. Parse + evaluate a 10,000-user credential report, in a fresh process so memory is its own.
+{
+  const out = execFileSync(process.execPath, ['--expose-gc', 'bench/parse-evaluate.ts', '10000'], { encoding: 'utf8' })
+  const r = JSON.parse(out.trim().split('\n').at(-1)!)
+  rows.push(['report 10,000 users: parse', `${fmt(r.parseMs)} ms (${fmt(r.csvBytes / 1024)} KB CSV)`, ''])
+  rows.push(['report 10,000 users: evaluate 14 checks', `${fmt(r.evaluateMs)} ms (${r.outcomes} outcomes)`, ''])
+  rows.push(['report 10,000 users: peak heap growth / max RSS', `${fmt(r.peakHeapDeltaMb, 1)} MB / ${fmt(r.maxRssMb)} MB`, ''])
+}
+
+// 2. End-to-end scan of 1,000 users against the IAM simulator and DynamoDB Local.
+const stack = await startLocalStack()
+try {
+  Object.assign(process.env, { AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey })
+  const sim = await startIamSimulator(generateAccount(1000), { reportDelayMs: 0 })
+  await createFindingsTable(stack.dynamo.endpoint, 'bench-findings')
+  const db = documentClient({ endpoint: stack.dynamo.endpoint, region: 'us-east-1' })
+  const calls = new Map<string, number>()
+  db.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = String(context.commandName)
+      calls.set(name, (calls.get(name) ?? 0) + 1)
+      return next(args)
+    },
+    { step: 'initialize', name: 'countCalls' },
+  )
+  const store = new FindingsStore(db, 'bench-findings')
+  const deps = {
+    iam: iamClient({ endpoint: sim.endpoint, region: 'us-east-1' }),
+    accountId: sim.account.accountId,
+    store,
+    config: parseConfig({}),
+    region: 'us-east-1',
+    log: silentLog,
+    report: { pollIntervalMs: 5 },
+  }
+  let t = performance.now()
+  const first = await runCredentialScan(deps)
+  const firstMs = performance.now() - t
+  const firstIam = sim.requestCount()
+  rows.push(['scan 1,000 users end to end (first run)', `${fmt(firstMs)} ms`, ''])
+  rows.push(['  IAM calls / findings opened', `${firstIam} / ${first.counts.opened}`, ''])
+  rows.push(['  DynamoDB TransactWriteItems', `${calls.get('TransactWriteItemsCommand') ?? 0}`, ''])
+
+  calls.clear()
+  sim.resetCounters()
+  sim.account.expireReport()
+  t = performance.now()
+  const second = await runCredentialScan(deps)
+  const secondMs = performance.now() - t
+  rows.push(['scan 1,000 users end to end (unchanged re-scan)', `${fmt(secondMs)} ms (${second.counts.unchanged} unchanged)`, ''])
+  rows.push(['  finding writes (TransactWriteItems)', `${calls.get('TransactWriteItemsCommand') ?? 0}`, '0'])
+  rows.push(['  other writes (scan-run record Put)', `${calls.get('PutItemCommand') ?? 0}`, ''])
+  await sim.stop()
+} finally {
+  await stack.stop()
+}
+
+// 3. Bundle size and cold init of each function: a fresh node process importing the handler.
+for (const [name, b] of Object.entries(await bundleAll())) {
+  const totals: number[] = []
+  const imports: number[] = []
+  for (let i = 0; i < 11; i++) {
+    const started = performance.now()
+    const r = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', `const t=performance.now();const m=await import(${JSON.stringify(b.file)});if(typeof m.handler!=='function')process.exit(3);console.log(performance.now()-t)`],
+      { encoding: 'utf8' },
+    )
+    totals.push(performance.now() - started)
+    imports.push(Number(r.stdout.trim()))
+  }
+  rows.push([`${name}: bundle (loaded at cold start / shipped)`, `${fmt(b.entryBytes / 1024)} KB / ${fmt(b.bytes / 1024)} KB`, '<= 400 KB'])
+  rows.push([`${name}: cold init, median of 11 (process / import)`, `${fmt(median(totals))} ms / ${fmt(median(imports))} ms`, '<= 150 ms'])
+}
+
+const widths = [0, 1, 2].map((i) => Math.max(...[['metric', 'value', 'target'], ...rows].map((r) => r[i]!.length)))
+const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`
+console.log(line(['metric', 'value', 'target']))
+console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`)
+for (const r of rows) console.log(line(r))
+console.log(`\nnode ${process.version}, ${(await import('node:os')).cpus().length} cores`)

@@ -1,14 +1,14 @@
 /** npm run bench: measures the issue's targets and prints a table. Not a test: nothing here asserts. */
 import { execFileSync, spawnSync } from 'node:child_process'
-import { startLocalStack, createFindingsTable, LOCAL_CREDENTIALS } from '../local/stack.ts'
 import { generateAccount } from '../local/iam-sim/generator.ts'
 import { startIamSimulator } from '../local/iam-sim/server.ts'
+import { createFindingsTable, LOCAL_CREDENTIALS, startLocalStack } from '../local/stack.ts'
+import { bundleAll } from '../scripts/bundle.ts'
 import { runCredentialScan } from '../shared/app/credential-scan.ts'
 import { silentLog } from '../shared/app/log.ts'
 import { documentClient, iamClient } from '../shared/aws/clients.ts'
 import { FindingsStore } from '../shared/aws/findings-store.ts'
 import { parseConfig } from '../shared/config/config.ts'
-import { bundleAll } from '../scripts/bundle.ts'
 
 type Row = [string, string, string]
 const rows: Row[] = []
@@ -17,17 +17,30 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 // 1. Parse + evaluate a 10,000-user credential report, in a fresh process so memory is its own.
 {
-  const out = execFileSync(process.execPath, ['--expose-gc', 'bench/parse-evaluate.ts', '10000'], { encoding: 'utf8' })
+  const out = execFileSync(process.execPath, ['--expose-gc', 'bench/parse-evaluate.ts', '10000'], {
+    encoding: 'utf8',
+  })
   const r = JSON.parse(out.trim().split('\n').at(-1)!)
   rows.push(['report 10,000 users: parse', `${fmt(r.parseMs)} ms (${fmt(r.csvBytes / 1024)} KB CSV)`, ''])
-  rows.push(['report 10,000 users: evaluate 14 checks', `${fmt(r.evaluateMs)} ms (${r.outcomes} outcomes)`, ''])
-  rows.push(['report 10,000 users: peak heap growth / max RSS', `${fmt(r.peakHeapDeltaMb, 1)} MB / ${fmt(r.maxRssMb)} MB`, ''])
+  rows.push([
+    'report 10,000 users: evaluate 14 checks',
+    `${fmt(r.evaluateMs)} ms (${r.outcomes} outcomes)`,
+    '',
+  ])
+  rows.push([
+    'report 10,000 users: peak heap growth / max RSS',
+    `${fmt(r.peakHeapDeltaMb, 1)} MB / ${fmt(r.maxRssMb)} MB`,
+    '',
+  ])
 }
 
 // 2. End-to-end scan of 1,000 users against the IAM simulator and DynamoDB Local.
 const stack = await startLocalStack()
 try {
-  Object.assign(process.env, { AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey })
+  Object.assign(process.env, {
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+  })
   const sim = await startIamSimulator(generateAccount(1000), { reportDelayMs: 0 })
   await createFindingsTable(stack.dynamo.endpoint, 'bench-findings')
   const db = documentClient({ endpoint: stack.dynamo.endpoint, region: 'us-east-1' })
@@ -64,7 +77,11 @@ try {
   t = performance.now()
   const second = await runCredentialScan(deps)
   const secondMs = performance.now() - t
-  rows.push(['scan 1,000 users end to end (unchanged re-scan)', `${fmt(secondMs)} ms (${second.counts.unchanged} unchanged)`, ''])
+  rows.push([
+    'scan 1,000 users end to end (unchanged re-scan)',
+    `${fmt(secondMs)} ms (${second.counts.unchanged} unchanged)`,
+    '',
+  ])
   rows.push(['  finding writes (TransactWriteItems)', `${calls.get('TransactWriteItemsCommand') ?? 0}`, '0'])
   rows.push(['  other writes (scan-run record Put)', `${calls.get('PutItemCommand') ?? 0}`, ''])
   await sim.stop()
@@ -80,17 +97,31 @@ for (const [name, b] of Object.entries(await bundleAll())) {
     const started = performance.now()
     const r = spawnSync(
       process.execPath,
-      ['--input-type=module', '-e', `const t=performance.now();const m=await import(${JSON.stringify(b.file)});if(typeof m.handler!=='function')process.exit(3);console.log(performance.now()-t)`],
+      [
+        '--input-type=module',
+        '-e',
+        `const t=performance.now();const m=await import(${JSON.stringify(b.file)});if(typeof m.handler!=='function')process.exit(3);console.log(performance.now()-t)`,
+      ],
       { encoding: 'utf8' },
     )
     totals.push(performance.now() - started)
     imports.push(Number(r.stdout.trim()))
   }
-  rows.push([`${name}: bundle (loaded at cold start / shipped)`, `${fmt(b.entryBytes / 1024)} KB / ${fmt(b.bytes / 1024)} KB`, '<= 400 KB'])
-  rows.push([`${name}: cold init, median of 11 (process / import)`, `${fmt(median(totals))} ms / ${fmt(median(imports))} ms`, '<= 150 ms'])
+  rows.push([
+    `${name}: bundle (loaded at cold start / shipped)`,
+    `${fmt(b.entryBytes / 1024)} KB / ${fmt(b.bytes / 1024)} KB`,
+    '<= 400 KB',
+  ])
+  rows.push([
+    `${name}: cold init, median of 11 (process / import)`,
+    `${fmt(median(totals))} ms / ${fmt(median(imports))} ms`,
+    '<= 150 ms',
+  ])
 }
 
-const widths = [0, 1, 2].map((i) => Math.max(...[['metric', 'value', 'target'], ...rows].map((r) => r[i]!.length)))
+const widths = [0, 1, 2].map((i) =>
+  Math.max(...[['metric', 'value', 'target'], ...rows].map((r) => r[i]!.length)),
+)
 const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`
 console.log(line(['metric', 'value', 'target']))
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`)

@@ -23,7 +23,14 @@ const parsed = parseCredentialReport(csv)
 const t1 = performance.now()
 const result = evaluateChecks(
   CHECKS,
-  { credentials: { reportGeneratedAt: new Date(), root: parsed.root, users: parsed.users, rootMfaKind: 'not-virtual' } },
+  {
+    credentials: {
+      reportGeneratedAt: new Date(),
+      root: parsed.root,
+      users: parsed.users,
+      rootMfaKind: 'not-virtual',
+    },
+  },
   { now: new Date(), accountId: '210987654321', config },
 )
 const t2 = performance.now()

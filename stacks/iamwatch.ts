@@ -102,7 +102,9 @@ export function iamwatch(options: StackOptions = {}) {
       codeDir: `${buildDir}/notify`,
       environment: { FINDINGS_TABLE: table.name, ALERT_TOPIC_ARN: alerts.arn, IAMWATCH_CONFIG: config },
       policy: (logGroupArn) =>
-        arns(logGroupArn).apply((a) => table.streamArn.apply((streamArn) => notifyPolicy({ ...a, streamArn }))),
+        arns(logGroupArn).apply((a) =>
+          table.streamArn.apply((streamArn) => notifyPolicy({ ...a, streamArn })),
+        ),
     },
     ops.arn,
   )

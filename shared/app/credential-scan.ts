@@ -3,7 +3,7 @@ import type { IAMClient } from '@aws-sdk/client-iam'
 import type { STSClient } from '@aws-sdk/client-sts'
 import { mapLimit } from '../aws/clients.ts'
 import type { ReportOptions } from '../aws/credential-report.ts'
-import { type FindingsStore, type ScanRun, TransitionConflict } from '../aws/findings-store.ts'
+import type { FindingsStore, ScanRun } from '../aws/findings-store.ts'
 import { callerAccountId } from '../aws/sts.ts'
 import { CHECKS } from '../checks/registry.ts'
 import { enabledChecks, type IamwatchConfig } from '../config/config.ts'
@@ -161,25 +161,17 @@ export async function applyPlan(
   plan: ReconcilePlan,
   log: Log,
 ): Promise<Record<string, number>> {
-  const counts = {
-    opened: 0,
-    reopened: 0,
-    resolved: 0,
+  const conflicts = new Set(await store.applyTransitions(plan.transitions))
+  for (const t of conflicts)
+    log.warn('transition skipped: finding changed concurrently', { findingId: t.finding.id })
+  const applied = plan.transitions.filter((t) => !conflicts.has(t))
+  const count = (kind: string) => applied.filter((t) => t.entry.transition === kind).length
+  return {
+    opened: count('OPENED'),
+    reopened: count('REOPENED'),
+    resolved: count('RESOLVED'),
     unchanged: plan.unchanged,
     withheldResolutions: plan.withheldResolutions,
-    conflicts: 0,
+    conflicts: conflicts.size,
   }
-  await mapLimit(plan.transitions, 4, async (t) => {
-    try {
-      await store.applyTransition(t)
-      if (t.entry.transition === 'OPENED') counts.opened++
-      else if (t.entry.transition === 'REOPENED') counts.reopened++
-      else counts.resolved++
-    } catch (err) {
-      if (!(err instanceof TransitionConflict)) throw err
-      counts.conflicts++
-      log.warn('transition skipped: finding changed concurrently', { findingId: t.finding.id })
-    }
-  })
-  return counts
 }

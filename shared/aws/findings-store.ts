@@ -11,10 +11,19 @@ import {
 import type { PlannedTransition } from '../engine/reconcile.ts'
 import type { Finding, FindingStatus, HistoryEntry } from '../model/finding.ts'
 import type { Severity } from '../model/severity.ts'
-import { errorCode, sleep } from './clients.ts'
+import { errorCode, mapLimit, sleep } from './clients.ts'
 import { keys, TABLE } from './findings-table.ts'
 
 export class TransitionConflict extends Error {}
+
+const TRANSITIONS_PER_TRANSACTION = 50
+
+function isConditionFailure(err: unknown): boolean {
+  return (
+    errorCode(err) === 'TransactionCanceledException' &&
+    String((err as Error).message).includes('ConditionalCheckFailed')
+  )
+}
 
 export interface ScanRun {
   scanId: string
@@ -145,6 +154,53 @@ export class FindingsStore {
    * the sequence the plan was made from, so two writers can never fork a finding's hash chain.
    */
   async applyTransition(t: PlannedTransition): Promise<void> {
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: this.transitionItems(t) }))
+      this.writes.transitions++
+    } catch (err) {
+      if (isConditionFailure(err)) {
+        throw new TransitionConflict(
+          `finding ${t.finding.id} changed since it was read (expected seq ${t.expectedSeq})`,
+        )
+      }
+      throw err
+    }
+  }
+
+  /**
+   * Applies many transitions with few round trips: up to 50 per TransactWriteItems (100 items, the
+   * API's limit), each still conditioned on its own sequence number. When a group is cancelled by a
+   * condition, its transitions are retried one by one so only the conflicting ones are skipped.
+   * Returns the transitions that conflicted.
+   */
+  async applyTransitions(
+    transitions: readonly PlannedTransition[],
+    inFlight = 4,
+  ): Promise<PlannedTransition[]> {
+    const groups: PlannedTransition[][] = []
+    for (let i = 0; i < transitions.length; i += TRANSITIONS_PER_TRANSACTION)
+      groups.push(transitions.slice(i, i + TRANSITIONS_PER_TRANSACTION))
+    const conflicts: PlannedTransition[] = []
+    await mapLimit(groups, inFlight, async (group) => {
+      try {
+        await this.db.send(
+          new TransactWriteCommand({ TransactItems: group.flatMap((t) => this.transitionItems(t)) }),
+        )
+        this.writes.transitions += group.length
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err
+        for (const t of group) {
+          await this.applyTransition(t).catch((e) => {
+            if (!(e instanceof TransitionConflict)) throw e
+            conflicts.push(t)
+          })
+        }
+      }
+    })
+    return conflicts
+  }
+
+  private transitionItems(t: PlannedTransition) {
     const stateCondition =
       t.expectedSeq === 0
         ? { ConditionExpression: 'attribute_not_exists(pk)' }
@@ -152,33 +208,16 @@ export class FindingsStore {
             ConditionExpression: 'seq = :expected',
             ExpressionAttributeValues: { ':expected': t.expectedSeq },
           }
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Put: { TableName: this.tableName, Item: stateItem(t.finding), ...stateCondition } },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { ...keys.history(t.entry.findingId, t.entry.seq), kind: 'history', ...t.entry },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-          ],
-        }),
-      )
-      this.writes.transitions++
-    } catch (err) {
-      if (
-        errorCode(err) === 'TransactionCanceledException' &&
-        String((err as Error).message).includes('ConditionalCheckFailed')
-      ) {
-        throw new TransitionConflict(
-          `finding ${t.finding.id} changed since it was read (expected seq ${t.expectedSeq})`,
-        )
-      }
-      throw err
-    }
+    return [
+      { Put: { TableName: this.tableName, Item: stateItem(t.finding), ...stateCondition } },
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { ...keys.history(t.entry.findingId, t.entry.seq), kind: 'history', ...t.entry },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    ]
   }
 
   async startScan(run: ScanRun): Promise<void> {

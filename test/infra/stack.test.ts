@@ -4,8 +4,8 @@ import { startIamSimulator } from '../../local/iam-sim/server.ts'
 import { runCredentialScan } from '../../shared/app/credential-scan.ts'
 import { silentLog } from '../../shared/app/log.ts'
 import { iamClient } from '../../shared/aws/clients.ts'
-import { parseConfig } from '../../shared/config/config.ts'
 import { TABLE } from '../../shared/aws/findings-table.ts'
+import { parseConfig } from '../../shared/config/config.ts'
 import { STAR_RESOURCE_ACTIONS, type Statement } from '../../stacks/permissions.ts'
 import { ACCOUNT, type MockResource, runStack } from './pulumi-mocks.ts'
 
@@ -17,11 +17,14 @@ const one = (type: string, name?: string) => {
   expect(found, `${type} ${name ?? ''}`).toHaveLength(1)
   return found[0]!.inputs as Record<string, any>
 }
-const rolePolicy = (name: string) => JSON.parse(one('aws:iam/rolePolicy:RolePolicy', name).policy as string).Statement as Statement[]
+const rolePolicy = (name: string) =>
+  JSON.parse(one('aws:iam/rolePolicy:RolePolicy', name).policy as string).Statement as Statement[]
 const TABLE_ARN = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:iamwatch-ciFindings`
 const KEY_ARN = `arn:aws:kms:us-east-1:${ACCOUNT}:iamwatch-ciKey`
 const DLQ_ARN = `arn:aws:sqs:us-east-1:${ACCOUNT}:iamwatch-ciDeadLetters`
-const viaService = (service: string) => ({ StringEquals: { 'kms:ViaService': `${service}.us-east-1.amazonaws.com` } })
+const viaService = (service: string) => ({
+  StringEquals: { 'kms:ViaService': `${service}.us-east-1.amazonaws.com` },
+})
 
 beforeAll(async () => {
   ;({ resources, outputs } = await runStack('ci'))
@@ -29,7 +32,11 @@ beforeAll(async () => {
 
 describe('the deployed stack (Pulumi mocks)', () => {
   it('exports the table, topics, queue and functions', () => {
-    expect(outputs).toMatchObject({ table: 'iamwatch-ci-findings', scanFunction: 'iamwatch-ci-scan-credentials', notifyFunction: 'iamwatch-ci-notify' })
+    expect(outputs).toMatchObject({
+      table: 'iamwatch-ci-findings',
+      scanFunction: 'iamwatch-ci-scan-credentials',
+      notifyFunction: 'iamwatch-ci-notify',
+    })
   })
 
   it('keeps findings in one encrypted, recoverable, deletion-protected table with a stream and both indexes', () => {
@@ -46,7 +53,13 @@ describe('the deployed stack (Pulumi mocks)', () => {
       serverSideEncryption: { enabled: true, kmsKeyArn: KEY_ARN },
       ttl: { attributeName: TABLE.ttlAttribute, enabled: true },
     })
-    expect(t.globalSecondaryIndexes.map((g: { name: string; hashKey: string; rangeKey: string }) => [g.name, g.hashKey, g.rangeKey])).toEqual([
+    expect(
+      t.globalSecondaryIndexes.map((g: { name: string; hashKey: string; rangeKey: string }) => [
+        g.name,
+        g.hashKey,
+        g.rangeKey,
+      ]),
+    ).toEqual([
       ['open-by-severity', 'openSeverity', 'openKey'],
       ['by-check', 'checkKey', 'statusKey'],
     ])
@@ -54,12 +67,23 @@ describe('the deployed stack (Pulumi mocks)', () => {
 
   it('encrypts topics and the dead-letter queue with the rotating customer key, and allows only TLS on topics', () => {
     expect(one('aws:kms/key:Key')).toMatchObject({ enableKeyRotation: true })
-    for (const topic of ofType('aws:sns/topic:Topic')) expect(topic.inputs.kmsMasterKeyId).toBe('iamwatch-ciKey-id')
-    expect(ofType('aws:sns/topic:Topic').map((t) => t.inputs.name)).toEqual(['iamwatch-ci-alerts', 'iamwatch-ci-ops'])
-    expect(one('aws:sqs/queue:Queue')).toMatchObject({ kmsMasterKeyId: 'iamwatch-ciKey-id', messageRetentionSeconds: 1_209_600 })
+    for (const topic of ofType('aws:sns/topic:Topic'))
+      expect(topic.inputs.kmsMasterKeyId).toBe('iamwatch-ciKey-id')
+    expect(ofType('aws:sns/topic:Topic').map((t) => t.inputs.name)).toEqual([
+      'iamwatch-ci-alerts',
+      'iamwatch-ci-ops',
+    ])
+    expect(one('aws:sqs/queue:Queue')).toMatchObject({
+      kmsMasterKeyId: 'iamwatch-ciKey-id',
+      messageRetentionSeconds: 1_209_600,
+    })
     for (const p of ofType('aws:sns/topicPolicy:TopicPolicy')) {
       expect(JSON.parse(p.inputs.policy as string).Statement).toEqual([
-        expect.objectContaining({ Effect: 'Deny', Principal: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        expect.objectContaining({
+          Effect: 'Deny',
+          Principal: '*',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        }),
       ])
     }
   })
@@ -89,7 +113,10 @@ describe('the deployed stack (Pulumi mocks)', () => {
       bisectBatchOnFunctionError: true,
       destinationConfig: { onFailure: { destinationArn: DLQ_ARN } },
     })
-    expect(JSON.parse(m.filterCriteria.filters[0].pattern)).toEqual({ eventName: ['INSERT'], dynamodb: { NewImage: { kind: { S: ['history'] } } } })
+    expect(JSON.parse(m.filterCriteria.filters[0].pattern)).toEqual({
+      eventName: ['INSERT'],
+      dynamodb: { NewImage: { kind: { S: ['history'] } } },
+    })
   })
 
   it('runs both functions on nodejs24.x with JSON logs in their own encrypted log groups', () => {
@@ -97,15 +124,22 @@ describe('the deployed stack (Pulumi mocks)', () => {
       expect(fn.inputs).toMatchObject({ runtime: 'nodejs24.x', handler: 'index.handler', kmsKeyArn: KEY_ARN })
       expect(fn.inputs.loggingConfig).toMatchObject({ logFormat: 'JSON', applicationLogLevel: 'INFO' })
     }
-    for (const lg of ofType('aws:cloudwatch/logGroup:LogGroup')) expect(lg.inputs).toMatchObject({ retentionInDays: 365, kmsKeyId: KEY_ARN })
-    expect(one('aws:lambda/function:Function', 'ScanCredentialsFunction').environment.variables).toMatchObject({
+    for (const lg of ofType('aws:cloudwatch/logGroup:LogGroup'))
+      expect(lg.inputs).toMatchObject({ retentionInDays: 365, kmsKeyId: KEY_ARN })
+    expect(
+      one('aws:lambda/function:Function', 'ScanCredentialsFunction').environment.variables,
+    ).toMatchObject({
       FINDINGS_TABLE: 'iamwatch-ci-findings',
       ACCOUNT_ID: ACCOUNT,
     })
   })
 
   it('alarms to the ops topic on dead letters and on function errors', () => {
-    const alarms = ofType('aws:cloudwatch/metricAlarm:MetricAlarm').map((a) => [a.inputs.name, a.inputs.metricName, a.inputs.alarmActions])
+    const alarms = ofType('aws:cloudwatch/metricAlarm:MetricAlarm').map((a) => [
+      a.inputs.name,
+      a.inputs.metricName,
+      a.inputs.alarmActions,
+    ])
     const ops = [`arn:aws:sns:us-east-1:${ACCOUNT}:iamwatch-ci-ops`]
     expect(alarms).toEqual([
       ['iamwatch-ci-dead-letters', 'ApproximateNumberOfMessagesVisible', ops],
@@ -121,19 +155,53 @@ describe('least privilege', () => {
       {
         Sid: 'ReadAccountCredentialPosture',
         Effect: 'Allow',
-        Action: ['iam:GenerateCredentialReport', 'iam:GetCredentialReport', 'iam:GetAccountPasswordPolicy', 'iam:GetAccountSummary', 'iam:ListVirtualMFADevices'],
+        Action: [
+          'iam:GenerateCredentialReport',
+          'iam:GetCredentialReport',
+          'iam:GetAccountPasswordPolicy',
+          'iam:GetAccountSummary',
+          'iam:ListVirtualMFADevices',
+        ],
         Resource: ['*'],
       },
-      { Sid: 'ListUserAccessKeys', Effect: 'Allow', Action: ['iam:ListAccessKeys'], Resource: [`arn:aws:iam::${ACCOUNT}:user/*`] },
+      {
+        Sid: 'ListUserAccessKeys',
+        Effect: 'Allow',
+        Action: ['iam:ListAccessKeys'],
+        Resource: [`arn:aws:iam::${ACCOUNT}:user/*`],
+      },
       {
         Sid: 'ReconcileFindings',
         Effect: 'Allow',
-        Action: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan'],
+        Action: [
+          'dynamodb:BatchGetItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+          'dynamodb:Scan',
+        ],
         Resource: [TABLE_ARN, `${TABLE_ARN}/index/*`],
       },
-      { Sid: 'UseTableKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], Resource: [KEY_ARN], Condition: viaService('dynamodb') },
-      { Sid: 'SendFailuresToDeadLetterQueue', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [DLQ_ARN] },
-      { Sid: 'EncryptDeadLetters', Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: [KEY_ARN], Condition: viaService('sqs') },
+      {
+        Sid: 'UseTableKey',
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+        Resource: [KEY_ARN],
+        Condition: viaService('dynamodb'),
+      },
+      {
+        Sid: 'SendFailuresToDeadLetterQueue',
+        Effect: 'Allow',
+        Action: ['sqs:SendMessage'],
+        Resource: [DLQ_ARN],
+      },
+      {
+        Sid: 'EncryptDeadLetters',
+        Effect: 'Allow',
+        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        Resource: [KEY_ARN],
+        Condition: viaService('sqs'),
+      },
       {
         Sid: 'WriteOwnLogs',
         Effect: 'Allow',
@@ -152,12 +220,45 @@ describe('least privilege', () => {
         Resource: [`arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/iamwatch-ci-findings/stream/2026`],
       },
       { Sid: 'ListFindingsStreams', Effect: 'Allow', Action: ['dynamodb:ListStreams'], Resource: ['*'] },
-      { Sid: 'RecordNotifiedTransitions', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: [TABLE_ARN] },
-      { Sid: 'UseTableKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], Resource: [KEY_ARN], Condition: viaService('dynamodb') },
-      { Sid: 'PublishAlerts', Effect: 'Allow', Action: ['sns:Publish'], Resource: [`arn:aws:sns:us-east-1:${ACCOUNT}:iamwatch-ci-alerts`] },
-      { Sid: 'EncryptAlerts', Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: [KEY_ARN], Condition: viaService('sns') },
-      { Sid: 'SendFailuresToDeadLetterQueue', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [DLQ_ARN] },
-      { Sid: 'EncryptDeadLetters', Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: [KEY_ARN], Condition: viaService('sqs') },
+      {
+        Sid: 'RecordNotifiedTransitions',
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        Resource: [TABLE_ARN],
+      },
+      {
+        Sid: 'UseTableKey',
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+        Resource: [KEY_ARN],
+        Condition: viaService('dynamodb'),
+      },
+      {
+        Sid: 'PublishAlerts',
+        Effect: 'Allow',
+        Action: ['sns:Publish'],
+        Resource: [`arn:aws:sns:us-east-1:${ACCOUNT}:iamwatch-ci-alerts`],
+      },
+      {
+        Sid: 'EncryptAlerts',
+        Effect: 'Allow',
+        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        Resource: [KEY_ARN],
+        Condition: viaService('sns'),
+      },
+      {
+        Sid: 'SendFailuresToDeadLetterQueue',
+        Effect: 'Allow',
+        Action: ['sqs:SendMessage'],
+        Resource: [DLQ_ARN],
+      },
+      {
+        Sid: 'EncryptDeadLetters',
+        Effect: 'Allow',
+        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        Resource: [KEY_ARN],
+        Condition: viaService('sqs'),
+      },
       {
         Sid: 'WriteOwnLogs',
         Effect: 'Allow',
@@ -169,14 +270,19 @@ describe('least privilege', () => {
 
   it('lets the scheduler invoke only the scan function', () => {
     expect(rolePolicy('SchedulerPolicy').map((s) => [s.Action, s.Resource])).toEqual([
-      [['lambda:InvokeFunction'], [`arn:aws:lambda:us-east-1:${ACCOUNT}:function:iamwatch-ci-scan-credentials`]],
+      [
+        ['lambda:InvokeFunction'],
+        [`arn:aws:lambda:us-east-1:${ACCOUNT}:function:iamwatch-ci-scan-credentials`],
+      ],
       [['sqs:SendMessage'], [DLQ_ARN]],
       [['kms:GenerateDataKey', 'kms:Decrypt'], [KEY_ARN]],
     ])
   })
 
   it('has no `*` action anywhere, and a `*` resource only for actions AWS authorizes on no resource', () => {
-    const statements = ofType('aws:iam/rolePolicy:RolePolicy').flatMap((p) => JSON.parse(p.inputs.policy as string).Statement as Statement[])
+    const statements = ofType('aws:iam/rolePolicy:RolePolicy').flatMap(
+      (p) => JSON.parse(p.inputs.policy as string).Statement as Statement[],
+    )
     const starred = new Set<string>()
     for (const s of statements) {
       for (const a of s.Action) expect(a, s.Sid).not.toMatch(/\*/)

@@ -93,17 +93,17 @@ describe('each transition reaches SNS exactly once', () => {
   })
 
   it('loses and duplicates nothing when the scan crashes half way through its writes and is retried', async () => {
-    // Prepare: DynamoDB fails on the third transition write.
+    // Prepare: DynamoDB commits the first group of transitions, then fails on the second.
     h = await startHarness(account())
     const store = h.scanDeps.store as FindingsStore
-    const apply = store.applyTransition.bind(store)
-    let writes = 0
-    store.applyTransition = async (t) => {
-      if (++writes === 3) throw new Error('DynamoDB unavailable')
-      return apply(t)
+    const apply = store.applyTransitions.bind(store)
+    store.applyTransitions = async (transitions) => {
+      await apply(transitions.slice(0, 2))
+      throw new Error('DynamoDB unavailable')
     }
     // Act: the first invocation fails (the platform will retry it); the retry succeeds.
     await expect(h.scan()).rejects.toThrow('DynamoDB unavailable')
+    store.applyTransitions = apply
     h.sim.account.expireReport()
     await h.scan()
     const alerts = await h.alerts()

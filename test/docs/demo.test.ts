@@ -1,0 +1,19 @@
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { describe, expect, it } from 'vitest'
+
+describe('npm start (the offline demo)', () => {
+  it('scans, alerts, resolves, writes nothing on an unchanged re-scan, and verifies the audit chain', async () => {
+    // Act: run it as a user would, in its own process with its own emulators.
+    const { stdout } = await promisify(execFile)(process.execPath, ['local/demo.ts'], { timeout: 90_000 })
+    // Assess
+    const opened = Number(/scan complete: (\d+) findings opened/.exec(stdout)?.[1])
+    expect(opened).toBeGreaterThan(20)
+    expect(stdout).toContain(`security-team-all: ${opened} message(s)`)
+    expect(stdout).toMatch(/on-call-pager: \d+ message\(s\)\n(  \[iamwatch\] (CRITICAL|HIGH) [^\n]*\n)+/)
+    expect(stdout).toMatch(/scan complete: resolved (\d+), opened 0/)
+    expect(stdout).toContain('RESOLVED (credential-gone): The root account has an active access key')
+    expect(stdout).toContain('finding/history items written (per the table\'s stream): 0; alerts: 0')
+    expect(stdout).toContain('chain verifies: true')
+  }, 120_000)
+})

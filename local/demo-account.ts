@@ -1,3 +1,4 @@
+import { CIS_PASSWORD_POLICY } from '../shared/checks/password-policy/policy.ts'
 import { AccountBuilder } from './iam-sim/builder.ts'
 import type { SimAccount } from './iam-sim/model.ts'
 
@@ -77,16 +78,7 @@ export function fixSome(account: SimAccount): string[] {
   dave.accessKeys = dave.accessKeys.filter(
     (k) => k.lastUsed && account.now().getTime() - k.lastUsed.date.getTime() < 86_400_000 * 30,
   )
-  account.passwordPolicy = {
-    minimumPasswordLength: 14,
-    passwordReusePrevention: 24,
-    requireSymbols: true,
-    requireNumbers: true,
-    requireUppercaseCharacters: true,
-    requireLowercaseCharacters: true,
-    maxPasswordAge: 90,
-    allowUsersToChangePassword: true,
-  }
+  account.passwordPolicy = { ...CIS_PASSWORD_POLICY, allowUsersToChangePassword: true }
   account.expireReport()
   return [
     'deleted the root access key',

@@ -1,3 +1,4 @@
+import { CIS_PASSWORD_POLICY } from '../../shared/checks/password-policy/policy.ts'
 import { AccountBuilder } from './builder.ts'
 import type { SimAccount } from './model.ts'
 
@@ -26,15 +27,7 @@ export function generateAccount(
   const days = (max: number) => Math.floor(rnd() * max)
   const builder = new AccountBuilder(accountId, now)
     .root((r) => r.mfa('hardware').passwordUsedDaysAgo(30 + days(300)))
-    .passwordPolicy({
-      minimumPasswordLength: 14,
-      passwordReusePrevention: 24,
-      requireSymbols: true,
-      requireNumbers: true,
-      requireUppercaseCharacters: true,
-      requireLowercaseCharacters: true,
-      maxPasswordAge: 90,
-    })
+    .passwordPolicy({ ...CIS_PASSWORD_POLICY })
   for (let i = 0; i < users; i++) {
     builder.user(`user-${String(i).padStart(5, '0')}`, (u) => {
       u.createdDaysAgo(30 + days(1500))

@@ -12,7 +12,7 @@ import type { PlannedTransition } from '../engine/reconcile.ts'
 import type { Finding, FindingStatus, HistoryEntry } from '../model/finding.ts'
 import type { Severity } from '../model/severity.ts'
 import { errorCode, mapLimit, sleep } from './clients.ts'
-import { keys, TABLE } from './findings-table.ts'
+import { keys, stateItem, TABLE, toFinding, toHistory } from './findings-table.ts'
 
 export class TransitionConflict extends Error {}
 
@@ -279,34 +279,4 @@ export class FindingsStore {
       throw err
     }
   }
-}
-
-function stateItem(f: Finding): Record<string, unknown> {
-  return {
-    ...keys.finding(f.id),
-    kind: 'finding',
-    ...f,
-    checkKey: `${f.accountId}#${f.checkId}`,
-    statusKey: `${f.status}#${f.id}`,
-    // Sparse index: only OPEN findings carry the open-by-severity keys.
-    ...(f.status === 'OPEN'
-      ? { openSeverity: f.severity, openKey: `${f.accountId}#${f.lastTransitionAt}#${f.id}` }
-      : {}),
-  }
-}
-
-const STORAGE_ONLY = ['pk', 'sk', 'kind', 'checkKey', 'statusKey', 'openSeverity', 'openKey']
-
-function strip(item: Record<string, unknown>): Record<string, unknown> {
-  const out = { ...item }
-  for (const k of STORAGE_ONLY) delete out[k]
-  return out
-}
-
-export function toFinding(item: Record<string, unknown>): Finding {
-  return strip(item) as unknown as Finding
-}
-
-export function toHistory(item: Record<string, unknown>): HistoryEntry {
-  return strip(item) as unknown as HistoryEntry
 }

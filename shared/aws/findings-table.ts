@@ -1,3 +1,5 @@
+import type { Finding, HistoryEntry } from '../model/finding.ts'
+
 /** The findings table's key layout: one table, item kinds told apart by sort key and `kind`. */
 export const TABLE = {
   partitionKey: 'pk',
@@ -58,4 +60,35 @@ export function tableDefinition(tableName: string) {
     ],
     StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' as const },
   }
+}
+
+/** A finding's state item: its fields plus the index keys (open-by-severity is sparse: OPEN only). */
+export function stateItem(f: Finding): Record<string, unknown> {
+  return {
+    ...keys.finding(f.id),
+    kind: 'finding',
+    ...f,
+    checkKey: `${f.accountId}#${f.checkId}`,
+    statusKey: `${f.status}#${f.id}`,
+    // Sparse index: only OPEN findings carry the open-by-severity keys.
+    ...(f.status === 'OPEN'
+      ? { openSeverity: f.severity, openKey: `${f.accountId}#${f.lastTransitionAt}#${f.id}` }
+      : {}),
+  }
+}
+
+const STORAGE_ONLY = ['pk', 'sk', 'kind', 'checkKey', 'statusKey', 'openSeverity', 'openKey']
+
+function strip(item: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...item }
+  for (const k of STORAGE_ONLY) delete out[k]
+  return out
+}
+
+export function toFinding(item: Record<string, unknown>): Finding {
+  return strip(item) as unknown as Finding
+}
+
+export function toHistory(item: Record<string, unknown>): HistoryEntry {
+  return strip(item) as unknown as HistoryEntry
 }

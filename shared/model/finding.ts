@@ -41,9 +41,8 @@ export function findingId(key: FindingKey): string {
   return sha256Hex(material).slice(0, 32)
 }
 
-/** The current state of a finding (one item per finding). Slim on purpose: exporters enrich. */
-export interface Finding {
-  id: string
+/** What a finding is about and how it stands: shared by its current state and each history item. */
+export interface FindingSubject {
   accountId: string
   region: string
   checkId: string
@@ -55,34 +54,27 @@ export interface Finding {
   credentialId?: string
   title: string
   evidence: Evidence
+  resolution?: ResolutionReason
+}
+
+/** The current state of a finding (one item per finding). Slim on purpose: exporters enrich. */
+export interface Finding extends FindingSubject {
+  id: string
   firstOpenedAt: string
   lastTransitionAt: string
   resolvedAt?: string
-  resolution?: ResolutionReason
   /** Sequence number of the newest history item, and its hash (head of the per-finding chain). */
   seq: number
   headHash: string
 }
 
 /** An immutable history item: one per transition, chained to the previous by hash. */
-export interface HistoryEntry {
+export interface HistoryEntry extends FindingSubject {
   findingId: string
   seq: number
   transitionId: string
   transition: TransitionKind
   at: string
-  status: FindingStatus
-  severity: Severity
-  checkId: string
-  accountId: string
-  region: string
-  resourceType: string
-  resourceId: string
-  resourceArn: string
-  credentialId?: string
-  title: string
-  evidence: Evidence
-  resolution?: ResolutionReason
   scanId: string
   prevHash: string
   hash: string

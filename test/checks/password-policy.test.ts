@@ -3,17 +3,10 @@ import { passwordPolicyComplexity } from '../../shared/checks/password-policy/pa
 import { passwordPolicyExpiry } from '../../shared/checks/password-policy/password-policy-expiry.ts'
 import { passwordPolicyLength } from '../../shared/checks/password-policy/password-policy-length.ts'
 import { passwordPolicyReuse } from '../../shared/checks/password-policy/password-policy-reuse.ts'
+import { CIS_PASSWORD_POLICY } from '../../shared/checks/password-policy/policy.ts'
 import { failures, policy, run } from '../support/fixtures.ts'
 
-const strong = {
-  minimumPasswordLength: 14,
-  passwordReusePrevention: 24,
-  requireSymbols: true,
-  requireNumbers: true,
-  requireUppercaseCharacters: true,
-  requireLowercaseCharacters: true,
-  maxPasswordAge: 90,
-}
+const strong = CIS_PASSWORD_POLICY
 const ALL = [passwordPolicyLength, passwordPolicyReuse, passwordPolicyComplexity, passwordPolicyExpiry]
 
 describe('password policy checks', () => {

@@ -3,6 +3,7 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { AccountBuilder } from '../../local/iam-sim/builder.ts'
 import { type IamSimulator, startIamSimulator } from '../../local/iam-sim/server.ts'
+import { CIS_PASSWORD_POLICY } from '../../shared/checks/password-policy/policy.ts'
 import { newStore } from '../support/harness.ts'
 
 const run = promisify(execFile)
@@ -12,15 +13,7 @@ beforeAll(async () => {
   sim = await startIamSimulator(
     new AccountBuilder('777788889999')
       .root((r) => r.mfa('hardware'))
-      .passwordPolicy({
-        minimumPasswordLength: 14,
-        passwordReusePrevention: 24,
-        requireSymbols: true,
-        requireNumbers: true,
-        requireUppercaseCharacters: true,
-        requireLowercaseCharacters: true,
-        maxPasswordAge: 90,
-      })
+      .passwordPolicy({ ...CIS_PASSWORD_POLICY })
       .user('dev', (u) =>
         u
           .console({ lastUsedDaysAgo: 1 })

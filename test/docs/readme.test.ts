@@ -8,7 +8,12 @@ const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
 const rows = readme
   .split('\n')
   .filter((l) => l.startsWith('|'))
-  .map((l) => l.split('|').slice(1, -1).map((c) => c.trim()))
+  .map((l) =>
+    l
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim()),
+  )
 
 describe('the README', () => {
   it('shows the two commands', () => {

@@ -15,6 +15,7 @@ const ofType = (type: string) => resources.filter((r) => r.type === type)
 const one = (type: string, name?: string) => {
   const found = ofType(type).filter((r) => !name || r.name === name)
   expect(found, `${type} ${name ?? ''}`).toHaveLength(1)
+  // biome-ignore lint/suspicious/noExplicitAny: Pulumi inputs are untyped JSON; the assertions give them shape
   return found[0]!.inputs as Record<string, any>
 }
 const rolePolicy = (name: string) =>

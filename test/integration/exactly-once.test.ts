@@ -2,20 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { AccountBuilder } from '../../local/iam-sim/builder.ts'
 import { runCredentialScan } from '../../shared/app/credential-scan.ts'
 import type { FindingsStore } from '../../shared/aws/findings-store.ts'
+import { CIS_PASSWORD_POLICY } from '../../shared/checks/password-policy/policy.ts'
 import { type Harness, startHarness } from '../support/harness.ts'
 
 const account = () =>
   new AccountBuilder('444455556666')
     .root((r) => r.mfa('none'))
-    .passwordPolicy({
-      minimumPasswordLength: 14,
-      passwordReusePrevention: 24,
-      requireSymbols: true,
-      requireNumbers: true,
-      requireUppercaseCharacters: true,
-      requireLowercaseCharacters: true,
-      maxPasswordAge: 90,
-    })
+    .passwordPolicy({ ...CIS_PASSWORD_POLICY })
     .user('alice', (u) => u.console({ lastUsedDaysAgo: 1 }))
     .user('bob', (u) => u.mfa('hardware').accessKey({ ageDays: 300, lastUsedDaysAgo: 2 }))
     .build()

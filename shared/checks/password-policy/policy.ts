@@ -21,4 +21,15 @@ export function judgePolicy(
   ]
 }
 
+/** The policy the CIS benchmark recommends: it passes every password-policy check at its defaults. */
+export const CIS_PASSWORD_POLICY: Readonly<PasswordPolicy> = {
+  minimumPasswordLength: 14,
+  passwordReusePrevention: 24,
+  requireSymbols: true,
+  requireNumbers: true,
+  requireUppercaseCharacters: true,
+  requireLowercaseCharacters: true,
+  maxPasswordAge: 90,
+}
+
 export const PASSWORD_POLICY_EVENTS = ['UpdateAccountPasswordPolicy', 'DeleteAccountPasswordPolicy'] as const

@@ -1,0 +1,29 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { DETECTIONS } from '../../shared/detections/registry.ts'
+
+const here = new URL('.', import.meta.url)
+const sources = readdirSync(here)
+  .filter((f) => f.endsWith('.test.ts') && f !== 'registry.test.ts' && f !== 'corpus.test.ts')
+  .map((f) => readFileSync(new URL(f, here), 'utf8'))
+  .join('\n')
+
+describe('the detection registry', () => {
+  it('lists the 20 detections of catalog section B with unique ids', () => {
+    const ids = DETECTIONS.map((d) => d.id)
+    expect(new Set(ids).size).toBe(20)
+    expect(ids).toHaveLength(20)
+  })
+
+  it('gives every detection events to subscribe to, a principal, a runbook, and either a match or a threshold', () => {
+    for (const d of DETECTIONS) {
+      expect(d.runbook.length, d.id).toBeGreaterThan(0)
+      expect(d.match !== undefined || d.threshold !== undefined, d.id).toBe(true)
+      if (d.events.kind === 'names') expect(d.events.names.length, d.id).toBeGreaterThan(0)
+    }
+  })
+
+  it('has tests for every detection', () => {
+    for (const d of DETECTIONS) expect(sources, `no describe('${d.id}')`).toContain(`describe('${d.id}'`)
+  })
+})

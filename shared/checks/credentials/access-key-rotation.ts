@@ -10,7 +10,10 @@ export const accessKeyRotation = defineCheck({
   resourceType: 'AwsIamUser',
   source: 'credentials',
   params: { maxAgeDays: { default: 90, description: 'Maximum age of an active access key', min: 1 } },
-  triggers: { schedule: 'credentials', events: ['CreateAccessKey', 'UpdateAccessKey', 'DeleteAccessKey'] },
+  triggers: {
+    schedule: 'credentials',
+    events: ['CreateAccessKey', 'UpdateAccessKey', 'DeleteAccessKey', 'CreateUser', 'DeleteUser'],
+  },
   remediation: 'Create a new access key, move its consumers to it, then deactivate and delete the old one.',
   evaluate(input, { now, params }) {
     const outcomes: Outcome[] = []

@@ -11,7 +11,15 @@ export const consoleUserNoMfa = defineCheck({
   params: {},
   triggers: {
     schedule: 'credentials',
-    events: ['CreateLoginProfile', 'DeleteLoginProfile', 'EnableMFADevice', 'DeactivateMFADevice'],
+    events: [
+      'CreateLoginProfile',
+      'DeleteLoginProfile',
+      'EnableMFADevice',
+      'DeactivateMFADevice',
+      'CreateUser',
+      'DeleteUser',
+      'UpdateLoginProfile',
+    ],
   },
   remediation:
     'Assign an MFA device to the user, or remove the console password if the user does not need it.',

@@ -30,6 +30,9 @@ export const credentialUnused = defineCheck({
       'DeleteAccessKey',
       'CreateLoginProfile',
       'DeleteLoginProfile',
+      'CreateUser',
+      'DeleteUser',
+      'UpdateLoginProfile',
     ],
   },
   remediation:

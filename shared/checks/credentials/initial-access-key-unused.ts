@@ -18,7 +18,15 @@ export const initialAccessKeyUnused = defineCheck({
   },
   triggers: {
     schedule: 'credentials',
-    events: ['CreateAccessKey', 'UpdateAccessKey', 'DeleteAccessKey', 'CreateLoginProfile'],
+    events: [
+      'CreateAccessKey',
+      'UpdateAccessKey',
+      'DeleteAccessKey',
+      'CreateLoginProfile',
+      'CreateUser',
+      'DeleteUser',
+      'UpdateLoginProfile',
+    ],
   },
   remediation: 'Delete the unused access key; create keys only when a workload needs one.',
   evaluate(input, { params }) {

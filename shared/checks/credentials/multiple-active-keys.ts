@@ -9,7 +9,10 @@ export const multipleActiveKeys = defineCheck({
   resourceType: 'AwsIamUser',
   source: 'credentials',
   params: {},
-  triggers: { schedule: 'credentials', events: ['CreateAccessKey', 'UpdateAccessKey', 'DeleteAccessKey'] },
+  triggers: {
+    schedule: 'credentials',
+    events: ['CreateAccessKey', 'UpdateAccessKey', 'DeleteAccessKey', 'CreateUser', 'DeleteUser'],
+  },
   remediation: 'Find which key is in use (last used date), deactivate the other one and delete it.',
   evaluate(input) {
     return input.users.map((user) => {

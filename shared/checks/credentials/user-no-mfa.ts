@@ -9,7 +9,10 @@ export const userNoMfa = defineCheck({
   resourceType: 'AwsIamUser',
   source: 'credentials',
   params: {},
-  triggers: { schedule: 'credentials', events: ['CreateUser', 'EnableMFADevice', 'DeactivateMFADevice'] },
+  triggers: {
+    schedule: 'credentials',
+    events: ['CreateUser', 'EnableMFADevice', 'DeactivateMFADevice', 'DeleteUser'],
+  },
   remediation:
     'Assign an MFA device to the user, and require MFA in the policies that matter (aws:MultiFactorAuthPresent).',
   evaluate(input) {

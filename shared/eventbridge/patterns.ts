@@ -1,0 +1,112 @@
+import { CHECKS } from '../checks/registry.ts'
+import { DETECTIONS } from '../detections/registry.ts'
+import type { AnyDetection } from '../detections/types.ts'
+import type { Pattern } from './match.ts'
+
+export const API_CALL = 'AWS API Call via CloudTrail'
+export const CONSOLE_SIGN_IN = 'AWS Console Sign In via CloudTrail'
+
+/** CloudTrail events appear on EventBridge with source "aws.<service>". */
+export const eventBridgeSource = (eventSource: string) =>
+  `aws.${eventSource.replace(/\.amazonaws\.com$/, '')}`
+
+/** Services whose events reach EventBridge only in us-east-1 (IAM, Organizations; root sign-ins too). */
+export const GLOBAL_SOURCES = new Set(['iam.amazonaws.com', 'organizations.amazonaws.com'])
+
+export interface RulePattern {
+  /** A short name for the rule. */
+  name: string
+  pattern: Pattern
+  /** Read-only management events reach EventBridge only on rules in this state. */
+  allManagementEvents: boolean
+  /** False for events that only ever arrive in the home region. */
+  regional: boolean
+}
+
+/** The IAM events after which a user's credential checks are re-run (the checks' declared triggers). */
+export function postureTriggerEvents(): string[] {
+  return [...new Set(CHECKS.flatMap((c) => c.triggers.events))].sort()
+}
+
+/**
+ * The EventBridge rules, generated from what the detections (and the checks' re-evaluation triggers)
+ * declare: one rule per event source with its event names, one for anything the root user does, one for
+ * denied calls. Adding a detection changes these.
+ */
+export function rulePatterns(detections: readonly AnyDetection[] = DETECTIONS): RulePattern[] {
+  const bySource = new Map<string, Set<string>>()
+  const add = (source: string, names: readonly string[]) => {
+    const set = bySource.get(source) ?? new Set<string>()
+    for (const n of names) set.add(n)
+    bySource.set(source, set)
+  }
+  const rules: RulePattern[] = []
+  for (const d of detections) {
+    if (d.events.kind === 'names') for (const s of d.events.sources) add(s, d.events.names)
+  }
+  add('iam.amazonaws.com', postureTriggerEvents())
+  for (const [source, names] of [...bySource].sort(([a], [b]) => a.localeCompare(b))) {
+    const signin = source === 'signin.amazonaws.com'
+    rules.push({
+      name: source.replace(/\.amazonaws\.com$/, ''),
+      pattern: {
+        source: [eventBridgeSource(source)],
+        'detail-type': [signin ? CONSOLE_SIGN_IN : API_CALL],
+        detail: { eventSource: [source], eventName: [...names].sort() },
+      },
+      allManagementEvents: false,
+      regional: !GLOBAL_SOURCES.has(source),
+    })
+  }
+  const identityTypes = detections.flatMap((d) =>
+    d.events.kind === 'identity' ? d.events.identityTypes : [],
+  )
+  if (identityTypes.length > 0) {
+    rules.push({
+      name: 'identity',
+      pattern: {
+        'detail-type': [API_CALL, CONSOLE_SIGN_IN],
+        detail: { userIdentity: { type: [...new Set(identityTypes)] } },
+      },
+      allManagementEvents: true,
+      regional: true,
+    })
+  }
+  const codes = detections.flatMap((d) => (d.events.kind === 'errorCodes' ? [d.events] : []))
+  if (codes.length > 0) {
+    rules.push({
+      name: 'denied',
+      pattern: {
+        'detail-type': [API_CALL],
+        detail: {
+          errorCode: [
+            ...[...new Set(codes.flatMap((c) => c.prefixes))].map((prefix) => ({ prefix })),
+            ...[...new Set(codes.flatMap((c) => c.suffixes))].map((suffix) => ({ suffix })),
+          ],
+        },
+      },
+      allManagementEvents: true,
+      regional: true,
+    })
+  }
+  return rules
+}
+
+/** How a CloudTrail record looks on EventBridge (for tests and local replay through the rules). */
+export function toEventBridge(
+  record: Record<string, unknown>,
+  account = '123456789012',
+): Record<string, unknown> {
+  const eventSource = String(record.eventSource ?? '')
+  return {
+    version: '0',
+    id: String(record.eventID ?? 'local'),
+    'detail-type': eventSource === 'signin.amazonaws.com' ? CONSOLE_SIGN_IN : API_CALL,
+    source: eventBridgeSource(eventSource),
+    account,
+    time: String(record.eventTime ?? new Date().toISOString()),
+    region: String(record.awsRegion ?? 'us-east-1'),
+    resources: [],
+    detail: record,
+  }
+}

@@ -10,8 +10,8 @@ const rules = rulePatterns()
 const matched = (raw: Record<string, unknown>) =>
   rules.filter((r) => matchesPattern(r.pattern, toEventBridge(raw))).map((r) => r.name)
 const declared = new Set(
-  DETECTIONS.flatMap((d) =>
-    d.events.kind === 'names' ? d.events.names.map((n) => `${d.events.sources.join('|')}#${n}`) : [],
+  DETECTIONS.flatMap(({ events }) =>
+    events.kind === 'names' ? events.names.map((n) => `${events.sources.join('|')}#${n}`) : [],
   ),
 )
 const isDeclared = (source: string, name: string) =>

@@ -1,7 +1,9 @@
 import { documentClient, iamClient, snsClient } from '../aws/clients.ts'
+import { DynamoCounters } from '../aws/counters.ts'
 import { FindingsStore } from '../aws/findings-store.ts'
 import { publishAlert } from '../aws/publisher.ts'
 import { configFromEnv } from '../config/config.ts'
+import type { CloudTrailDeps } from './cloudtrail-events.ts'
 import type { ScanDeps } from './credential-scan.ts'
 import { consoleLog } from './log.ts'
 import type { NotifierDeps } from './notifier.ts'
@@ -33,6 +35,20 @@ export function notifierDepsFromEnv(): NotifierDeps {
     store: new FindingsStore(documentClient(), required('FINDINGS_TABLE')),
     publish: (alert) => publishAlert(sns, topicArn, alert),
     config: configFromEnv(),
+    log: consoleLog(),
+  }
+}
+
+export function cloudTrailDepsFromEnv(): CloudTrailDeps {
+  const db = documentClient()
+  const table = required('FINDINGS_TABLE')
+  return {
+    iam: iamClient(),
+    store: new FindingsStore(db, table),
+    counters: new DynamoCounters(db, table),
+    config: configFromEnv(),
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    accountId: required('ACCOUNT_ID'),
     log: consoleLog(),
   }
 }

@@ -168,6 +168,41 @@ export class FindingsStore {
   }
 
   /**
+   * Writes a detection's transition together with a marker for the event that caused it, in one
+   * transaction: a redelivered event finds its marker and changes nothing ('duplicate'); a finding moved
+   * by a concurrent writer is reported as 'conflict' so the caller can re-read and retry.
+   */
+  async applyEventTransition(
+    t: PlannedTransition,
+    eventMarker: string,
+  ): Promise<'applied' | 'duplicate' | 'conflict'> {
+    const marker = {
+      Put: {
+        TableName: this.tableName,
+        Item: {
+          pk: keys.finding(t.finding.id).pk,
+          sk: `EVENT#${eventMarker}`,
+          kind: 'event-marker',
+          transitionId: t.entry.transitionId,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    }
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: [...this.transitionItems(t), marker] }))
+      this.writes.transitions++
+      return 'applied'
+    } catch (err) {
+      if (errorCode(err) !== 'TransactionCanceledException') throw err
+      const reasons = (err as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? []
+      if (reasons[2]?.Code === 'ConditionalCheckFailed') return 'duplicate'
+      if (reasons[0]?.Code === 'ConditionalCheckFailed') return 'conflict'
+      if (isConditionFailure(err)) return 'conflict'
+      throw err
+    }
+  }
+
+  /**
    * Applies many transitions with few round trips: up to 50 per TransactWriteItems (100 items, the
    * API's limit), each still conditioned on its own sequence number. When a group is cancelled by a
    * condition, its transitions are retried one by one so only the conflicting ones are skipped.
@@ -218,6 +253,40 @@ export class FindingsStore {
         },
       },
     ]
+  }
+
+  /**
+   * Counts CloudTrail records per day (processed, rejected) and remembers when the last one arrived:
+   * the monitor's own evidence that its event stream is alive.
+   */
+  async countEvents(day: string, processed: number, rejected: number, at: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: 'STATS#cloudtrail', sk: `DAY#${day}` },
+        UpdateExpression: 'ADD processed :p, rejected :r SET kind = :k, lastEventAt = :at',
+        ExpressionAttributeValues: { ':p': processed, ':r': rejected, ':k': 'stats', ':at': at },
+      }),
+    )
+  }
+
+  async eventStats(
+    day: string,
+  ): Promise<{ processed: number; rejected: number; lastEventAt?: string } | undefined> {
+    const out = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: 'STATS#cloudtrail', sk: `DAY#${day}` },
+        ConsistentRead: true,
+      }),
+    )
+    return out.Item
+      ? {
+          processed: Number(out.Item.processed ?? 0),
+          rejected: Number(out.Item.rejected ?? 0),
+          lastEventAt: out.Item.lastEventAt,
+        }
+      : undefined
   }
 
   async startScan(run: ScanRun): Promise<void> {

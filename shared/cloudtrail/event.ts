@@ -13,6 +13,8 @@ export interface Identity {
 }
 
 export interface CloudTrailEvent {
+  /** The eventID, or when a record has none a hash of its content: deliveries of one event share it. */
+  eventKey: string
   eventId?: string
   eventName: string
   eventSource: string

@@ -1,4 +1,5 @@
 import * as v from 'valibot'
+import { canonicalJson, sha256Hex } from '../model/canonical.ts'
 import { type Rejection, sanitizeForLog } from '../normalize/rejection.ts'
 import type { CloudTrailEvent, Identity } from './event.ts'
 
@@ -54,8 +55,10 @@ export function normalizeRecord(raw: unknown, subject?: string, detailType?: str
   }
   const r = result.output
   const str = (x: string | null | undefined) => (x === null || x === undefined || x === '' ? undefined : x)
+  const eventId = str(r.eventID)
   const event: CloudTrailEvent = {
-    eventId: str(r.eventID),
+    eventKey: eventId ?? `sha256:${sha256Hex(canonicalJson(raw)).slice(0, 32)}`,
+    eventId,
     eventName: r.eventName,
     eventSource: r.eventSource,
     eventTime: parseTime(r.eventTime),

@@ -26,7 +26,7 @@ export async function evaluateEvent(
     const threshold = params[t.countParam]!
     const windowMs = params[t.windowMinutesParam]! * 60_000
     const at = e.eventTime?.getTime() ?? Date.now()
-    const eventId = e.eventId ?? `${e.eventSource}:${e.eventName}:${at}:${key}`
+    const eventId = e.eventKey
     const { crossed, count } = await counters.add({
       counterId: `${detection.id}#${key}`,
       eventId,

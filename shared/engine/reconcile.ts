@@ -147,6 +147,7 @@ export function advance(
   transition: TransitionKind,
   scanId: string,
   at: string,
+  occurrence?: HistoryEntry['occurrence'],
 ): PlannedTransition {
   const seq = finding.seq + 1
   const body: Omit<HistoryEntry, 'hash'> = {
@@ -168,6 +169,7 @@ export function advance(
     evidence: finding.evidence,
     ...(finding.resolution ? { resolution: finding.resolution } : {}),
     scanId,
+    ...(occurrence ? { occurrence } : {}),
     prevHash: finding.headHash,
   }
   const hash = hashHistoryEntry(body)

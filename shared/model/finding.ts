@@ -2,8 +2,27 @@ import { sha256Hex } from './canonical.ts'
 import type { Severity } from './severity.ts'
 
 export type FindingStatus = 'OPEN' | 'RESOLVED'
-/** A change of a finding's state; REOPENED is OPEN reached again from RESOLVED. */
-export type TransitionKind = 'OPENED' | 'RESOLVED' | 'REOPENED'
+/**
+ * A change of a finding's state; REOPENED is OPEN reached again from RESOLVED. OCCURRED is a new
+ * occurrence of a real-time detection on a finding that is already open (each one is alerted).
+ */
+export type TransitionKind = 'OPENED' | 'RESOLVED' | 'REOPENED' | 'OCCURRED'
+
+/** One CloudTrail event that fired a detection: what ops need to act, as it arrived. */
+export interface Occurrence {
+  eventKey: string
+  eventId?: string
+  eventName: string
+  eventSource: string
+  eventTime?: string
+  awsRegion?: string
+  sourceIp?: string
+  userAgent?: string
+  actor: { type?: string; arn?: string; accountId?: string; userName?: string }
+  /** 'match': the record itself; 'threshold': it made a counter cross. */
+  kind: 'match' | 'threshold'
+  details: Record<string, string | number | boolean | null>
+}
 /** Why a finding resolved: the check passed, or the credential / resource it was about no longer exists. */
 export type ResolutionReason = 'passed' | 'credential-gone' | 'resource-gone'
 
@@ -75,7 +94,9 @@ export interface HistoryEntry extends FindingSubject {
   transitionId: string
   transition: TransitionKind
   at: string
+  /** The scan, or for detections the CloudTrail event, that caused the transition. */
   scanId: string
+  occurrence?: Occurrence
   prevHash: string
   hash: string
 }

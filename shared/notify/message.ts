@@ -1,5 +1,6 @@
 import { FRAMEWORKS } from '../checks/frameworks.ts'
 import { getCheck } from '../checks/registry.ts'
+import { getDetection } from '../detections/registry.ts'
 import type { HistoryEntry } from '../model/finding.ts'
 
 /** An alert, channel-neutral: the publisher maps it onto SNS. */
@@ -37,7 +38,83 @@ function frameworkLine(checkId: string): string | undefined {
   return parts.length ? parts.join('; ') : undefined
 }
 
+const SAFE_REGION = /^[a-z]{2}(-[a-z]+)+-\d$/
+
+/** A link to the event in the CloudTrail console, when the event id and region are well-formed. */
+export function cloudTrailLink(region: string | undefined, eventId: string | undefined): string | undefined {
+  if (!eventId || !/^[A-Za-z0-9-]{1,128}$/.test(eventId)) return undefined
+  const r = region && SAFE_REGION.test(region) ? region : 'us-east-1'
+  return `https://${r}.console.aws.amazon.com/cloudtrailv2/home?region=${r}#/events/${eventId}`
+}
+
 export function buildAlert(entry: HistoryEntry): AlertMessage {
+  return entry.occurrence ? detectionAlert(entry, entry.occurrence) : postureAlert(entry)
+}
+
+function detectionAlert(entry: HistoryEntry, o: NonNullable<HistoryEntry['occurrence']>): AlertMessage {
+  const detection = getDetection(entry.checkId)
+  const sev = entry.severity.toUpperCase()
+  const who = o.actor.arn ?? o.actor.userName ?? o.actor.type ?? 'unknown'
+  const subject = safeSubject(
+    `[iamwatch] ${sev}: ${entry.title} - ${who} (${entry.accountId}, ${o.awsRegion ?? entry.region})`,
+  )
+  const link = cloudTrailLink(o.awsRegion, o.eventId)
+  const { result, mfaUsed, ...details } = o.details
+  const lines = [
+    `${sev} detection: ${plain(entry.title)}${o.kind === 'threshold' ? ' (threshold crossed)' : ''}`,
+    '',
+    `Who:         ${plain(who)} (${plain(o.actor.type ?? 'unknown')})`,
+    ...(result !== undefined ? [`Result:      ${plain(result)}`] : []),
+    ...(mfaUsed !== undefined ? [`MFA used:    ${mfaUsed ? 'yes' : 'NO'}`] : []),
+    `Source IP:   ${plain(o.sourceIp ?? 'unknown')}`,
+    `User agent:  ${plain(o.userAgent ?? 'unknown')}`,
+    `When (UTC):  ${o.eventTime ?? 'unknown'}`,
+    `Account:     ${entry.accountId}    Region: ${plain(o.awsRegion ?? entry.region)}`,
+    `Event:       ${plain(o.eventSource)} ${plain(o.eventName)}, eventID ${plain(o.eventId ?? o.eventKey)}`,
+    ...(link ? [`CloudTrail:  ${link}`] : []),
+    ...(Object.keys(details).length
+      ? ['', 'Details:', ...Object.entries(details).map(([k, v]) => `  ${plain(k)}: ${plain(v)}`)]
+      : []),
+    '',
+    'Runbook:',
+    ...(detection?.runbook ?? ['See the detection documentation.']).map((step, i) => `  ${i + 1}. ${step}`),
+    '',
+    `Finding:     ${entry.findingId} (${entry.transition}, #${entry.seq})    Transition: ${entry.transitionId}`,
+  ]
+  return {
+    subject,
+    text: lines.join('\n'),
+    json: {
+      schema: 'iamwatch.detection/1',
+      transitionId: entry.transitionId,
+      transition: entry.transition,
+      findingId: entry.findingId,
+      seq: entry.seq,
+      at: entry.at,
+      detectionId: entry.checkId,
+      title: entry.title,
+      severity: entry.severity,
+      accountId: entry.accountId,
+      region: o.awsRegion ?? entry.region,
+      principal: entry.resourceId,
+      occurrence: o,
+      consoleLink: link,
+      runbook: detection?.runbook,
+      hash: entry.hash,
+    },
+    attributes: {
+      severity: entry.severity,
+      checkId: entry.checkId,
+      accountId: entry.accountId,
+      transition: entry.transition,
+      findingId: entry.findingId,
+      transitionId: entry.transitionId,
+      ruleType: 'detection',
+    },
+  }
+}
+
+function postureAlert(entry: HistoryEntry): AlertMessage {
   const check = getCheck(entry.checkId)
   const sev = entry.severity.toUpperCase()
   const verb =
@@ -99,6 +176,7 @@ export function buildAlert(entry: HistoryEntry): AlertMessage {
       transition: entry.transition,
       findingId: entry.findingId,
       transitionId: entry.transitionId,
+      ruleType: 'check',
     },
   }
 }

@@ -2,6 +2,7 @@ import { GetAccountPasswordPolicy, GetAccountSummary } from './account.ts'
 import { GenerateCredentialReport, GetCredentialReport } from './credential-report.ts'
 import { GetCallerIdentity } from './sts.ts'
 import type { ActionHandler } from './types.ts'
+import { GetAccessKeyLastUsed, GetLoginProfile, GetUser } from './user.ts'
 import { ListAccessKeys, ListMFADevices, ListUsers, ListVirtualMFADevices } from './users.ts'
 
 /** The IAM actions the simulator speaks. Anything else answers InvalidAction, as IAM does. */
@@ -14,6 +15,9 @@ export const IAM_ACTIONS: Readonly<Record<string, ActionHandler>> = {
   ListAccessKeys,
   ListMFADevices,
   ListVirtualMFADevices,
+  GetUser,
+  GetLoginProfile,
+  GetAccessKeyLastUsed,
 }
 
 /** STS actions, served on the same port (Version=2011-06-15). */

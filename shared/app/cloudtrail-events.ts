@@ -1,0 +1,49 @@
+import type { IAMClient } from '@aws-sdk/client-iam'
+import { parseCloudTrail } from '../cloudtrail/input.ts'
+import { targetAccount } from '../detections/helpers.ts'
+import { postureTriggerEvents } from '../eventbridge/patterns.ts'
+import { type EventDeps, type FiredResult, recordDetections } from './on-event.ts'
+import { reevaluateUser } from './reevaluate-user.ts'
+
+export interface CloudTrailDeps extends EventDeps {
+  /** For re-evaluating a touched user's posture; without it, posture waits for the next scan. */
+  iam?: IAMClient
+}
+
+export interface CloudTrailSummary {
+  processed: number
+  rejected: number
+  fired: FiredResult[]
+  reevaluated: string[]
+}
+
+const TRIGGERS = new Set(postureTriggerEvents())
+
+/**
+ * One delivery (an EventBridge event, or any shape parseCloudTrail reads): each record is judged by
+ * every detection and, when it touched an IAM user, that user's posture is re-evaluated. A record that
+ * cannot be used is logged and counted, never thrown; infrastructure failures are thrown so the
+ * platform retries the delivery (and dead-letters it after the last retry).
+ */
+export async function handleCloudTrail(input: unknown, deps: CloudTrailDeps): Promise<CloudTrailSummary> {
+  const parsed = parseCloudTrail(input)
+  const summary: CloudTrailSummary = {
+    processed: 0,
+    rejected: parsed.rejections.length,
+    fired: [],
+    reevaluated: [],
+  }
+  for (const r of parsed.rejections) deps.log.warn('cloudtrail record rejected', { ...r })
+  for (const e of parsed.events) {
+    summary.fired.push(...(await recordDetections(e, deps)))
+    if (deps.iam && TRIGGERS.has(e.eventName)) {
+      const accountId = targetAccount(e) ?? e.identity.accountId ?? deps.accountId
+      const done = accountId ? await reevaluateUser(e, accountId, { ...deps, iam: deps.iam }) : undefined
+      if (done) summary.reevaluated.push(done.userName)
+    }
+    summary.processed++
+  }
+  const now = (deps.now?.() ?? new Date()).toISOString()
+  await deps.store.countEvents(now.slice(0, 10), summary.processed, summary.rejected, now)
+  return summary
+}

@@ -1,0 +1,113 @@
+import type { FindingsStore } from '../aws/findings-store.ts'
+import type { CloudTrailEvent } from '../cloudtrail/event.ts'
+import { detectionSettings, type IamwatchConfig } from '../config/config.ts'
+import type { Fired } from '../detections/engine.ts'
+import { evaluateEvent } from '../detections/evaluate.ts'
+import { targetAccount } from '../detections/helpers.ts'
+import type { CounterStore } from '../detections/thresholds.ts'
+import { advance } from '../engine/reconcile.ts'
+import { type Evidence, type Finding, findingId, GENESIS_HASH, type Occurrence } from '../model/finding.ts'
+import type { Log } from './log.ts'
+
+export interface EventDeps {
+  store: FindingsStore
+  counters: CounterStore
+  config: IamwatchConfig
+  region: string
+  log: Log
+  now?: () => Date
+  /** The monitored account, for records that name none. */
+  accountId?: string
+}
+
+export interface FiredResult {
+  detectionId: string
+  severity: string
+  findingId: string
+  result: 'applied' | 'duplicate'
+}
+
+const MAX_ATTEMPTS = 4
+const clip = (s: string | undefined, n = 256) =>
+  s === undefined ? undefined : s.length > n ? `${s.slice(0, n)}…` : s
+
+/** Evaluates one event and records what fired: one transition per detection, idempotent on the event. */
+export async function recordDetections(e: CloudTrailEvent, deps: EventDeps): Promise<FiredResult[]> {
+  const settings = detectionSettings(deps.config)
+  const { fired } = await evaluateEvent(e, settings, deps.counters)
+  const results: FiredResult[] = []
+  for (const f of fired) results.push(await recordOne(e, f, deps))
+  return results
+}
+
+async function recordOne(e: CloudTrailEvent, f: Fired, deps: EventDeps): Promise<FiredResult> {
+  const accountId = targetAccount(e) ?? e.identity.accountId ?? deps.accountId ?? 'unknown'
+  const principal = f.detection.principal(e)
+  const id = findingId({ accountId, checkId: f.detection.id, resourceId: principal })
+  const occurrence = occurrenceOf(e, f)
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const current = await deps.store.getFinding(id)
+    const at = (deps.now?.() ?? new Date()).toISOString()
+    const finding: Finding = {
+      id,
+      accountId,
+      region: e.awsRegion ?? deps.region,
+      checkId: f.detection.id,
+      severity: f.severity,
+      status: 'OPEN',
+      resourceType: 'AwsPrincipal',
+      resourceId: principal,
+      resourceArn: e.identity.arn ?? principal,
+      title: f.detection.title,
+      evidence: evidenceOf(occurrence),
+      firstOpenedAt: current?.firstOpenedAt ?? at,
+      lastTransitionAt: at,
+      seq: current?.seq ?? 0,
+      headHash: current?.headHash ?? GENESIS_HASH,
+    }
+    const kind = !current ? 'OPENED' : current.status === 'RESOLVED' ? 'REOPENED' : 'OCCURRED'
+    const plan = advance(finding, kind, `event:${e.eventKey}`, at, occurrence)
+    const result = await deps.store.applyEventTransition(plan, `${e.eventKey}#${f.kind}`)
+    if (result !== 'conflict') {
+      if (result === 'duplicate')
+        deps.log.info('event already recorded', { eventKey: e.eventKey, detection: f.detection.id })
+      return { detectionId: f.detection.id, severity: f.severity, findingId: id, result }
+    }
+  }
+  throw new Error(
+    `finding ${id} kept changing; giving up after ${MAX_ATTEMPTS} attempts (the platform will retry)`,
+  )
+}
+
+export function occurrenceOf(e: CloudTrailEvent, f: Fired): Occurrence {
+  const actor = e.identity
+  return {
+    eventKey: e.eventKey,
+    ...(e.eventId ? { eventId: e.eventId } : {}),
+    eventName: e.eventName,
+    eventSource: e.eventSource,
+    ...(e.eventTime ? { eventTime: e.eventTime.toISOString() } : {}),
+    ...(e.awsRegion ? { awsRegion: e.awsRegion } : {}),
+    ...(e.sourceIp ? { sourceIp: clip(e.sourceIp, 64)! } : {}),
+    ...(e.userAgent ? { userAgent: clip(e.userAgent)! } : {}),
+    actor: {
+      ...(actor.type ? { type: actor.type } : {}),
+      ...(actor.arn ? { arn: clip(actor.arn)! } : {}),
+      ...(actor.accountId ? { accountId: actor.accountId } : {}),
+      ...(actor.userName ? { userName: clip(actor.userName, 128)! } : {}),
+    },
+    kind: f.kind,
+    details: { ...(f.detection.context?.(e) ?? {}), ...f.details },
+  }
+}
+
+function evidenceOf(o: Occurrence): Evidence {
+  return {
+    eventId: o.eventId ?? o.eventKey,
+    eventName: o.eventName,
+    eventTime: o.eventTime ?? null,
+    sourceIp: o.sourceIp ?? null,
+    actor: o.actor.arn ?? o.actor.type ?? null,
+    ...o.details,
+  }
+}

@@ -264,7 +264,8 @@ export class FindingsStore {
       new UpdateCommand({
         TableName: this.tableName,
         Key: { pk: 'STATS#cloudtrail', sk: `DAY#${day}` },
-        UpdateExpression: 'ADD processed :p, rejected :r SET kind = :k, lastEventAt = :at',
+        UpdateExpression: 'ADD #p :p, #r :r SET #k = :k, lastEventAt = :at',
+        ExpressionAttributeNames: { '#p': 'processed', '#r': 'rejected', '#k': 'kind' },
         ExpressionAttributeValues: { ':p': processed, ':r': rejected, ':k': 'stats', ':at': at },
       }),
     )

@@ -56,7 +56,7 @@ function detectionAlert(entry: HistoryEntry, o: NonNullable<HistoryEntry['occurr
   const sev = entry.severity.toUpperCase()
   const who = o.actor.arn ?? o.actor.userName ?? o.actor.type ?? 'unknown'
   const subject = safeSubject(
-    `[iamwatch] ${sev}: ${entry.title} - ${who} (${entry.accountId}, ${o.awsRegion ?? entry.region})`,
+    `[iamwatch] ${sev}: ${entry.title} - ${shortActor(o.actor)} (${entry.accountId}, ${o.awsRegion ?? entry.region})`,
   )
   const link = cloudTrailLink(o.awsRegion, o.eventId)
   const { result, mfaUsed, ...details } = o.details
@@ -112,6 +112,14 @@ function detectionAlert(entry: HistoryEntry, o: NonNullable<HistoryEntry['occurr
       ruleType: 'detection',
     },
   }
+}
+
+/** root, a user name, or role/session: short enough for a subject line. */
+export function shortActor(actor: { type?: string; arn?: string; userName?: string }): string {
+  if (actor.type === 'Root') return 'root'
+  const resource = actor.arn?.split(':').slice(5).join(':')
+  if (resource) return resource.replace(/^(user|assumed-role|federated-user|role)\//, '')
+  return actor.userName ?? actor.type ?? 'unknown'
 }
 
 function postureAlert(entry: HistoryEntry): AlertMessage {

@@ -1,19 +1,23 @@
 import { randomUUID } from 'node:crypto'
 import { inject } from 'vitest'
 import { createHandler as createNotifyHandler } from '../../functions/notify.ts'
+import { createHandler as createEventHandler } from '../../functions/on-cloudtrail-event.ts'
 import { createHandler as createScanHandler } from '../../functions/scan-credentials.ts'
 import type { SimAccount } from '../../local/iam-sim/model.ts'
 import { type IamSimulator, type SimulatorOptions, startIamSimulator } from '../../local/iam-sim/server.ts'
 import { createFindingsTable, createTopic, drainQueue, subscribeQueue } from '../../local/stack.ts'
 import { StreamPoller } from '../../local/stream-poller.ts'
+import type { CloudTrailDeps, CloudTrailSummary } from '../../shared/app/cloudtrail-events.ts'
 import type { ScanDeps } from '../../shared/app/credential-scan.ts'
 import { silentLog } from '../../shared/app/log.ts'
 import type { NotifierDeps } from '../../shared/app/notifier.ts'
 import { documentClient, iamClient, snsClient } from '../../shared/aws/clients.ts'
+import { DynamoCounters } from '../../shared/aws/counters.ts'
 import { FindingsStore } from '../../shared/aws/findings-store.ts'
 import { publishAlert } from '../../shared/aws/publisher.ts'
 import { stsClient } from '../../shared/aws/sts.ts'
 import { parseConfig } from '../../shared/config/config.ts'
+import { toEventBridge } from '../../shared/eventbridge/patterns.ts'
 
 export const uniqueName = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`
 
@@ -40,6 +44,9 @@ export interface Harness {
   queueUrl: string
   /** Makes the next N notifier invocations crash (throw) before doing anything, as a dying process would. */
   crashNotifier(times: number): void
+  eventDeps: CloudTrailDeps
+  /** Delivers one CloudTrail record to the real on-cloudtrail-event handler, in an EventBridge envelope. */
+  event(record: Record<string, unknown>): Promise<CloudTrailSummary>
   /** Runs the real scan handler once. */
   scan(): Promise<Record<string, unknown>>
   /** Lets the notifier consume the stream, then returns what the subscribed queue received. */
@@ -84,6 +91,17 @@ export async function startHarness(
     return notify(event as never, {} as never)
   })
   const scanHandler = createScanHandler(() => scanDeps)
+  const db = documentClient({ endpoint: inject('dynamoEndpoint'), region: 'us-east-1' })
+  const eventDeps: CloudTrailDeps = {
+    iam: scanDeps.iam,
+    store,
+    counters: new DynamoCounters(db, store.tableName),
+    config,
+    region: 'us-east-1',
+    log: silentLog,
+    accountId: account.accountId,
+  }
+  const eventHandler = createEventHandler(() => eventDeps)
   return {
     sim,
     store,
@@ -92,6 +110,9 @@ export async function startHarness(
     notifierDeps,
     topicArn,
     queueUrl,
+    eventDeps,
+    event: (record) =>
+      eventHandler(toEventBridge(record, account.accountId), {} as never) as Promise<CloudTrailSummary>,
     crashNotifier: (times) => {
       crashes = times
     },

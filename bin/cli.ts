@@ -14,6 +14,7 @@ import {
   toTable,
 } from '../shared/export/records.ts'
 import { atLeast, SEVERITIES, type Severity } from '../shared/model/severity.ts'
+import { replayIntoTable, replayOffline } from './replay.ts'
 
 export interface Io {
   out: (text: string) => void
@@ -117,6 +118,44 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
       })
       const records = findings.map(recordFromFinding).sort(bySeverity)
       io.out(opts.json ? toJsonLines(records) : toTable(records))
+    })
+
+  program
+    .command('replay')
+    .description(
+      'Feed CloudTrail records (bare, EventBridge envelopes, log files, JSON lines, gzip) through the detections',
+    )
+    .argument('<path>', 'a file or a directory (read recursively)')
+    .option('--json', 'one JSON object per record: file, eventId, eventName, detections, rejected')
+    .option(
+      '--table <name>',
+      'run the full handler path against this DynamoDB findings table (stores findings, alerts via the stream)',
+    )
+    .option('--config <file>', 'JSON configuration (thresholds, trusted accounts); default: $IAMWATCH_CONFIG')
+    .action(async (path: string, opts) => {
+      const config = loadConfig(opts.config)
+      const lines = opts.table
+        ? await replayIntoTable(path, opts.table, config, stderrLog(io, false))
+        : await replayOffline(path, config)
+      if (opts.json) {
+        io.out(lines.map((l) => JSON.stringify(l)).join('\n') + (lines.length ? '\n' : ''))
+        return
+      }
+      for (const l of lines) {
+        const what = l.rejected
+          ? `REJECTED: ${l.rejected}`
+          : l.detections.length
+            ? l.detections.join(', ')
+            : '-'
+        io.out(`${l.file}  ${l.eventName ?? '?'}  ${l.eventId ?? ''}  ${what}\n`)
+      }
+      const fired = lines.flatMap((l) => l.detections)
+      const counts = new Map<string, number>()
+      for (const d of fired) counts.set(d, (counts.get(d) ?? 0) + 1)
+      const tally = [...counts].map(([d, n]) => `${d} ${n}`)
+      io.err(
+        `${lines.length} records, ${lines.filter((l) => l.rejected).length} rejected, ${fired.length} detections${tally.length ? `: ${tally.join(', ')}` : ''}\n`,
+      )
     })
 
   return program

@@ -9,9 +9,12 @@ import { cloudTrailDepsFromEnv, once } from '../shared/app/runtime.ts'
 
 /** Invoked by the EventBridge rules generated from the detections; idempotent on the CloudTrail eventID. */
 export function createHandler(deps: () => CloudTrailDeps) {
-  return middy<unknown, CloudTrailSummary>()
+  return middy<unknown, Omit<CloudTrailSummary, 'perEvent'>>()
     .use(logFailure(() => deps().log))
-    .handler((event) => handleCloudTrail(event, deps()))
+    .handler(async (event) => {
+      const { perEvent: _perEvent, ...summary } = await handleCloudTrail(event, deps())
+      return summary
+    })
 }
 
 export const handler = createHandler(once(cloudTrailDepsFromEnv))

@@ -1,5 +1,6 @@
 import type { IAMClient } from '@aws-sdk/client-iam'
-import { parseCloudTrail } from '../cloudtrail/input.ts'
+import type { CloudTrailEvent } from '../cloudtrail/event.ts'
+import { type Parsed, parseCloudTrail } from '../cloudtrail/input.ts'
 import { targetAccount } from '../detections/helpers.ts'
 import { postureTriggerEvents } from '../eventbridge/patterns.ts'
 import { type EventDeps, type FiredResult, recordDetections } from './on-event.ts'
@@ -15,6 +16,8 @@ export interface CloudTrailSummary {
   rejected: number
   fired: FiredResult[]
   reevaluated: string[]
+  /** What each record fired, in order. */
+  perEvent: Array<{ event: CloudTrailEvent; fired: FiredResult[] }>
 }
 
 const TRIGGERS = new Set(postureTriggerEvents())
@@ -26,16 +29,23 @@ const TRIGGERS = new Set(postureTriggerEvents())
  * platform retries the delivery (and dead-letters it after the last retry).
  */
 export async function handleCloudTrail(input: unknown, deps: CloudTrailDeps): Promise<CloudTrailSummary> {
-  const parsed = parseCloudTrail(input)
+  return processParsed(parseCloudTrail(input), deps)
+}
+
+/** The handler's path after parsing (shared with `iamwatch replay --table`). */
+export async function processParsed(parsed: Parsed, deps: CloudTrailDeps): Promise<CloudTrailSummary> {
   const summary: CloudTrailSummary = {
     processed: 0,
     rejected: parsed.rejections.length,
     fired: [],
     reevaluated: [],
+    perEvent: [],
   }
   for (const r of parsed.rejections) deps.log.warn('cloudtrail record rejected', { ...r })
   for (const e of parsed.events) {
-    summary.fired.push(...(await recordDetections(e, deps)))
+    const fired = await recordDetections(e, deps)
+    summary.fired.push(...fired)
+    summary.perEvent.push({ event: e, fired })
     if (deps.iam && TRIGGERS.has(e.eventName)) {
       const accountId = targetAccount(e) ?? e.identity.accountId ?? deps.accountId
       const done = accountId ? await reevaluateUser(e, accountId, { ...deps, iam: deps.iam }) : undefined

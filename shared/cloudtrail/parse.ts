@@ -54,6 +54,10 @@ export function normalizeRecord(raw: unknown, subject?: string, detailType?: str
     return { ok: false, rejection: { source: 'cloudtrail', reason, ...(subject ? { subject } : {}) } }
   }
   const r = result.output
+  if (r.eventTime == null && r.eventID == null && r.userIdentity == null) {
+    const reason = 'not a CloudTrail record: no eventTime, eventID or userIdentity'
+    return { ok: false, rejection: { source: 'cloudtrail', reason, ...(subject ? { subject } : {}) } }
+  }
   const str = (x: string | null | undefined) => (x === null || x === undefined || x === '' ? undefined : x)
   const eventId = str(r.eventID)
   const event: CloudTrailEvent = {

@@ -16,6 +16,10 @@ export default $config({
     const { bundleAll } = await import('./scripts/bundle.ts')
     await bundleAll()
     const { iamwatch } = await import('./stacks/iamwatch.ts')
-    return iamwatch({ config: process.env.IAMWATCH_CONFIG })
+    const regions = (process.env.IAMWATCH_REGIONS ?? '')
+      .split(',')
+      .map((r) => r.trim())
+      .filter(Boolean)
+    return iamwatch({ config: process.env.IAMWATCH_CONFIG, regions })
   },
 })

@@ -1,6 +1,13 @@
 import { dataResources } from './data.ts'
+import { eventRouting } from './events.ts'
 import { lambdaFunction } from './lambda.ts'
-import { notifyPolicy, scanCredentialsPolicy, schedulerPolicy, serviceTrust } from './permissions.ts'
+import {
+  notifyPolicy,
+  onCloudTrailEventPolicy,
+  scanCredentialsPolicy,
+  schedulerPolicy,
+  serviceTrust,
+} from './permissions.ts'
 
 /** Every 4 hours: the credential report's own refresh period. */
 export const CREDENTIAL_SCAN_SCHEDULE = 'rate(4 hours)'
@@ -13,6 +20,8 @@ export interface StackOptions {
   buildDir?: string
   /** IAMWATCH_CONFIG for the functions (thresholds), as JSON. */
   config?: string
+  /** Regions to watch besides us-east-1 (their regional events are forwarded home). */
+  regions?: readonly string[]
 }
 
 export function iamwatch(options: StackOptions = {}) {
@@ -121,7 +130,36 @@ export function iamwatch(options: StackOptions = {}) {
     filterCriteria: { filters: [{ pattern: JSON.stringify(NOTIFY_FILTER) }] },
   })
 
+  const onEvent = lambdaFunction(
+    {
+      ...common,
+      name: 'on-cloudtrail-event',
+      codeDir: `${buildDir}/on-cloudtrail-event`,
+      environment: { FINDINGS_TABLE: table.name, ACCOUNT_ID: identity.accountId, IAMWATCH_CONFIG: config },
+      policy: (logGroupArn) => arns(logGroupArn).apply(onCloudTrailEventPolicy),
+    },
+    ops.arn,
+  )
+  new aws.lambda.FunctionEventInvokeConfig('OnCloudTrailEventInvokeConfig', {
+    functionName: onEvent.fn.name,
+    maximumRetryAttempts: 2,
+    maximumEventAgeInSeconds: 3600,
+    destinationConfig: { onFailure: { destination: dlq.arn } },
+  })
+  const routing = eventRouting({
+    app,
+    accountId: identity.accountId,
+    partition: partition.partition,
+    functionArn: onEvent.fn.arn,
+    functionName: onEvent.fn.name,
+    dlq: { arn: dlq.arn, url: dlq.url },
+    regions: options.regions ?? [],
+  })
+
   return {
+    eventFunction: onEvent.fn.name,
+    eventRules: routing.rules.join(','),
+    forwardedRegions: routing.forwardedRegions.join(','),
     table: table.name,
     alertTopic: alerts.arn,
     opsTopic: ops.arn,

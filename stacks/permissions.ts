@@ -156,6 +156,49 @@ export function schedulerPolicy(
   )
 }
 
+/** The real-time handler: detections, counters, occurrences, and the touched user's posture. */
+export function onCloudTrailEventPolicy(a: Arns): PolicyDocument {
+  return policy(
+    {
+      Sid: 'ReadTouchedUserCredentials',
+      Effect: 'Allow',
+      Action: [
+        'iam:GetUser',
+        'iam:GetLoginProfile',
+        'iam:ListMFADevices',
+        'iam:ListAccessKeys',
+        'iam:GetAccessKeyLastUsed',
+      ],
+      Resource: [`arn:${a.partition}:iam::${a.accountId}:user/*`],
+    },
+    {
+      Sid: 'RecordDetectionsAndPosture',
+      Effect: 'Allow',
+      Action: [
+        'dynamodb:BatchGetItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:Query',
+      ],
+      Resource: [a.tableArn, `${a.tableArn}/index/*`],
+    },
+    kmsVia(a, 'dynamodb', 'UseTableKey', ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey']),
+    ...dlq(a),
+    logs(a),
+  )
+}
+
+/** Regional rules forward matching events to the home region's default bus, and nothing else. */
+export function forwarderPolicy(homeBusArn: string): PolicyDocument {
+  return policy({
+    Sid: 'ForwardToHomeBus',
+    Effect: 'Allow',
+    Action: ['events:PutEvents'],
+    Resource: [homeBusArn],
+  })
+}
+
 /** Trust for a role that only the named service may assume, and only on behalf of this account. */
 export function serviceTrust(service: string, accountId: string): object {
   return {
@@ -188,6 +231,14 @@ export function keyPolicy(a: Pick<Arns, 'accountId' | 'region' | 'partition'>): 
         Sid: 'CloudWatchAlarmsPublishToEncryptedTopic',
         Effect: 'Allow',
         Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:SourceAccount': a.accountId } },
+      },
+      {
+        Sid: 'EventBridgeDeadLetters',
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
         Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
         Resource: '*',
         Condition: { StringEquals: { 'aws:SourceAccount': a.accountId } },

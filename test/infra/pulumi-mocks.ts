@@ -8,6 +8,8 @@ export interface MockResource {
   type: string
   name: string
   inputs: Record<string, unknown>
+  /** The provider's URN, for resources created in another region. */
+  provider?: string
 }
 
 export const ACCOUNT = '123456789012'
@@ -19,6 +21,7 @@ export const REGION = 'us-east-1'
  */
 export async function runStack(
   stage: string,
+  options: { regions?: string[] } = {},
 ): Promise<{ resources: MockResource[]; outputs: Record<string, unknown> }> {
   if (!existsSync(join(PLATFORM, 'node_modules', '@pulumi', 'aws'))) {
     throw new Error(
@@ -31,8 +34,13 @@ export async function runStack(
   const resources: MockResource[] = []
   await pulumi.runtime.setMocks(
     {
-      newResource(args: { type: string; name: string; inputs: Record<string, unknown> }) {
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs })
+      newResource(args: { type: string; name: string; inputs: Record<string, unknown>; provider?: string }) {
+        resources.push({
+          type: args.type,
+          name: args.name,
+          inputs: args.inputs,
+          ...(args.provider ? { provider: args.provider } : {}),
+        })
         const service = args.type.split(':')[1]?.split('/')[0] ?? 'x'
         const arn = `arn:aws:${service}:${REGION}:${ACCOUNT}:${args.name}`
         const state: Record<string, unknown> = { ...args.inputs, arn, id: `${args.name}-id` }
@@ -45,6 +53,8 @@ export async function runStack(
           state.arn = `arn:aws:sns:${REGION}:${ACCOUNT}:${args.inputs.name}`
         if (args.type === 'aws:lambda/function:Function')
           state.arn = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${args.inputs.name}`
+        if (args.type === 'aws:cloudwatch/eventRule:EventRule')
+          state.arn = `arn:aws:events:${REGION}:${ACCOUNT}:rule/${args.inputs.name}`
         if (args.type === 'aws:cloudwatch/logGroup:LogGroup')
           state.arn = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${args.inputs.name}`
         return { id: `${args.name}-id`, state }
@@ -73,12 +83,12 @@ export async function runStack(
     $output: pulumi.output,
   })
   const { iamwatch } = await import('../../stacks/iamwatch.ts')
-  const out = iamwatch({ buildDir: '.build' })
+  const out = iamwatch({ buildDir: '.build', regions: options.regions ?? [] })
   const outputs: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(out))
-    outputs[k] = await new Promise((resolve) =>
-      (v as { apply: (f: (x: unknown) => void) => void }).apply(resolve),
-    )
+  for (const [k, v] of Object.entries(out)) {
+    const o = v as { apply?: (f: (x: unknown) => void) => void }
+    outputs[k] = typeof o?.apply === 'function' ? await new Promise((resolve) => o.apply!(resolve)) : v
+  }
   // Let every pending registration land: wait until the resource list stops growing.
   for (let n = -1; n !== resources.length; ) {
     n = resources.length

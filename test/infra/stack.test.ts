@@ -99,10 +99,16 @@ describe('the deployed stack (Pulumi mocks)', () => {
         deadLetterConfig: { arn: DLQ_ARN },
       },
     })
-    expect(one('aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig')).toMatchObject({
-      maximumRetryAttempts: 2,
-      destinationConfig: { onFailure: { destination: DLQ_ARN } },
-    })
+    const invokeConfigs = ofType('aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig').map(
+      (r) => r.inputs,
+    )
+    expect(invokeConfigs).toContainEqual(
+      expect.objectContaining({
+        functionName: 'iamwatch-ci-scan-credentials',
+        maximumRetryAttempts: 2,
+        destinationConfig: { onFailure: { destination: DLQ_ARN } },
+      }),
+    )
   })
 
   it('drives the notifier from history inserts only, with partial batch failures and an on-failure destination', () => {
@@ -142,10 +148,11 @@ describe('the deployed stack (Pulumi mocks)', () => {
       a.inputs.alarmActions,
     ])
     const ops = [`arn:aws:sns:us-east-1:${ACCOUNT}:iamwatch-ci-ops`]
-    expect(alarms).toEqual([
+    expect(alarms.sort((a, b) => String(a[0]).localeCompare(String(b[0])))).toEqual([
       ['iamwatch-ci-dead-letters', 'ApproximateNumberOfMessagesVisible', ops],
-      ['iamwatch-ci-scan-credentials-errors', 'Errors', ops],
       ['iamwatch-ci-notify-errors', 'Errors', ops],
+      ['iamwatch-ci-on-cloudtrail-event-errors', 'Errors', ops],
+      ['iamwatch-ci-scan-credentials-errors', 'Errors', ops],
     ])
   })
 })

@@ -1,0 +1,190 @@
+import { beforeAll, describe, expect, it } from 'vitest'
+import { AccountBuilder } from '../../local/iam-sim/builder.ts'
+import { startIamSimulator } from '../../local/iam-sim/server.ts'
+import { silentLog } from '../../shared/app/log.ts'
+import { reevaluateUser } from '../../shared/app/reevaluate-user.ts'
+import { iamClient } from '../../shared/aws/clients.ts'
+import { parseConfig } from '../../shared/config/config.ts'
+import { rulePatterns } from '../../shared/eventbridge/patterns.ts'
+import type { Statement } from '../../stacks/permissions.ts'
+import { event, iam } from '../support/events.ts'
+import { newStore } from '../support/harness.ts'
+import { ACCOUNT, type MockResource, runStack } from './pulumi-mocks.ts'
+
+let resources: MockResource[]
+const ofType = (type: string, rs = resources) => rs.filter((r) => r.type === type)
+const inputs = (r: MockResource) => r.inputs as Record<string, any> // biome-ignore lint/suspicious/noExplicitAny: Pulumi inputs are untyped JSON
+const policyOf = (name: string, rs = resources) =>
+  JSON.parse(inputs(rs.find((r) => r.type === 'aws:iam/rolePolicy:RolePolicy' && r.name === name)!).policy)
+    .Statement as Statement[]
+const DLQ_ARN = `arn:aws:sqs:us-east-1:${ACCOUNT}:iamwatch-ciDeadLetters`
+const FN_ARN = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:iamwatch-ci-on-cloudtrail-event`
+
+beforeAll(async () => {
+  ;({ resources } = await runStack('ci'))
+}, 120_000)
+
+describe('event routing (Pulumi mocks)', () => {
+  it('creates one rule per generated pattern on the default bus, with the patterns generated from the detections', () => {
+    const byName = (a: unknown[], b: unknown[]) => String(a[0]).localeCompare(String(b[0]))
+    const rules = ofType('aws:cloudwatch/eventRule:EventRule').map((r) => [
+      inputs(r).name,
+      JSON.parse(inputs(r).eventPattern),
+      inputs(r).state,
+    ])
+    expect(rules.sort(byName)).toEqual(
+      rulePatterns()
+        .map((p) => [
+          `iamwatch-ci-${p.name}`,
+          p.pattern,
+          p.allManagementEvents ? 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS' : 'ENABLED',
+        ])
+        .sort(byName),
+    )
+  })
+
+  it('targets the handler from every rule with retries and the dead-letter queue, and lets each rule invoke it', () => {
+    const targets = ofType('aws:cloudwatch/eventTarget:EventTarget')
+    expect(targets).toHaveLength(rulePatterns().length)
+    for (const t of targets) {
+      expect(inputs(t)).toMatchObject({
+        arn: FN_ARN,
+        retryPolicy: { maximumRetryAttempts: 8, maximumEventAgeInSeconds: 3600 },
+        deadLetterConfig: { arn: DLQ_ARN },
+      })
+    }
+    const permissions = ofType('aws:lambda/permission:Permission').map((p) => inputs(p))
+    expect(permissions).toHaveLength(rulePatterns().length)
+    for (const p of permissions)
+      expect(p).toMatchObject({ action: 'lambda:InvokeFunction', principal: 'events.amazonaws.com' })
+  })
+
+  it('lets only its own rules dead-letter into the queue', () => {
+    const [statement] = JSON.parse(inputs(ofType('aws:sqs/queuePolicy:QueuePolicy')[0]!).policy).Statement
+    expect(statement).toMatchObject({
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: 'sqs:SendMessage',
+      Resource: DLQ_ARN,
+    })
+    expect([...statement.Condition.ArnEquals['aws:SourceArn']].sort()).toEqual(
+      rulePatterns()
+        .map((p) => `arn:aws:events:us-east-1:${ACCOUNT}:rule/iamwatch-ci-${p.name}`)
+        .sort(),
+    )
+  })
+
+  it('retries failed invocations of the handler, then dead-letters them', () => {
+    const config = ofType('aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig').map((c) =>
+      inputs(c),
+    )
+    expect(config).toContainEqual(
+      expect.objectContaining({
+        functionName: 'iamwatch-ci-on-cloudtrail-event',
+        maximumRetryAttempts: 2,
+        destinationConfig: { onFailure: { destination: DLQ_ARN } },
+      }),
+    )
+  })
+
+  it('gives the handler exactly these statements', () => {
+    const table = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:iamwatch-ciFindings`
+    expect(policyOf('OnCloudtrailEventPolicy').map((s) => [s.Sid, s.Action, s.Resource])).toEqual([
+      [
+        'ReadTouchedUserCredentials',
+        [
+          'iam:GetUser',
+          'iam:GetLoginProfile',
+          'iam:ListMFADevices',
+          'iam:ListAccessKeys',
+          'iam:GetAccessKeyLastUsed',
+        ],
+        [`arn:aws:iam::${ACCOUNT}:user/*`],
+      ],
+      [
+        'RecordDetectionsAndPosture',
+        [
+          'dynamodb:BatchGetItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:Query',
+        ],
+        [table, `${table}/index/*`],
+      ],
+      [
+        'UseTableKey',
+        ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+        [`arn:aws:kms:us-east-1:${ACCOUNT}:iamwatch-ciKey`],
+      ],
+      ['SendFailuresToDeadLetterQueue', ['sqs:SendMessage'], [DLQ_ARN]],
+      [
+        'EncryptDeadLetters',
+        ['kms:GenerateDataKey', 'kms:Decrypt'],
+        [`arn:aws:kms:us-east-1:${ACCOUNT}:iamwatch-ciKey`],
+      ],
+      [
+        'WriteOwnLogs',
+        ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        [`arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/iamwatch/iamwatch-ci-on-cloudtrail-event:*`],
+      ],
+    ])
+  })
+
+  it('allows every IAM call a posture re-evaluation makes', async () => {
+    const sim = await startIamSimulator(
+      new AccountBuilder(ACCOUNT)
+        .user('bob', (u) =>
+          u.console({ lastUsedDaysAgo: 1 }).mfa().accessKey({ ageDays: 10, lastUsedDaysAgo: 1 }),
+        )
+        .build(),
+    )
+    try {
+      const { store } = await newStore()
+      const deps = {
+        iam: iamClient({ endpoint: sim.endpoint, region: 'us-east-1' }),
+        store,
+        config: parseConfig({}),
+        region: 'us-east-1',
+        log: silentLog,
+      }
+      await reevaluateUser(
+        event(iam('CreateAccessKey', { requestParameters: { userName: 'bob' } })),
+        ACCOUNT,
+        deps,
+      )
+      const granted = policyOf('OnCloudtrailEventPolicy').flatMap((s) => s.Action)
+      const called = [...sim.requests.keys()].map((a) => `iam:${a}`)
+      expect(called.length).toBeGreaterThanOrEqual(5)
+      for (const a of called) expect(granted, `${a} is called but not granted`).toContain(a)
+    } finally {
+      await sim.stop()
+    }
+  })
+})
+
+describe('regional forwarding (Pulumi mocks)', () => {
+  let withRegions: MockResource[]
+  beforeAll(async () => {
+    ;({ resources: withRegions } = await runStack('ci', { regions: ['us-east-1', 'eu-west-1'] }))
+  }, 120_000)
+
+  it('forwards the regional patterns from each other region to the home bus, through a role that can only put events there', () => {
+    const forwarded = ofType('aws:cloudwatch/eventRule:EventRule', withRegions).filter((r) =>
+      String(inputs(r).name).includes('-forward-'),
+    )
+    expect(forwarded.map((r) => JSON.parse(inputs(r).eventPattern))).toEqual(
+      rulePatterns()
+        .filter((p) => p.regional)
+        .map((p) => p.pattern),
+    )
+    expect(forwarded.every((r) => r.provider?.includes('AwsEuWest1'))).toBe(true)
+    const homeBus = `arn:aws:events:us-east-1:${ACCOUNT}:event-bus/default`
+    const targets = ofType('aws:cloudwatch/eventTarget:EventTarget', withRegions).filter(
+      (t) => inputs(t).arn === homeBus,
+    )
+    expect(targets).toHaveLength(forwarded.length)
+    expect(policyOf('ForwarderPolicy', withRegions)).toEqual([
+      { Sid: 'ForwardToHomeBus', Effect: 'Allow', Action: ['events:PutEvents'], Resource: [homeBus] },
+    ])
+  })
+})

@@ -118,6 +118,41 @@ try {
     `unchanged ${third.counts.unchanged}; finding/history items written (per the table's stream): ${findingWrites - writesBefore}; alerts: ${(await drainQueue(stack.snsSqs.endpoint, allAlerts)).length}`,
   )
 
+  section('Real time: an attack, as CloudTrail records it, through the generated EventBridge rules')
+  const { attackStory } = await import('./demo-attack.ts')
+  const { rulePatterns, toEventBridge } = await import('../shared/eventbridge/patterns.ts')
+  const { matchesPattern } = await import('../shared/eventbridge/match.ts')
+  const onEvent = (await import('../functions/on-cloudtrail-event.ts')).handler
+  const rules = rulePatterns()
+  for (const step of attackStory()) {
+    step.apply?.(sim.account)
+    const envelope = toEventBridge(step.record, sim.account.accountId)
+    const routed = rules.filter((r) => matchesPattern(r.pattern, envelope)).map((r) => r.name)
+    const started = performance.now()
+    const result = (await onEvent(envelope, lambdaContext)) as {
+      fired: Array<{ detectionId: string; result: string }>
+      reevaluated: string[]
+    }
+    await poller.drain()
+    const ms = performance.now() - started
+    const fired = result.fired.map((f) =>
+      f.result === 'duplicate' ? `${f.detectionId} (duplicate: ignored)` : f.detectionId,
+    )
+    console.log(`- ${step.say}`)
+    console.log(
+      `    rule ${routed.join(', ')} -> ${fired.join(', ') || 'nothing'}${result.reevaluated.length ? `; posture of ${result.reevaluated.join(', ')} re-evaluated` : ''} (${ms.toFixed(0)} ms to the queue)`,
+    )
+  }
+  const attackAlerts = await drainQueue(stack.snsSqs.endpoint, allAlerts)
+  console.log()
+  showAlerts('security-team-all', attackAlerts)
+  showAlerts('on-call-pager', await drainQueue(stack.snsSqs.endpoint, pager))
+  const rootAlert = attackAlerts.find((a) => a.attributes.checkId === 'root-console-login')
+  if (rootAlert) {
+    console.log(`\nThe root-login alert ops receive:\n\nSubject: ${rootAlert.subject}\n`)
+    console.log(rootAlert.message.replace(/^/gm, '  '))
+  }
+
   section('Audit trail of one finding (tamper-evident hash chain)')
   const rootKey = (await store.listFindings({ checkId: 'root-access-key' }))[0]
   if (rootKey) {

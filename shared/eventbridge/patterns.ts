@@ -45,6 +45,14 @@ export function rulePatterns(detections: readonly AnyDetection[] = DETECTIONS): 
     if (d.events.kind === 'names') for (const s of d.events.sources) add(s, d.events.names)
   }
   add('iam.amazonaws.com', postureTriggerEvents())
+  const identityTypes = [
+    ...new Set(detections.flatMap((d) => (d.events.kind === 'identity' ? d.events.identityTypes : []))),
+  ]
+  // Rules are disjoint, so each event invokes the handler once: the identity rule takes everything those
+  // principals do; the denied rule takes everyone else's denied calls; the service rules take the rest
+  // (no errorCode: every change detection is success-only, and failed sign-ins carry none).
+  const notIdentity: Pattern =
+    identityTypes.length > 0 ? { userIdentity: { type: [{ 'anything-but': identityTypes }] } } : {}
   for (const [source, names] of [...bySource].sort(([a], [b]) => a.localeCompare(b))) {
     const signin = source === 'signin.amazonaws.com'
     rules.push({
@@ -52,21 +60,23 @@ export function rulePatterns(detections: readonly AnyDetection[] = DETECTIONS): 
       pattern: {
         source: [eventBridgeSource(source)],
         'detail-type': [signin ? CONSOLE_SIGN_IN : API_CALL],
-        detail: { eventSource: [source], eventName: [...names].sort() },
+        detail: {
+          eventSource: [source],
+          eventName: [...names].sort(),
+          errorCode: [{ exists: false }],
+          ...notIdentity,
+        },
       },
       allManagementEvents: false,
       regional: !GLOBAL_SOURCES.has(source),
     })
   }
-  const identityTypes = detections.flatMap((d) =>
-    d.events.kind === 'identity' ? d.events.identityTypes : [],
-  )
   if (identityTypes.length > 0) {
     rules.push({
       name: 'identity',
       pattern: {
         'detail-type': [API_CALL, CONSOLE_SIGN_IN],
-        detail: { userIdentity: { type: [...new Set(identityTypes)] } },
+        detail: { userIdentity: { type: identityTypes } },
       },
       allManagementEvents: true,
       regional: true,
@@ -83,6 +93,7 @@ export function rulePatterns(detections: readonly AnyDetection[] = DETECTIONS): 
             ...[...new Set(codes.flatMap((c) => c.prefixes))].map((prefix) => ({ prefix })),
             ...[...new Set(codes.flatMap((c) => c.suffixes))].map((suffix) => ({ suffix })),
           ],
+          ...notIdentity,
         },
       },
       allManagementEvents: true,

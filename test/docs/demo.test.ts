@@ -15,5 +15,13 @@ describe('npm start (the offline demo)', () => {
     expect(stdout).toContain('RESOLVED (credential-gone): The root account has an active access key')
     expect(stdout).toContain("finding/history items written (per the table's stream): 0; alerts: 0")
     expect(stdout).toContain('chain verifies: true')
+    // The attack story: routed by one rule each, alerted once each, the redelivered event ignored.
+    expect(stdout).toContain('rule identity -> root-console-login')
+    expect(stdout).toContain('rule cloudtrail -> cloudtrail-tampering (duplicate: ignored)')
+    const story = stdout.slice(stdout.indexOf('== Real time'))
+    const subjects = story.split('\n').filter((l) => l.startsWith('  [iamwatch]'))
+    expect(subjects.filter((l) => l.includes('CloudTrail logging was stopped'))).toHaveLength(2) // team queue + pager, once each
+    expect(story).toContain('MFA used:    NO')
+    expect(story).toContain('Source IP:   185.220.101.47')
   }, 120_000)
 })

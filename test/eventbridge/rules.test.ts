@@ -76,6 +76,11 @@ describe.skipIf(!corpusPresent)('the rules against the labelled corpus', () => {
     return typeof detail.eventName === 'string' ? [{ label, detail }] : []
   })
 
+  it('route each record to at most one rule, so no event invokes the handler twice', () => {
+    const twice = records.filter(({ detail }) => matched(detail).length > 1)
+    expect(twice.map((r) => `${r.label.file}: ${matched(r.detail).join(', ')}`)).toEqual([])
+  })
+
   it('route every record that must fire or count', () => {
     const missed = records.filter(
       ({ label, detail }) => label.expect.length + label.counts.length > 0 && matched(detail).length === 0,

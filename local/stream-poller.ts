@@ -19,6 +19,8 @@ export interface PollerOptions {
 
 interface ShardCursor {
   shardId: string
+  /** The iterator to continue with (GetRecords' NextShardIterator), while no retry is pending. */
+  iterator?: string
   /** Resume after this sequence number; undefined: from the start of the shard. */
   after?: string
   /** Retry from this sequence number (a reported batch item failure). */
@@ -62,34 +64,47 @@ export class StreamPoller {
     throw new Error('stream did not drain')
   }
 
+  private shards?: string[]
+
   private async pollOnce(): Promise<number> {
-    const { StreamDescription } = await this.client.send(
-      new DescribeStreamCommand({ StreamArn: this.streamArn }),
-    )
+    // Shards are listed once and then followed with their iterators, as Lambda's poller does; a shard
+    // that ends (no NextShardIterator) makes the next poll list them again.
+    if (!this.shards) {
+      const { StreamDescription } = await this.client.send(
+        new DescribeStreamCommand({ StreamArn: this.streamArn }),
+      )
+      this.shards = (StreamDescription?.Shards ?? []).map((shard) => shard.ShardId!)
+    }
     let delivered = 0
-    for (const shard of StreamDescription?.Shards ?? []) {
-      const id = shard.ShardId!
+    for (const id of this.shards) {
       const cursor = this.cursors.get(id) ?? { shardId: id, attempts: 0 }
       this.cursors.set(id, cursor)
-      const { ShardIterator } = await this.client.send(
-        new GetShardIteratorCommand({
-          StreamArn: this.streamArn,
-          ShardId: id,
-          ...(cursor.at
-            ? { ShardIteratorType: 'AT_SEQUENCE_NUMBER', SequenceNumber: cursor.at }
-            : cursor.after
-              ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: cursor.after }
-              : { ShardIteratorType: 'TRIM_HORIZON' }),
-        }),
-      )
-      const { Records = [] } = await this.client.send(
+      const ShardIterator = cursor.iterator ?? (await this.iteratorFor(cursor))
+      const { Records = [], NextShardIterator } = await this.client.send(
         new GetRecordsCommand({ ShardIterator, Limit: this.options.batchSize }),
       )
+      cursor.iterator = NextShardIterator
+      if (!NextShardIterator) this.shards = undefined
       if (Records.length === 0) continue
       delivered += Records.length
       await this.invoke(cursor, Records)
     }
     return delivered
+  }
+
+  private async iteratorFor(cursor: ShardCursor): Promise<string | undefined> {
+    const { ShardIterator } = await this.client.send(
+      new GetShardIteratorCommand({
+        StreamArn: this.streamArn,
+        ShardId: cursor.shardId,
+        ...(cursor.at
+          ? { ShardIteratorType: 'AT_SEQUENCE_NUMBER', SequenceNumber: cursor.at }
+          : cursor.after
+            ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: cursor.after }
+            : { ShardIteratorType: 'TRIM_HORIZON' }),
+      }),
+    )
+    return ShardIterator
   }
 
   private async invoke(cursor: ShardCursor, records: _Record[]): Promise<void> {
@@ -110,11 +125,14 @@ export class StreamPoller {
       cursor.attempts = 0
       return
     }
+    // A retry re-reads from a sequence number: the continuation iterator no longer applies.
+    cursor.iterator = undefined
     cursor.attempts++
     const failedIndex = records.findIndex((r) => r.dynamodb?.SequenceNumber === firstFailure)
     if (cursor.attempts >= this.options.maxAttempts) {
       // Give up on this batch: record it for the on-failure destination and move past it.
       this.failed.push(...records.slice(Math.max(failedIndex, 0)).map(toLambdaRecord))
+      cursor.iterator = undefined
       cursor.after = records.at(-1)!.dynamodb!.SequenceNumber
       cursor.at = undefined
       cursor.attempts = 0

@@ -1,10 +1,11 @@
 import { gunzipSync } from 'node:zlib'
 import type { Rejection } from '../normalize/rejection.ts'
 import type { CloudTrailEvent } from './event.ts'
-import { describeRecord, normalizeRecord } from './parse.ts'
+import { normalizeRecord } from './parse.ts'
 
 export const MAX_RECORD_BYTES = 256 * 1024
 export const MAX_FILE_BYTES = 64 * 1024 * 1024
+const NOT_JSON = Symbol('not JSON')
 
 export interface Parsed {
   events: CloudTrailEvent[]
@@ -36,50 +37,56 @@ export function parseCloudTrail(input: string | Uint8Array | unknown): Parsed {
     }
     return parseCloudTrail(new TextDecoder().decode(bytes))
   }
-  if (typeof input === 'string') {
-    if (input.length > MAX_FILE_BYTES) {
-      out.rejections.push({
-        source: 'cloudtrail',
-        reason: `input of ${input.length} bytes exceeds ${MAX_FILE_BYTES}`,
-      })
-      return out
-    }
-    const text = input.trim()
-    try {
-      collect(JSON.parse(text), out)
-    } catch {
-      // Not one JSON document: JSON lines, each judged alone.
-      for (const [i, line] of text.split('\n').entries()) {
-        if (!line.trim()) continue
-        if (line.length > MAX_RECORD_BYTES) {
-          out.rejections.push({
-            source: 'cloudtrail',
-            line: i + 1,
-            reason: `record of ${line.length} bytes exceeds ${MAX_RECORD_BYTES}`,
-          })
-          continue
-        }
-        try {
-          collect(JSON.parse(line), out, i + 1)
-        } catch (err) {
-          out.rejections.push({
-            source: 'cloudtrail',
-            line: i + 1,
-            reason: `not JSON: ${(err as Error).message.slice(0, 120)}`,
-          })
-        }
-      }
-    }
+  if (typeof input !== 'string') {
+    // Parsed objects come from the platform (EventBridge, Lambda), which caps events at 256 KB.
+    collect(input, out, undefined, true)
     return out
   }
-  collect(input, out)
+  if (input.length > MAX_FILE_BYTES) {
+    out.rejections.push({
+      source: 'cloudtrail',
+      reason: `input of ${input.length} bytes exceeds ${MAX_FILE_BYTES}`,
+    })
+    return out
+  }
+  let doc: unknown = NOT_JSON
+  try {
+    doc = JSON.parse(input) // tolerates surrounding whitespace: no trim, which would copy the text
+  } catch {
+    // not one JSON document: JSON lines below
+  }
+  if (doc !== NOT_JSON) {
+    // A document under the record limit cannot hold an oversized record: skip the size walk.
+    collect(doc, out, undefined, input.length <= MAX_RECORD_BYTES)
+    return out
+  }
+  for (const [i, line] of input.split('\n').entries()) {
+    if (!line.trim()) continue
+    if (line.length > MAX_RECORD_BYTES) {
+      out.rejections.push({
+        source: 'cloudtrail',
+        line: i + 1,
+        reason: `record of ${line.length} bytes exceeds ${MAX_RECORD_BYTES}`,
+      })
+      continue
+    }
+    try {
+      collect(JSON.parse(line), out, i + 1, true)
+    } catch (err) {
+      out.rejections.push({
+        source: 'cloudtrail',
+        line: i + 1,
+        reason: `not JSON: ${(err as Error).message.slice(0, 120)}`,
+      })
+    }
+  }
   return out
 }
 
-function collect(doc: unknown, out: Parsed, line?: number): void {
+function collect(doc: unknown, out: Parsed, line?: number, sizeKnownSmall = false): void {
   const at = line ? { line } : {}
   if (Array.isArray(doc)) {
-    for (const item of doc) collect(item, out, line)
+    for (const item of doc) collect(item, out, line, sizeKnownSmall)
     return
   }
   if (!doc || typeof doc !== 'object') {
@@ -88,7 +95,7 @@ function collect(doc: unknown, out: Parsed, line?: number): void {
   }
   const o = doc as Record<string, unknown>
   if (Array.isArray(o.Records)) {
-    for (const record of o.Records) collect(record, out, line)
+    for (const record of o.Records) collect(record, out, line, sizeKnownSmall)
     return
   }
   let record: unknown = o
@@ -105,7 +112,7 @@ function collect(doc: unknown, out: Parsed, line?: number): void {
     }
     record = o.detail
   }
-  const size = roughSize(record)
+  const size = sizeKnownSmall ? 0 : roughSize(record)
   if (size > MAX_RECORD_BYTES) {
     out.rejections.push({
       source: 'cloudtrail',
@@ -114,7 +121,7 @@ function collect(doc: unknown, out: Parsed, line?: number): void {
     })
     return
   }
-  const result = normalizeRecord(record, describeRecord(record), detailType)
+  const result = normalizeRecord(record, undefined, detailType)
   if (result.ok) out.events.push(result.event)
   else out.rejections.push({ ...result.rejection, ...at })
 }

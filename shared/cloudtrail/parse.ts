@@ -1,27 +1,25 @@
-import * as v from 'valibot'
-import { canonicalJson, sha256Hex } from '../model/canonical.ts'
+import { type Static, Type } from '@sinclair/typebox'
+import { TypeCompiler } from '@sinclair/typebox/compiler'
+import { sha256Hex } from '../model/canonical.ts'
 import { type Rejection, sanitizeForLog } from '../normalize/rejection.ts'
 import type { CloudTrailEvent, Identity } from './event.ts'
 
 /**
- * The tolerant CloudTrail schema (valibot). Required: eventName and eventSource, as names. Everything
- * else is optional and may come in the odd shapes real pipelines produce: strings for booleans and
- * numbers for account ids, JSON documents as strings, lower-cased identity keys, non-ISO times.
+ * The tolerant CloudTrail schema, compiled once to a JIT validator (TypeBox's TypeCompiler: this runs
+ * on every event, where an interpreted schema costs more than JSON.parse itself). Required: eventName
+ * and eventSource, as names. Everything else is optional and may come in the odd shapes real pipelines
+ * produce: strings for booleans, numbers for account ids, JSON documents as strings, lower-cased
+ * identity keys, non-ISO times. Strings are bounded, so absurd sizes are rejected.
  */
 const MAX_TEXT = 8192
-const name = (max: number) =>
-  v.pipe(v.string(), v.nonEmpty(), v.maxLength(max), v.regex(/^[A-Za-z0-9_.:-]+$/))
-const text = v.optional(
-  v.nullable(v.pipe(v.union([v.string(), v.number()]), v.transform(String), v.maxLength(MAX_TEXT))),
-)
-const bool = v.optional(v.nullable(v.union([v.boolean(), v.string()])))
-const doc = v.optional(
-  v.nullable(v.union([v.record(v.string(), v.unknown()), v.string(), v.array(v.unknown())])),
+const text = Type.Optional(Type.Union([Type.String({ maxLength: MAX_TEXT }), Type.Number(), Type.Null()]))
+const doc = Type.Optional(
+  Type.Union([Type.Object({}), Type.Array(Type.Unknown()), Type.String(), Type.Null()]),
 )
 
-const RecordSchema = v.looseObject({
-  eventName: name(128),
-  eventSource: v.pipe(v.string(), v.nonEmpty(), v.maxLength(128), v.regex(/^[a-z0-9.-]+$/)),
+const RecordSchema = Type.Object({
+  eventName: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$' }),
+  eventSource: Type.String({ minLength: 1, maxLength: 128, pattern: '^[a-z0-9.-]+$' }),
   eventID: text,
   eventTime: text,
   eventType: text,
@@ -32,40 +30,41 @@ const RecordSchema = v.looseObject({
   errorCode: text,
   errorMessage: text,
   recipientAccountId: text,
-  readOnly: bool,
-  userIdentity: v.optional(v.nullable(v.record(v.string(), v.unknown()))),
+  readOnly: Type.Optional(Type.Union([Type.Boolean(), Type.String(), Type.Null()])),
+  userIdentity: Type.Optional(Type.Union([Type.Object({}), Type.Null()])),
   requestParameters: doc,
   responseElements: doc,
   additionalEventData: doc,
 })
+type RawRecord = Static<typeof RecordSchema>
+const checkRecord = TypeCompiler.Compile(RecordSchema)
 
 export type ParseResult = { ok: true; event: CloudTrailEvent } | { ok: false; rejection: Rejection }
 
 /** Validates and normalizes one record. Never throws: a record it cannot use comes back with the reason. */
 export function normalizeRecord(raw: unknown, subject?: string, detailType?: string): ParseResult {
-  const result = v.safeParse(RecordSchema, raw)
-  if (!result.success) {
-    const issue = result.issues[0]!
-    const path = v.getDotPath(issue) ?? '(record)'
-    const reason =
-      issue.input === undefined
-        ? `missing ${path}`
-        : `${path}: ${issue.message.replace(/ but received .*/, '')}`
-    return { ok: false, rejection: { source: 'cloudtrail', reason, ...(subject ? { subject } : {}) } }
+  if (!checkRecord.Check(raw)) {
+    const issue = checkRecord.Errors(raw).First()
+    const path = issue?.path.replace(/^\//, '').replaceAll('/', '.') || '(record)'
+    const reason = issue?.value === undefined ? `missing ${path}` : `${path}: ${issue.message}`
+    const about = subject ?? describeRecord(raw)
+    return { ok: false, rejection: { source: 'cloudtrail', reason, ...(about ? { subject: about } : {}) } }
   }
-  const r = result.output
+  const r = raw as RawRecord
   if (r.eventTime == null && r.eventID == null && r.userIdentity == null) {
     const reason = 'not a CloudTrail record: no eventTime, eventID or userIdentity'
-    return { ok: false, rejection: { source: 'cloudtrail', reason, ...(subject ? { subject } : {}) } }
+    const about = subject ?? describeRecord(raw)
+    return { ok: false, rejection: { source: 'cloudtrail', reason, ...(about ? { subject: about } : {}) } }
   }
-  const str = (x: string | null | undefined) => (x === null || x === undefined || x === '' ? undefined : x)
+  const str = (x: string | number | null | undefined) =>
+    x === null || x === undefined || x === '' ? undefined : String(x)
   const eventId = str(r.eventID)
   const event: CloudTrailEvent = {
-    eventKey: eventId ?? `sha256:${sha256Hex(canonicalJson(raw)).slice(0, 32)}`,
+    eventKey: eventId ?? derivedKey(r),
     eventId,
     eventName: r.eventName,
     eventSource: r.eventSource,
-    eventTime: parseTime(r.eventTime),
+    eventTime: parseTime(str(r.eventTime)),
     eventType: str(r.eventType),
     eventCategory: str(r.eventCategory),
     awsRegion: str(r.awsRegion),
@@ -75,13 +74,31 @@ export function normalizeRecord(raw: unknown, subject?: string, detailType?: str
     errorMessage: str(r.errorMessage),
     recipientAccountId: str(r.recipientAccountId),
     readOnly: toBool(r.readOnly),
-    identity: identity(r.userIdentity),
+    identity: identity(r.userIdentity as Record<string, unknown> | null | undefined),
     requestParameters: asObject(r.requestParameters),
     responseElements: asObject(r.responseElements),
     additionalEventData: asObject(r.additionalEventData),
     ...(detailType ? { detailType } : {}),
   }
   return { ok: true, event }
+}
+
+/**
+ * A delivery key for a record without an eventID: the fields that identify one API request, hashed.
+ * Two deliveries of the same record share it.
+ */
+function derivedKey(r: RawRecord): string {
+  const id = r.userIdentity as Record<string, unknown> | null | undefined
+  const parts = [
+    r.eventSource,
+    r.eventName,
+    r.eventTime,
+    r.sourceIPAddress,
+    (r as { requestID?: unknown }).requestID,
+    id?.arn,
+    id?.principalId,
+  ]
+  return `derived:${sha256Hex(JSON.stringify(parts)).slice(0, 32)}`
 }
 
 const DATA_LAKE_TIME = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(\.\d+)?$/
@@ -139,34 +156,34 @@ function safeDecode(raw: string): string | undefined {
 /** userIdentity with its keys matched case-insensitively (some pipelines lower-case them). */
 function identity(raw: Record<string, unknown> | null | undefined): Identity {
   if (!raw) return {}
-  const get = lowerKeys(raw)
+  const get = keyReader(raw)
   const s = (k: string) => {
     const x = get(k)
     return typeof x === 'string' || typeof x === 'number' ? String(x).slice(0, MAX_TEXT) : undefined
   }
-  const context = asLower(get('sessioncontext'))
-  const issuer = asLower(context?.('sessionissuer'))
-  const attributes = asLower(context?.('attributes'))
+  const context = asReader(get('sessionContext'))
+  const issuer = asReader(context?.('sessionIssuer'))
+  const attributes = asReader(context?.('attributes'))
   const issuerStr = (k: string) => {
     const x = issuer?.(k)
     return typeof x === 'string' ? x : undefined
   }
-  const mfa = attributes?.('mfaauthenticated')
+  const mfa = attributes?.('mfaAuthenticated')
   return {
     type: s('type'),
-    principalId: s('principalid'),
+    principalId: s('principalId'),
     arn: s('arn'),
-    accountId: s('accountid'),
-    userName: s('username'),
-    invokedBy: s('invokedby'),
-    accessKeyId: s('accesskeyid'),
+    accountId: s('accountId'),
+    userName: s('userName'),
+    invokedBy: s('invokedBy'),
+    accessKeyId: s('accessKeyId'),
     ...(issuer
       ? {
           issuer: {
             type: issuerStr('type'),
             arn: issuerStr('arn'),
-            accountId: issuerStr('accountid'),
-            userName: issuerStr('username'),
+            accountId: issuerStr('accountId'),
+            userName: issuerStr('userName'),
           },
         }
       : {}),
@@ -174,13 +191,43 @@ function identity(raw: Record<string, unknown> | null | undefined): Identity {
   }
 }
 
-function lowerKeys(o: Record<string, unknown>): (key: string) => unknown {
-  const map = new Map(Object.entries(o).map(([k, val]) => [k.toLowerCase(), val]))
-  return (key) => map.get(key)
+/** The keys CloudTrail writes in userIdentity and its nested objects, spelled as it spells them. */
+const IDENTITY_KEYS = new Set([
+  'type',
+  'principalId',
+  'arn',
+  'accountId',
+  'accessKeyId',
+  'userName',
+  'invokedBy',
+  'sessionContext',
+  'identityProvider',
+  'credentialId',
+  'onBehalfOf',
+  'inScopeOf',
+  'attributes',
+  'sessionIssuer',
+  'webIdFederationData',
+  'sourceIdentity',
+  'ec2RoleDelivery',
+  'mfaAuthenticated',
+  'creationDate',
+  'assumedRoot',
+  'userId',
+  'identityStoreArn',
+  'federatedProvider',
+])
+
+/** Reads keys as CloudTrail spells them; an object with other spellings is read case-insensitively. */
+function keyReader(o: Record<string, unknown>): (key: string) => unknown {
+  const keys = Object.keys(o)
+  if (keys.every((k) => IDENTITY_KEYS.has(k))) return (key) => o[key]
+  const lower = new Map(keys.map((k) => [k.toLowerCase(), o[k]]))
+  return (key) => lower.get(key.toLowerCase())
 }
 
-function asLower(x: unknown): ((key: string) => unknown) | undefined {
-  return x && typeof x === 'object' && !Array.isArray(x) ? lowerKeys(x as Record<string, unknown>) : undefined
+function asReader(x: unknown): ((key: string) => unknown) | undefined {
+  return x && typeof x === 'object' && !Array.isArray(x) ? keyReader(x as Record<string, unknown>) : undefined
 }
 
 export function describeRecord(raw: unknown): string | undefined {

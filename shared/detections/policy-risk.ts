@@ -44,14 +44,19 @@ const ESCALATION_ACTIONS = [
   'glue:updatedevendpoint',
 ]
 
+const compiled = new Map<string, RegExp>()
+
 function grants(pattern: string, action: string): boolean {
-  const re = new RegExp(
-    `^${pattern
+  let re = compiled.get(pattern)
+  if (!re) {
+    const source = pattern
       .toLowerCase()
       .replace(/[.+^${}()|[\]\\]/g, '\\$&')
       .replace(/\*/g, '.*')
-      .replace(/\?/g, '.')}$`,
-  )
+      .replace(/\?/g, '.')
+    re = new RegExp(`^${source}$`)
+    if (compiled.size < 10_000) compiled.set(pattern, re)
+  }
   return re.test(action)
 }
 

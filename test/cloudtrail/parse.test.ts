@@ -73,7 +73,7 @@ describe('parseCloudTrail', () => {
   it('rejects absurd sizes', () => {
     const parsed = parseCloudTrail(one({ userAgent: 'x'.repeat(9000) }))
     expect(parsed.rejections[0]?.reason).toMatch(/^userAgent/)
-    const huge = parseCloudTrail(one({ requestParameters: { blob: 'y'.repeat(300_000) } }))
+    const huge = parseCloudTrail(JSON.stringify(one({ requestParameters: { blob: 'y'.repeat(300_000) } })))
     expect(huge.rejections[0]?.reason).toMatch(/exceeds 262144/)
   })
 

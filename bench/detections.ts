@@ -42,7 +42,7 @@ function trial(fn: () => void): number {
 
 let sink = 0
 const parseOnly = () => {
-  for (const t of texts) sink += Object.keys(JSON.parse(t)).length
+  for (const t of texts) sink += JSON.parse(t) ? 1 : 0
 }
 const detection = () => {
   for (const t of texts) for (const e of parseCloudTrail(t).events) sink += detect(e, settings).fired.length

@@ -105,7 +105,7 @@ const DATA_LAKE_TIME = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(\.\d+)?$/
 
 function parseTime(raw: string | null | undefined): Date | undefined {
   if (!raw) return undefined
-  const m = DATA_LAKE_TIME.exec(raw)
+  const m = raw.length > 10 && raw[10] === ' ' ? DATA_LAKE_TIME.exec(raw) : null
   const iso = m ? `${m[1]}T${m[2]}${(m[3] ?? '').slice(0, 4)}Z` : raw
   const date = new Date(iso)
   return Number.isNaN(date.getTime()) ? undefined : date
@@ -159,7 +159,8 @@ function identity(raw: Record<string, unknown> | null | undefined): Identity {
   const get = keyReader(raw)
   const s = (k: string) => {
     const x = get(k)
-    return typeof x === 'string' || typeof x === 'number' ? String(x).slice(0, MAX_TEXT) : undefined
+    if (typeof x === 'string') return x.length > MAX_TEXT ? x.slice(0, MAX_TEXT) : x
+    return typeof x === 'number' ? String(x) : undefined
   }
   const context = asReader(get('sessionContext'))
   const issuer = asReader(context?.('sessionIssuer'))

@@ -59,8 +59,8 @@ export function detect(
   if (e.eventCategory === 'NetworkActivity') return result
   for (const d of index.candidates(e)) {
     if (d.events.kind === 'names' && !d.events.sources.includes(e.eventSource)) continue
-    if (!settings.enabled(d)) continue
-    const ctx: DetectionContext = { params: settings.params(d), trustedAccounts: settings.trustedAccounts }
+    const ctx = contextFor(d, settings)
+    if (!ctx) continue
     const hit = d.match?.(e, ctx)
     if (hit)
       result.fired.push({
@@ -73,4 +73,22 @@ export function detect(
     if (key) result.counts.push({ detection: d, key })
   }
   return result
+}
+
+/** Each detection's context, built once per settings object (null: the detection is switched off). */
+const contexts = new WeakMap<DetectionSettings, Map<string, DetectionContext | null>>()
+function contextFor(d: AnyDetection, settings: DetectionSettings): DetectionContext | null {
+  let byId = contexts.get(settings)
+  if (!byId) {
+    byId = new Map()
+    contexts.set(settings, byId)
+  }
+  let ctx = byId.get(d.id)
+  if (ctx === undefined) {
+    ctx = settings.enabled(d)
+      ? { params: settings.params(d), trustedAccounts: settings.trustedAccounts }
+      : null
+    byId.set(d.id, ctx)
+  }
+  return ctx
 }

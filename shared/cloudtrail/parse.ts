@@ -3,6 +3,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { sha256Hex } from '../model/canonical.ts'
 import { type Rejection, sanitizeForLog } from '../normalize/rejection.ts'
 import type { CloudTrailEvent, Identity } from './event.ts'
+import { asObject } from './json.ts'
 
 /**
  * The tolerant CloudTrail schema, compiled once to a JIT validator (TypeBox's TypeCompiler: this runs
@@ -119,38 +120,6 @@ function toBool(raw: boolean | string | null | undefined): boolean | undefined {
     if (s === 'false' || s === 'no') return false
   }
   return undefined
-}
-
-/** Policy documents and other nested JSON sometimes arrive as strings (and IAM's as URL-encoded strings). */
-export function asObject(raw: unknown): Record<string, unknown> {
-  if (raw && typeof raw === 'object' && !Array.isArray(raw)) return raw as Record<string, unknown>
-  if (typeof raw === 'string') {
-    const parsed = parseJsonDocument(raw)
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
-      return parsed as Record<string, unknown>
-  }
-  return {}
-}
-
-/** Parses a JSON document given as a string, URL-encoded or not; undefined when it is neither. */
-export function parseJsonDocument(raw: string): unknown {
-  for (const candidate of [raw, safeDecode(raw)]) {
-    if (candidate === undefined) continue
-    try {
-      return JSON.parse(candidate)
-    } catch {
-      // try the next form
-    }
-  }
-  return undefined
-}
-
-function safeDecode(raw: string): string | undefined {
-  try {
-    return decodeURIComponent(raw)
-  } catch {
-    return undefined
-  }
 }
 
 /** userIdentity with its keys matched case-insensitively (some pipelines lower-case them). */

@@ -1,4 +1,4 @@
-import { parseJsonDocument } from '../cloudtrail/parse.ts'
+import { parseJsonDocument } from '../cloudtrail/json.ts'
 
 /**
  * A quick reading of a policy document carried in an event, for severity escalation. (The full policy

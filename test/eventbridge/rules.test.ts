@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseJsonDocument } from '../../shared/cloudtrail/parse.ts'
+import { parseJsonDocument } from '../../shared/cloudtrail/json.ts'
 import { DETECTIONS } from '../../shared/detections/registry.ts'
 import { matchesPattern } from '../../shared/eventbridge/match.ts'
 import { postureTriggerEvents, rulePatterns, toEventBridge } from '../../shared/eventbridge/patterns.ts'

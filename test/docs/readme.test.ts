@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { FRAMEWORKS } from '../../shared/checks/frameworks.ts'
 import { CHECKS } from '../../shared/checks/registry.ts'
+import { DETECTIONS } from '../../shared/detections/registry.ts'
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
 /** Markdown table rows as trimmed cells. */
@@ -32,6 +33,17 @@ describe('the README', () => {
       expect(cis).toBe(mapping?.cis3 ? `${mapping.cis3} / ${mapping.cis5}` : '–')
       for (const [name, spec] of Object.entries(check.params) as Array<[string, { default: number }]>) {
         expect(params).toContain(`\`${name}\` (${spec.default})`)
+      }
+    }
+  })
+
+  it('documents every detection with its severity and parameters with their defaults', () => {
+    for (const d of DETECTIONS) {
+      const cells = rows.find((r) => r[0] === `\`${d.id}\``)
+      expect(cells, d.id).toBeDefined()
+      expect(cells![1]).toBe(d.severity)
+      for (const [name, spec] of Object.entries(d.params) as Array<[string, { default: number }]>) {
+        expect(cells![3]).toContain(`\`${name}\` (${spec.default})`)
       }
     }
   })

@@ -1,55 +1,53 @@
-import { type Static, Type } from '@sinclair/typebox'
-import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { sha256Hex } from '../model/canonical.ts'
 import { type Rejection, sanitizeForLog } from '../normalize/rejection.ts'
 import type { CloudTrailEvent, Identity } from './event.ts'
 import { asObject } from './json.ts'
+import { checkRecord, FIELDS, REQUIRED } from './record-check.generated.ts'
+import { MAX_TEXT } from './schema-limits.ts'
 
-/**
- * The tolerant CloudTrail schema, compiled once to a JIT validator (TypeBox's TypeCompiler: this runs
- * on every event, where an interpreted schema costs more than JSON.parse itself). Required: eventName
- * and eventSource, as names. Everything else is optional and may come in the odd shapes real pipelines
- * produce: strings for booleans, numbers for account ids, JSON documents as strings, lower-cased
- * identity keys, non-ISO times. Strings are bounded, so absurd sizes are rejected.
- */
-const MAX_TEXT = 8192
-const text = Type.Optional(Type.Union([Type.String({ maxLength: MAX_TEXT }), Type.Number(), Type.Null()]))
-const doc = Type.Optional(
-  Type.Union([Type.Object({}), Type.Array(Type.Unknown()), Type.String(), Type.Null()]),
-)
+/** A record that passed the schema (shared/cloudtrail/schema.ts, compiled into record-check.generated.ts). */
+type Text = string | number | null | undefined
+interface RawRecord {
+  eventName: string
+  eventSource: string
+  eventID?: Text
+  eventTime?: Text
+  eventType?: Text
+  eventCategory?: Text
+  awsRegion?: Text
+  sourceIPAddress?: Text
+  userAgent?: Text
+  errorCode?: Text
+  errorMessage?: Text
+  recipientAccountId?: Text
+  readOnly?: boolean | string | null
+  userIdentity?: Record<string, unknown> | null
+  requestParameters?: unknown
+  responseElements?: unknown
+  additionalEventData?: unknown
+}
 
-const RecordSchema = Type.Object({
-  eventName: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$' }),
-  eventSource: Type.String({ minLength: 1, maxLength: 128, pattern: '^[a-z0-9.-]+$' }),
-  eventID: text,
-  eventTime: text,
-  eventType: text,
-  eventCategory: text,
-  awsRegion: text,
-  sourceIPAddress: text,
-  userAgent: text,
-  errorCode: text,
-  errorMessage: text,
-  recipientAccountId: text,
-  readOnly: Type.Optional(Type.Union([Type.Boolean(), Type.String(), Type.Null()])),
-  userIdentity: Type.Optional(Type.Union([Type.Object({}), Type.Null()])),
-  requestParameters: doc,
-  responseElements: doc,
-  additionalEventData: doc,
-})
-type RawRecord = Static<typeof RecordSchema>
-const checkRecord = TypeCompiler.Compile(RecordSchema)
+/** Why a record failed the schema: the first required field missing, or the first field of the wrong shape. */
+function rejectionReason(raw: unknown): string {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return 'not a JSON object'
+  const o = raw as Record<string, unknown>
+  for (const name of REQUIRED) if (o[name] === undefined) return `missing ${name}`
+  for (const [name, field] of Object.entries(FIELDS)) {
+    if (o[name] !== undefined && !field.check(o[name])) return `${name}: expected ${field.expects}`
+  }
+  return 'does not match the CloudTrail record schema'
+}
 
 export type ParseResult = { ok: true; event: CloudTrailEvent } | { ok: false; rejection: Rejection }
 
 /** Validates and normalizes one record. Never throws: a record it cannot use comes back with the reason. */
 export function normalizeRecord(raw: unknown, subject?: string, detailType?: string): ParseResult {
-  if (!checkRecord.Check(raw)) {
-    const issue = checkRecord.Errors(raw).First()
-    const path = issue?.path.replace(/^\//, '').replaceAll('/', '.') || '(record)'
-    const reason = issue?.value === undefined ? `missing ${path}` : `${path}: ${issue.message}`
+  if (!checkRecord(raw)) {
     const about = subject ?? describeRecord(raw)
-    return { ok: false, rejection: { source: 'cloudtrail', reason, ...(about ? { subject: about } : {}) } }
+    return {
+      ok: false,
+      rejection: { source: 'cloudtrail', reason: rejectionReason(raw), ...(about ? { subject: about } : {}) },
+    }
   }
   const r = raw as RawRecord
   if (r.eventTime == null && r.eventID == null && r.userIdentity == null) {

@@ -140,8 +140,13 @@ export async function planTransitions(
       }),
     )
   const existing = await store.getFindings(failingIds)
-  const open = await mapLimit([...scope.checkIds], 4, (checkId) =>
-    store.listOpenByCheck(scope.accountId, checkId),
+  // A scope of a few resources reads only their open findings; a full scan reads each check's.
+  const resources = scope.resourceIds && scope.resourceIds.size <= 25 ? [...scope.resourceIds] : [undefined]
+  const queries = [...scope.checkIds].flatMap((checkId) =>
+    resources.map((resourceId) => ({ checkId, resourceId })),
+  )
+  const open = await mapLimit(queries, 4, ({ checkId, resourceId }) =>
+    store.listOpenByCheck(scope.accountId, checkId, resourceId),
   )
   for (const f of open.flat()) existing.set(f.id, f)
   const checks = new Map(CHECKS.map((c) => [c.id, c]))

@@ -86,8 +86,8 @@ export class FindingsStore {
     return out.Item ? toFinding(out.Item) : undefined
   }
 
-  /** OPEN findings of one check in one account, from the by-check index. */
-  async listOpenByCheck(accountId: string, checkId: string): Promise<Finding[]> {
+  /** OPEN findings of one check in one account (of one resource, when given), from the by-check index. */
+  async listOpenByCheck(accountId: string, checkId: string, resourceId?: string): Promise<Finding[]> {
     const out: Finding[] = []
     const pages = paginateQuery(
       { client: this.db },
@@ -95,7 +95,10 @@ export class FindingsStore {
         TableName: this.tableName,
         IndexName: TABLE.byCheckIndex,
         KeyConditionExpression: 'checkKey = :c AND begins_with(statusKey, :s)',
-        ExpressionAttributeValues: { ':c': `${accountId}#${checkId}`, ':s': 'OPEN#' },
+        ExpressionAttributeValues: {
+          ':c': `${accountId}#${checkId}`,
+          ':s': resourceId ? `OPEN#${resourceId}#` : 'OPEN#',
+        },
       },
     )
     for await (const page of pages) for (const item of page.Items ?? []) out.push(toFinding(item))

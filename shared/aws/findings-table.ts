@@ -69,7 +69,8 @@ export function stateItem(f: Finding): Record<string, unknown> {
     kind: 'finding',
     ...f,
     checkKey: `${f.accountId}#${f.checkId}`,
-    statusKey: `${f.status}#${f.id}`,
+    // status#resource#id: a check's open findings, or one resource's, are a prefix query on by-check.
+    statusKey: `${f.status}#${f.resourceId}#${f.id}`,
     // Sparse index: only OPEN findings carry the open-by-severity keys.
     ...(f.status === 'OPEN'
       ? { openSeverity: f.severity, openKey: `${f.accountId}#${f.lastTransitionAt}#${f.id}` }

@@ -58,3 +58,16 @@ describe('FindingsStore.applyTransitions', () => {
     expect(await store.history(t!.finding.id)).toHaveLength(1)
   })
 })
+
+describe('FindingsStore.listOpenByCheck', () => {
+  it("reads one resource's open findings without the others'", async () => {
+    const { store } = await newStore()
+    await store.applyTransitions(plan(['alice', 'alicia', 'bob']))
+    expect(
+      (await store.listOpenByCheck('123456789012', 'user-no-mfa', 'alice')).map((f) => f.resourceId),
+    ).toEqual(['alice'])
+    expect(
+      (await store.listOpenByCheck('123456789012', 'user-no-mfa')).map((f) => f.resourceId).sort(),
+    ).toEqual(['alice', 'alicia', 'bob'])
+  })
+})

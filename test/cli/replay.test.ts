@@ -85,3 +85,49 @@ describe('iamwatch replay', () => {
     )
   })
 })
+
+describe('iamwatch replay --table', () => {
+  it('runs the handler path: findings land in the table, and a second replay of the same events changes nothing', async () => {
+    // Prepare
+    const { inject } = await import('vitest')
+    const { newStore } = await import('../support/harness.ts')
+    const { store, tableName } = await newStore()
+    const dir = fixtures()
+    const env = {
+      PATH: process.env.PATH,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_REGION: 'us-east-1',
+      AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
+    }
+    const replayInto = () =>
+      run(process.execPath, ['bin/iamwatch.ts', 'replay', '--json', '--table', tableName, dir], { env })
+    // Act
+    const first = await replayInto()
+    const second = await replayInto()
+    // Assess
+    const fired = (out: string) =>
+      out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .flatMap((l) => l.detections)
+    expect(fired(first.stdout).sort()).toEqual([
+      'cloudtrail-tampering',
+      'root-console-login',
+      'unauthorized-api-calls',
+    ])
+    const findings = await store.listFindings({ status: 'OPEN' })
+    expect(findings.map((f) => f.checkId).sort()).toEqual([
+      'cloudtrail-tampering',
+      'root-console-login',
+      'unauthorized-api-calls',
+    ])
+    for (const f of findings) expect(f.seq).toBe(1)
+    expect(fired(second.stdout)).toEqual([
+      'root-console-login',
+      'unauthorized-api-calls',
+      'cloudtrail-tampering',
+    ])
+  })
+})

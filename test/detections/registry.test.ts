@@ -20,6 +20,7 @@ describe('the detection registry', () => {
       expect(d.runbook.length, d.id).toBeGreaterThan(0)
       expect(d.match !== undefined || d.threshold !== undefined, d.id).toBe(true)
       if (d.events.kind === 'names') expect(d.events.names.length, d.id).toBeGreaterThan(0)
+      expect(typeof d.context, `${d.id} declares no alert context`).toBe('function')
     }
   })
 

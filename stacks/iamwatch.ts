@@ -58,18 +58,13 @@ export function iamwatch(options: StackOptions = {}) {
     {
       ...common,
       name: 'scan-credentials',
+      async: true,
       codeDir: `${buildDir}/scan-credentials`,
       environment: { FINDINGS_TABLE: table.name, ACCOUNT_ID: identity.accountId, IAMWATCH_CONFIG: config },
       policy: (logGroupArn) => arns(logGroupArn).apply(scanCredentialsPolicy),
     },
     ops.arn,
   )
-  new aws.lambda.FunctionEventInvokeConfig('ScanCredentialsInvokeConfig', {
-    functionName: scan.fn.name,
-    maximumRetryAttempts: 2,
-    maximumEventAgeInSeconds: 3600,
-    destinationConfig: { onFailure: { destination: dlq.arn } },
-  })
 
   const schedulerRole = new aws.iam.Role('SchedulerRole', {
     name: `${app}-scheduler`,
@@ -134,18 +129,13 @@ export function iamwatch(options: StackOptions = {}) {
     {
       ...common,
       name: 'on-cloudtrail-event',
+      async: true,
       codeDir: `${buildDir}/on-cloudtrail-event`,
       environment: { FINDINGS_TABLE: table.name, ACCOUNT_ID: identity.accountId, IAMWATCH_CONFIG: config },
       policy: (logGroupArn) => arns(logGroupArn).apply(onCloudTrailEventPolicy),
     },
     ops.arn,
   )
-  new aws.lambda.FunctionEventInvokeConfig('OnCloudTrailEventInvokeConfig', {
-    functionName: onEvent.fn.name,
-    maximumRetryAttempts: 2,
-    maximumEventAgeInSeconds: 3600,
-    destinationConfig: { onFailure: { destination: dlq.arn } },
-  })
   const routing = eventRouting({
     app,
     accountId: identity.accountId,

@@ -11,6 +11,8 @@ export interface LambdaArgs {
   environment: Record<string, $util.Input<string>>
   /** Builds the role's only policy from the log group's ARN. */
   policy: (logGroupArn: string) => $util.Input<PolicyDocument>
+  /** Invoked asynchronously (schedule, EventBridge): retried twice, then sent to the dead-letter queue. */
+  async?: boolean
 }
 
 /** A function with its own role (one inline policy, exact statements), its own encrypted log group, and an errors alarm. */
@@ -56,6 +58,14 @@ export function lambdaFunction(args: LambdaArgs, opsTopicArn: $util.Input<string
     },
     { dependsOn: [policy] },
   )
+  if (args.async) {
+    new aws.lambda.FunctionEventInvokeConfig(`${id}InvokeConfig`, {
+      functionName: fn.name,
+      maximumRetryAttempts: 2,
+      maximumEventAgeInSeconds: 3600,
+      destinationConfig: { onFailure: { destination: args.dlqArn } },
+    })
+  }
   new aws.cloudwatch.MetricAlarm(`${id}ErrorsAlarm`, {
     name: `${functionName}-errors`,
     alarmDescription: `${functionName} failed; it will be retried, then dead-lettered`,

@@ -54,6 +54,6 @@ export async function processParsed(parsed: Parsed, deps: CloudTrailDeps): Promi
     summary.processed++
   }
   const now = (deps.now?.() ?? new Date()).toISOString()
-  await deps.store.countEvents(now.slice(0, 10), summary.processed, summary.rejected, now)
+  await deps.store.records.countEvents(now.slice(0, 10), summary.processed, summary.rejected, now)
   return summary
 }

@@ -57,7 +57,13 @@ export async function runCredentialScan(
       `the credential report is for account ${collected.accountId}, the credentials for ${accountId}`,
     )
   }
-  await deps.store?.startScan({ scanId, scanType: 'credentials', accountId, startedAt, status: 'running' })
+  await deps.store?.records.startScan({
+    scanId,
+    scanType: 'credentials',
+    accountId,
+    startedAt,
+    status: 'running',
+  })
 
   try {
     const checks = enabledChecks(deps.config, CHECKS)
@@ -92,7 +98,7 @@ export async function runCredentialScan(
       incomplete: collected.incomplete,
       checkErrors: evaluation.errors,
     }
-    await deps.store?.finishScan({
+    await deps.store?.records.finishScan({
       scanId,
       scanType: 'credentials',
       accountId,
@@ -106,8 +112,8 @@ export async function runCredentialScan(
     deps.log.info('scan finished', { scanId, status, ...counts })
     return summary
   } catch (err) {
-    await deps.store
-      ?.finishScan({
+    await deps.store?.records
+      .finishScan({
         scanId,
         scanType: 'credentials',
         accountId,

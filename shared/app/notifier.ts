@@ -55,13 +55,13 @@ export async function notifyRecords(
         result.ignored++
         continue
       }
-      if (await deps.store.isNotified(entry.findingId, entry.seq)) {
+      if (await deps.store.records.isNotified(entry.findingId, entry.seq)) {
         result.duplicates++
         deps.log.info('transition already notified', { transitionId: entry.transitionId })
         continue
       }
       const messageId = await deps.publish(buildAlert(entry))
-      const first = await deps.store.markNotified(
+      const first = await deps.store.records.markNotified(
         entry,
         messageId,
         (deps.now?.() ?? new Date()).toISOString(),

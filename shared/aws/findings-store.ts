@@ -13,6 +13,9 @@ import type { Finding, FindingStatus, HistoryEntry } from '../model/finding.ts'
 import type { Severity } from '../model/severity.ts'
 import { errorCode, mapLimit, sleep } from './clients.ts'
 import { keys, stateItem, TABLE, toFinding, toHistory } from './findings-table.ts'
+import { MonitorRecords } from './monitor-records.ts'
+
+export type { ScanRun } from './monitor-records.ts'
 
 export class TransitionConflict extends Error {}
 
@@ -25,19 +28,6 @@ function isConditionFailure(err: unknown): boolean {
   )
 }
 
-export interface ScanRun {
-  scanId: string
-  scanType: string
-  accountId?: string
-  startedAt: string
-  finishedAt?: string
-  status: 'running' | 'complete' | 'degraded' | 'failed'
-  counts?: Record<string, number>
-  rejections?: Array<{ source: string; reason: string; line?: number; subject?: string }>
-  incomplete?: string[]
-  error?: string
-}
-
 export interface FindingQuery {
   status?: FindingStatus
   severity?: Severity
@@ -45,20 +35,21 @@ export interface FindingQuery {
   accountId?: string
 }
 
-/** Counts the writes the store made, by kind: the benchmark's "unchanged re-scan writes nothing". */
+/** Counts the finding writes the store made: the benchmark's "unchanged re-scan writes nothing". */
 export interface WriteCounters {
   transitions: number
-  scanRecords: number
-  markers: number
 }
 
 export class FindingsStore {
-  readonly writes: WriteCounters = { transitions: 0, scanRecords: 0, markers: 0 }
+  readonly writes: WriteCounters = { transitions: 0 }
+  /** Scan runs, event intake and notification markers, in the same table. */
+  readonly records: MonitorRecords
   private readonly db: DynamoDBDocumentClient
   readonly tableName: string
   constructor(db: DynamoDBDocumentClient, tableName: string) {
     this.db = db
     this.tableName = tableName
+    this.records = new MonitorRecords(db, tableName)
   }
 
   async getFindings(ids: readonly string[]): Promise<Map<string, Finding>> {
@@ -256,100 +247,5 @@ export class FindingsStore {
         },
       },
     ]
-  }
-
-  /**
-   * Counts CloudTrail records per day (processed, rejected) and remembers when the last one arrived:
-   * the monitor's own evidence that its event stream is alive.
-   */
-  async countEvents(day: string, processed: number, rejected: number, at: string): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { pk: 'STATS#cloudtrail', sk: `DAY#${day}` },
-        UpdateExpression: 'ADD #p :p, #r :r SET #k = :k, lastEventAt = :at',
-        ExpressionAttributeNames: { '#p': 'processed', '#r': 'rejected', '#k': 'kind' },
-        ExpressionAttributeValues: { ':p': processed, ':r': rejected, ':k': 'stats', ':at': at },
-      }),
-    )
-  }
-
-  async eventStats(
-    day: string,
-  ): Promise<{ processed: number; rejected: number; lastEventAt?: string } | undefined> {
-    const out = await this.db.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: 'STATS#cloudtrail', sk: `DAY#${day}` },
-        ConsistentRead: true,
-      }),
-    )
-    return out.Item
-      ? {
-          processed: Number(out.Item.processed ?? 0),
-          rejected: Number(out.Item.rejected ?? 0),
-          lastEventAt: out.Item.lastEventAt,
-        }
-      : undefined
-  }
-
-  async startScan(run: ScanRun): Promise<void> {
-    await this.db.send(
-      new PutCommand({ TableName: this.tableName, Item: { ...keys.scan(run.scanId), kind: 'scan', ...run } }),
-    )
-    this.writes.scanRecords++
-  }
-
-  async finishScan(run: ScanRun): Promise<void> {
-    await this.startScan(run)
-  }
-
-  async getScan(scanId: string): Promise<ScanRun | undefined> {
-    const out = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.scan(scanId), ConsistentRead: true }),
-    )
-    if (!out.Item) return undefined
-    const { pk: _p, sk: _s, kind: _k, ...run } = out.Item
-    return run as ScanRun
-  }
-
-  async isNotified(findingIdValue: string, seq: number): Promise<boolean> {
-    const out = await this.db.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: keys.notified(findingIdValue, seq),
-        ConsistentRead: true,
-      }),
-    )
-    return out.Item !== undefined
-  }
-
-  /** Records that a transition was published; false when another worker recorded it first. */
-  async markNotified(
-    entry: Pick<HistoryEntry, 'findingId' | 'seq' | 'transitionId'>,
-    messageId: string,
-    at: string,
-  ): Promise<boolean> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.notified(entry.findingId, entry.seq),
-          UpdateExpression: 'SET kind = :k, transitionId = :t, messageId = :m, notifiedAt = :a',
-          ConditionExpression: 'attribute_not_exists(pk)',
-          ExpressionAttributeValues: {
-            ':k': 'notified',
-            ':t': entry.transitionId,
-            ':m': messageId,
-            ':a': at,
-          },
-        }),
-      )
-      this.writes.markers++
-      return true
-    } catch (err) {
-      if (errorCode(err) === 'ConditionalCheckFailedException') return false
-      throw err
-    }
   }
 }

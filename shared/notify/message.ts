@@ -47,6 +47,12 @@ export function cloudTrailLink(region: string | undefined, eventId: string | und
   return `https://${r}.console.aws.amazon.com/cloudtrailv2/home?region=${r}#/events/${eventId}`
 }
 
+/** The filterable message attributes: subscribers route on these. */
+function attributesOf(entry: HistoryEntry, ruleType: 'detection' | 'check'): Record<string, string> {
+  const { severity, checkId, accountId, transition, findingId, transitionId } = entry
+  return { severity, checkId, accountId, transition, findingId, transitionId, ruleType }
+}
+
 export function buildAlert(entry: HistoryEntry): AlertMessage {
   return entry.occurrence ? detectionAlert(entry, entry.occurrence) : postureAlert(entry)
 }
@@ -102,15 +108,7 @@ function detectionAlert(entry: HistoryEntry, o: NonNullable<HistoryEntry['occurr
       runbook: detection?.runbook,
       hash: entry.hash,
     },
-    attributes: {
-      severity: entry.severity,
-      checkId: entry.checkId,
-      accountId: entry.accountId,
-      transition: entry.transition,
-      findingId: entry.findingId,
-      transitionId: entry.transitionId,
-      ruleType: 'detection',
-    },
+    attributes: attributesOf(entry, 'detection'),
   }
 }
 
@@ -177,14 +175,6 @@ function postureAlert(entry: HistoryEntry): AlertMessage {
     subject,
     text: lines.join('\n'),
     json,
-    attributes: {
-      severity: entry.severity,
-      checkId: entry.checkId,
-      accountId: entry.accountId,
-      transition: entry.transition,
-      findingId: entry.findingId,
-      transitionId: entry.transitionId,
-      ruleType: 'check',
-    },
+    attributes: attributesOf(entry, 'check'),
   }
 }

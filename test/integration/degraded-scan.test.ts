@@ -35,7 +35,7 @@ describe('a scan that could not read everything', () => {
     expect(summary.counts.resolved).toBe(0)
     expect(summary.counts.withheldResolutions).toBeGreaterThan(0)
     expect(alerts).toEqual([])
-    const run = await h.store.getScan(summary.scanId)
+    const run = await h.store.records.getScan(summary.scanId)
     expect(run).toMatchObject({ status: 'degraded', counts: { rejectedInputs: 1 } })
     expect(run?.rejections?.[0]).toMatchObject({
       source: 'credential-report',

@@ -120,14 +120,14 @@ describe('real-time detections end to end', () => {
 
   it('rejects a malformed record with a logged, counted reason and processes the rest of the batch', async () => {
     h = await startHarness(account())
-    const summary = await h.eventDeps.store
+    const summary = await h.eventDeps.store.records
       .countEvents('2000-01-01', 0, 0, '2000-01-01T00:00:00Z')
       .then(() => import('../../shared/app/cloudtrail-events.ts'))
       .then(({ handleCloudTrail }) =>
         handleCloudTrail({ Records: [{ eventSource: 'iam.amazonaws.com' }, rootLogin()] }, h.eventDeps),
       )
     expect(summary).toMatchObject({ processed: 1, rejected: 1 })
-    const stats = await h.store.eventStats(new Date().toISOString().slice(0, 10))
+    const stats = await h.store.records.eventStats(new Date().toISOString().slice(0, 10))
     expect(stats).toMatchObject({ processed: 1, rejected: 1 })
   })
 

@@ -1,0 +1,127 @@
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
+import type { HistoryEntry } from '../model/finding.ts'
+import { errorCode } from './clients.ts'
+import { keys } from './findings-table.ts'
+
+export interface ScanRun {
+  scanId: string
+  scanType: string
+  accountId?: string
+  startedAt: string
+  finishedAt?: string
+  status: 'running' | 'complete' | 'degraded' | 'failed'
+  counts?: Record<string, number>
+  rejections?: Array<{ source: string; reason: string; line?: number; subject?: string }>
+  incomplete?: string[]
+  error?: string
+}
+
+/**
+ * The monitor's own records, in the findings table beside the findings: scan runs (complete or
+ * degraded, and why), daily CloudTrail intake (processed, rejected, last event), and the markers that
+ * make each transition's alert go out once.
+ */
+export class MonitorRecords {
+  readonly writes = { records: 0 }
+  private readonly db: DynamoDBDocumentClient
+  readonly tableName: string
+  constructor(db: DynamoDBDocumentClient, tableName: string) {
+    this.db = db
+    this.tableName = tableName
+  }
+
+  /**
+   * Counts CloudTrail records per day (processed, rejected) and remembers when the last one arrived:
+   * the monitor's own evidence that its event stream is alive.
+   */
+  async countEvents(day: string, processed: number, rejected: number, at: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: 'STATS#cloudtrail', sk: `DAY#${day}` },
+        UpdateExpression: 'ADD #p :p, #r :r SET #k = :k, lastEventAt = :at',
+        ExpressionAttributeNames: { '#p': 'processed', '#r': 'rejected', '#k': 'kind' },
+        ExpressionAttributeValues: { ':p': processed, ':r': rejected, ':k': 'stats', ':at': at },
+      }),
+    )
+  }
+
+  async eventStats(
+    day: string,
+  ): Promise<{ processed: number; rejected: number; lastEventAt?: string } | undefined> {
+    const out = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: 'STATS#cloudtrail', sk: `DAY#${day}` },
+        ConsistentRead: true,
+      }),
+    )
+    return out.Item
+      ? {
+          processed: Number(out.Item.processed ?? 0),
+          rejected: Number(out.Item.rejected ?? 0),
+          lastEventAt: out.Item.lastEventAt,
+        }
+      : undefined
+  }
+
+  async startScan(run: ScanRun): Promise<void> {
+    await this.db.send(
+      new PutCommand({ TableName: this.tableName, Item: { ...keys.scan(run.scanId), kind: 'scan', ...run } }),
+    )
+    this.writes.records++
+  }
+
+  async finishScan(run: ScanRun): Promise<void> {
+    await this.startScan(run)
+  }
+
+  async getScan(scanId: string): Promise<ScanRun | undefined> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.scan(scanId), ConsistentRead: true }),
+    )
+    if (!out.Item) return undefined
+    const { pk: _p, sk: _s, kind: _k, ...run } = out.Item
+    return run as ScanRun
+  }
+
+  async isNotified(findingIdValue: string, seq: number): Promise<boolean> {
+    const out = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.notified(findingIdValue, seq),
+        ConsistentRead: true,
+      }),
+    )
+    return out.Item !== undefined
+  }
+
+  /** Records that a transition was published; false when another worker recorded it first. */
+  async markNotified(
+    entry: Pick<HistoryEntry, 'findingId' | 'seq' | 'transitionId'>,
+    messageId: string,
+    at: string,
+  ): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.notified(entry.findingId, entry.seq),
+          UpdateExpression: 'SET kind = :k, transitionId = :t, messageId = :m, notifiedAt = :a',
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ExpressionAttributeValues: {
+            ':k': 'notified',
+            ':t': entry.transitionId,
+            ':m': messageId,
+            ':a': at,
+          },
+        }),
+      )
+      this.writes.records++
+      return true
+    } catch (err) {
+      if (errorCode(err) === 'ConditionalCheckFailedException') return false
+      throw err
+    }
+  }
+}

@@ -26,21 +26,20 @@ export interface DetectionResult {
 
 /** Detections by the event names they read, plus those that read every event (root identity, error codes). */
 export class DetectionIndex {
+  /** Per event name, the detections that read it followed by those that read every event. */
   private readonly byName = new Map<string, AnyDetection[]>()
   private readonly always: AnyDetection[] = []
   constructor(detections: readonly AnyDetection[] = DETECTIONS) {
+    const named = new Map<string, AnyDetection[]>()
     for (const d of detections) {
-      if (d.events.kind !== 'names') {
-        this.always.push(d)
-        continue
-      }
-      for (const name of d.events.names) this.byName.set(name, [...(this.byName.get(name) ?? []), d])
+      if (d.events.kind !== 'names') this.always.push(d)
+      else for (const name of d.events.names) named.set(name, [...(named.get(name) ?? []), d])
     }
+    for (const [name, list] of named) this.byName.set(name, [...list, ...this.always])
   }
 
-  candidates(e: CloudTrailEvent): AnyDetection[] {
-    const named = this.byName.get(e.eventName)
-    return named ? [...named, ...this.always] : this.always
+  candidates(e: CloudTrailEvent): readonly AnyDetection[] {
+    return this.byName.get(e.eventName) ?? this.always
   }
 }
 

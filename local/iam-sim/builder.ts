@@ -1,9 +1,12 @@
 import type { PasswordPolicy } from '../../shared/checks/sources.ts'
+import { awsManagedPolicy } from './aws-managed.ts'
 import {
   newId,
   type SimAccessKey,
   SimAccount,
   type SimMfaDevice,
+  type SimPolicies,
+  type SimRole,
   type SimRoot,
   type SimUser,
 } from './model.ts'
@@ -66,8 +69,106 @@ export class AccountBuilder {
     return this
   }
 
+  /** A customer-managed policy (one version); returns its ARN. */
+  managedPolicy(name: string, document: unknown): string {
+    const arn = this.account.arn(`policy/${name}`)
+    this.account.managedPolicies.set(arn, {
+      name,
+      arn,
+      id: newId('ANPA'),
+      path: '/',
+      awsManaged: false,
+      createDate: this.ago(200),
+      versions: [{ id: 'v1', document: JSON.stringify(document), createDate: this.ago(200) }],
+      defaultVersionId: 'v1',
+    })
+    return arn
+  }
+
+  group(name: string, shape: (g: PolicyHolder) => PolicyHolder = (g) => g): this {
+    const policies: SimPolicies = { attached: [], inline: new Map() }
+    this.account.groups.set(name, {
+      name,
+      groupId: newId('AGPA'),
+      path: '/',
+      createDate: this.ago(500),
+      policies,
+    })
+    shape(new PolicyHolder(policies, this.account))
+    return this
+  }
+
+  role(name: string, trust: unknown, shape: (r: RoleBuilder) => RoleBuilder = (r) => r): this {
+    const role: SimRole = {
+      name,
+      roleId: newId('AROA'),
+      path: '/',
+      createDate: this.ago(300),
+      trustPolicy: JSON.stringify(trust),
+      attached: [],
+      inline: new Map(),
+    }
+    this.account.roles.set(name, role)
+    shape(new RoleBuilder(role, this.account, (d) => this.ago(d)))
+    return this
+  }
+
+  serverCertificate(name: string, expiresInDays: number): this {
+    this.account.serverCertificates.push({
+      name,
+      id: newId('ASCA'),
+      path: '/',
+      uploadDate: this.ago(400),
+      expiration: new Date(this.now.getTime() + expiresInDays * DAY),
+    })
+    return this
+  }
+
   build(): SimAccount {
     return this.account
+  }
+}
+
+/** Attaches managed policies (AWS-managed by name, or an ARN) and puts inline ones. */
+export class PolicyHolder {
+  protected readonly policies: SimPolicies
+  protected readonly account: SimAccount
+  constructor(policies: SimPolicies, account: SimAccount) {
+    this.policies = policies
+    this.account = account
+  }
+
+  attach(nameOrArn: string): this {
+    const arn = nameOrArn.startsWith('arn:') ? nameOrArn : awsManagedPolicy(nameOrArn).arn
+    if (!this.account.managedPolicies.has(arn))
+      this.account.managedPolicies.set(arn, awsManagedPolicy(nameOrArn))
+    this.policies.attached.push(arn)
+    return this
+  }
+
+  inline(name: string, document: unknown): this {
+    this.policies.inline.set(name, typeof document === 'string' ? document : JSON.stringify(document))
+    return this
+  }
+
+  boundary(arn: string): this {
+    this.policies.boundary = arn
+    return this
+  }
+}
+
+export class RoleBuilder extends PolicyHolder {
+  private readonly role: SimRole
+  private readonly ago: (days: number) => Date
+  constructor(role: SimRole, account: SimAccount, ago: (days: number) => Date) {
+    super(role, account)
+    this.role = role
+    this.ago = ago
+  }
+
+  lastUsedDaysAgo(days: number, region = 'us-east-1'): this {
+    this.role.lastUsed = { date: this.ago(days), region }
+    return this
   }
 }
 
@@ -139,6 +240,12 @@ export class UserBuilder {
 
   group(name: string): this {
     this.user.groups.push(name)
+    return this
+  }
+
+  policies(shape: (p: PolicyHolder) => PolicyHolder): this {
+    this.user.policies ??= { attached: [], inline: new Map() }
+    shape(new PolicyHolder(this.user.policies, this.account))
     return this
   }
 }

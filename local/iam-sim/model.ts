@@ -15,11 +15,47 @@ export interface SimMfaDevice {
   enableDate: Date
 }
 
+/** What users, groups and roles hold: managed policy ARNs, inline documents by name, a boundary. */
+export interface SimPolicies {
+  attached: string[]
+  inline: Map<string, string>
+  boundary?: string
+}
+
+export interface SimManagedPolicy {
+  name: string
+  arn: string
+  id: string
+  path: string
+  awsManaged: boolean
+  createDate: Date
+  versions: Array<{ id: string; document: string; createDate: Date }>
+  defaultVersionId: string
+}
+
+export interface SimRole extends SimPolicies {
+  name: string
+  roleId: string
+  path: string
+  createDate: Date
+  trustPolicy: string
+  lastUsed?: { date: Date; region: string }
+}
+
+export interface SimServerCertificate {
+  name: string
+  id: string
+  path: string
+  uploadDate: Date
+  expiration: Date
+}
+
 export interface SimUser {
   name: string
   userId: string
   path: string
   createDate: Date
+  policies?: SimPolicies
   loginProfile?: {
     createDate: Date
     passwordLastChanged: Date
@@ -45,6 +81,7 @@ export interface SimGroup {
   groupId: string
   path: string
   createDate: Date
+  policies?: SimPolicies
 }
 
 export interface ReportState {
@@ -57,6 +94,10 @@ export class SimAccount {
   readonly accountId: string
   readonly users = new Map<string, SimUser>()
   readonly groups = new Map<string, SimGroup>()
+  readonly roles = new Map<string, SimRole>()
+  /** Customer-managed policies, and the AWS-managed ones this account uses, by ARN. */
+  readonly managedPolicies = new Map<string, SimManagedPolicy>()
+  readonly serverCertificates: SimServerCertificate[] = []
   readonly unassignedVirtualMfa: SimMfaDevice[] = []
   root: SimRoot
   passwordPolicy: PasswordPolicy | null = null

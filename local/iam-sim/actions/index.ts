@@ -1,4 +1,11 @@
 import { GetAccountPasswordPolicy, GetAccountSummary } from './account.ts'
+import {
+  GetAccountAuthorizationDetails,
+  GetPolicy,
+  GetPolicyVersion,
+  GetRole,
+  ListServerCertificates,
+} from './authorization.ts'
 import { GenerateCredentialReport, GetCredentialReport } from './credential-report.ts'
 import { GetCallerIdentity } from './sts.ts'
 import type { ActionHandler } from './types.ts'
@@ -18,6 +25,11 @@ export const IAM_ACTIONS: Readonly<Record<string, ActionHandler>> = {
   GetUser,
   GetLoginProfile,
   GetAccessKeyLastUsed,
+  GetAccountAuthorizationDetails,
+  GetRole,
+  GetPolicy,
+  GetPolicyVersion,
+  ListServerCertificates,
 }
 
 /** STS actions, served on the same port (Version=2011-06-15). */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { Command, InvalidArgumentError, Option } from 'commander'
-import { runCredentialScan } from '../shared/app/credential-scan.ts'
+import { runScan, SCAN_PARTS, type ScanPart } from '../shared/app/credential-scan.ts'
 import type { Log } from '../shared/app/log.ts'
 import { documentClient, iamClient } from '../shared/aws/clients.ts'
 import { FindingsStore } from '../shared/aws/findings-store.ts'
@@ -37,6 +37,14 @@ function severityOption(value: string): Severity {
   return v as Severity
 }
 
+function parseParts(value: string): ScanPart[] {
+  const parts = value.split(',').map((p) => p.trim())
+  for (const p of parts)
+    if (!(SCAN_PARTS as readonly string[]).includes(p))
+      throw new InvalidArgumentError(`one or more of ${SCAN_PARTS.join(', ')}`)
+  return parts as ScanPart[]
+}
+
 function loadConfig(file?: string) {
   return file ? parseConfig(JSON.parse(readFileSync(file, 'utf8'))) : configFromEnv()
 }
@@ -70,9 +78,16 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
       2000,
     )
     .option('--verbose', 'log progress to stderr')
+    .option(
+      '--only <parts>',
+      `scan only these, comma-separated: ${SCAN_PARTS.join(', ')}`,
+      parseParts,
+      SCAN_PARTS,
+    )
     .action(async (opts) => {
       const log = stderrLog(io, Boolean(opts.verbose))
-      const summary = await runCredentialScan({
+      const summary = await runScan({
+        parts: opts.only,
         iam: iamClient(),
         sts: stsClient(),
         ...(opts.table ? { store: new FindingsStore(documentClient(), opts.table) } : {}),

@@ -10,7 +10,8 @@ import { enabledChecks, type IamwatchConfig } from '../config/config.ts'
 import { evaluateChecks } from '../engine/evaluate.ts'
 import { type ReconcilePlan, reconcile, type ScanScope } from '../engine/reconcile.ts'
 import { type Finding, findingId, type Outcome } from '../model/finding.ts'
-import { collectCredentials } from './collect-credentials.ts'
+import { collectAuthorization } from './collect-authorization.ts'
+import { type CollectedCredentials, collectCredentials } from './collect-credentials.ts'
 import type { Log } from './log.ts'
 
 export interface ScanDeps {
@@ -25,7 +26,12 @@ export interface ScanDeps {
   report?: ReportOptions
   /** Skips GetCallerIdentity when the account is known. */
   accountId?: string
+  /** What to scan; default: credentials (report and password policy). */
+  parts?: readonly ScanPart[]
 }
+
+export type ScanPart = 'credentials' | 'authorization'
+export const SCAN_PARTS: readonly ScanPart[] = ['credentials', 'authorization']
 
 export interface ScanSummary {
   scanId: string
@@ -40,82 +46,121 @@ export interface ScanSummary {
 
 const MAX_STORED_REJECTIONS = 50
 
-/** The scheduled credential scan: fetch, evaluate, and (given a store) reconcile into findings. */
-export async function runCredentialScan(
-  deps: ScanDeps,
-  scanId = `credentials-${randomUUID()}`,
-): Promise<ScanSummary> {
+/** The scheduled credential scan (report and password policy). */
+export function runCredentialScan(deps: ScanDeps, scanId?: string): Promise<ScanSummary> {
+  return runScan({ ...deps, parts: deps.parts ?? ['credentials'] }, scanId)
+}
+
+const NOTHING: CollectedCredentials = { sources: {}, rejections: [], incomplete: [] }
+
+/**
+ * A scan: fetch the parts asked for, evaluate every enabled check whose data was read, and (given a
+ * store) reconcile into findings. Each source resolves findings only when it was read completely.
+ */
+export async function runScan(deps: ScanDeps, scanId?: string): Promise<ScanSummary> {
+  const parts = deps.parts ?? ['credentials']
+  const id = scanId ?? `${parts.join('+')}-${randomUUID()}`
   const now = deps.now?.() ?? new Date()
   const startedAt = now.toISOString()
-  const [accountId, collected] = await Promise.all([
+  const trusted = new Set(deps.config.trustedAccounts)
+  const [accountId, collected, auth] = await Promise.all([
     deps.accountId ??
       (deps.sts ? callerAccountId(deps.sts) : Promise.reject(new Error('no accountId and no STS client'))),
-    collectCredentials(deps.iam, deps.report),
+    parts.includes('credentials') ? collectCredentials(deps.iam, deps.report) : NOTHING,
+    parts.includes('authorization') ? collectAuthorization(deps.iam, trusted) : undefined,
   ])
   if (collected.accountId && collected.accountId !== accountId) {
     throw new Error(
       `the credential report is for account ${collected.accountId}, the credentials for ${accountId}`,
     )
   }
-  await deps.store?.records.startScan({
-    scanId,
-    scanType: 'credentials',
-    accountId,
-    startedAt,
-    status: 'running',
-  })
+  const users = collected.sources.credentials?.users
+  const sources = {
+    ...collected.sources,
+    ...(auth?.source
+      ? {
+          authorization: {
+            ...auth.source,
+            ...(users ? { mfaUsers: new Set(users.filter((u) => u.mfaActive).map((u) => u.name)) } : {}),
+          },
+        }
+      : {}),
+  }
+  const incomplete = [...collected.incomplete, ...(auth?.incomplete ?? [])]
+  const scanType = parts.join('+')
+  await deps.store?.records.startScan({ scanId: id, scanType, accountId, startedAt, status: 'running' })
 
   try {
     const checks = enabledChecks(deps.config, CHECKS)
-    const evaluation = evaluateChecks(checks, collected.sources, { now, accountId, config: deps.config })
+    const evaluation = evaluateChecks(checks, sources, { now, accountId, config: deps.config })
     for (const r of collected.rejections) deps.log.warn('input rejected', { ...r })
     for (const e of evaluation.errors) deps.log.error('check failed', { ...e })
-    for (const i of collected.incomplete) deps.log.warn('source incomplete', { detail: i })
+    for (const i of incomplete) deps.log.warn('source incomplete', { detail: i })
 
+    const sourceComplete: Record<string, boolean> = {
+      credentials: collected.rejections.length === 0 && collected.incomplete.length === 0,
+      passwordPolicy: collected.rejections.length === 0 && collected.incomplete.length === 0,
+      authorization: (auth?.incomplete.length ?? 0) === 0,
+    }
     const complete =
-      collected.rejections.length === 0 && collected.incomplete.length === 0 && evaluation.errors.length === 0
-    const scope: ScanScope = { accountId, region: deps.region, checkIds: new Set(evaluation.evaluatedChecks) }
+      Object.entries(sourceComplete).every(([k, ok]) => ok || !(k in sources)) &&
+      incomplete.length === 0 &&
+      evaluation.errors.length === 0
     const counts: Record<string, number> = {
       checksEvaluated: evaluation.evaluatedChecks.length,
       outcomes: evaluation.outcomes.length,
       failing: evaluation.outcomes.filter((o) => o.status === 'fail').length,
       rejectedInputs: collected.rejections.length,
-      incompleteSources: collected.incomplete.length,
+      incompleteSources: incomplete.length,
       checkErrors: evaluation.errors.length,
     }
     if (deps.store) {
-      const plan = await planTransitions(deps.store, scope, evaluation.outcomes, complete, now, scanId)
-      Object.assign(counts, await applyPlan(deps.store, plan, deps.log))
+      const bySource = new Map<boolean, string[]>()
+      for (const checkId of evaluation.evaluatedChecks) {
+        const ok = sourceComplete[CHECKS.find((c) => c.id === checkId)!.source] ?? false
+        bySource.set(ok, [...(bySource.get(ok) ?? []), checkId])
+      }
+      const plans = []
+      for (const [ok, checkIds] of bySource) {
+        const scope: ScanScope = { accountId, region: deps.region, checkIds: new Set(checkIds) }
+        plans.push(await planTransitions(deps.store, scope, evaluation.outcomes, ok, now, id))
+      }
+      const merged: ReconcilePlan = {
+        transitions: plans.flatMap((p) => p.transitions),
+        unchanged: plans.reduce((n, p) => n + p.unchanged, 0),
+        withheldResolutions: plans.reduce((n, p) => n + p.withheldResolutions, 0),
+      }
+      Object.assign(counts, await applyPlan(deps.store, merged, deps.log))
     }
     const status = complete ? 'complete' : 'degraded'
     const summary: ScanSummary = {
-      scanId,
+      scanId: id,
       accountId,
       status,
       outcomes: evaluation.outcomes,
       counts,
       rejections: collected.rejections.slice(0, MAX_STORED_REJECTIONS),
-      incomplete: collected.incomplete,
+      incomplete,
       checkErrors: evaluation.errors,
     }
     await deps.store?.records.finishScan({
-      scanId,
-      scanType: 'credentials',
+      scanId: id,
+      scanType,
       accountId,
       startedAt,
       finishedAt: (deps.now?.() ?? new Date()).toISOString(),
       status,
       counts,
       rejections: summary.rejections,
-      incomplete: collected.incomplete.slice(0, MAX_STORED_REJECTIONS),
+      incomplete: incomplete.slice(0, MAX_STORED_REJECTIONS),
     })
-    deps.log.info('scan finished', { scanId, status, ...counts })
+    deps.log.info('scan finished', { scanId: id, status, ...counts })
     return summary
   } catch (err) {
     await deps.store?.records
       .finishScan({
-        scanId,
-        scanType: 'credentials',
+        scanId: id,
+        scanType,
         accountId,
         startedAt,
         status: 'failed',

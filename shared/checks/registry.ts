@@ -1,3 +1,15 @@
+import { adminManagedPolicyAttached } from './authorization/admin-managed-policy-attached.ts'
+import { adminPolicy } from './authorization/admin-policy.ts'
+import { adminWithoutMfa } from './authorization/admin-without-mfa.ts'
+import { cloudshellFullAccess } from './authorization/cloudshell-full-access.ts'
+import { privilegeEscalation } from './authorization/privilege-escalation.ts'
+import { roleTrustConfusedDeputy } from './authorization/role-trust-confused-deputy.ts'
+import { roleTrustExternalAccount } from './authorization/role-trust-external-account.ts'
+import { roleTrustWildcard } from './authorization/role-trust-wildcard.ts'
+import { serverCertificateExpired } from './authorization/server-certificate-expired.ts'
+import { serviceWildcardPolicy } from './authorization/service-wildcard-policy.ts'
+import { supportRoleMissing } from './authorization/support-role-missing.ts'
+import { userDirectPolicy } from './authorization/user-direct-policy.ts'
 import { accessKeyRotation } from './credentials/access-key-rotation.ts'
 import { consoleUserNoMfa } from './credentials/console-user-no-mfa.ts'
 import { credentialUnused } from './credentials/credential-unused.ts'
@@ -14,7 +26,7 @@ import { passwordPolicyLength } from './password-policy/password-policy-length.t
 import { passwordPolicyReuse } from './password-policy/password-policy-reuse.ts'
 import type { AnyCheck } from './types.ts'
 
-/** Every check iamwatch ships, explicitly listed. Catalog sections A1 and A2. */
+/** Every check iamwatch ships, explicitly listed. Catalog sections A1, A2 and A3. */
 export const CHECKS: readonly AnyCheck[] = [
   rootAccessKey,
   rootMfa,
@@ -30,6 +42,18 @@ export const CHECKS: readonly AnyCheck[] = [
   passwordPolicyReuse,
   passwordPolicyComplexity,
   passwordPolicyExpiry,
+  adminPolicy,
+  serviceWildcardPolicy,
+  adminManagedPolicyAttached,
+  cloudshellFullAccess,
+  adminWithoutMfa,
+  userDirectPolicy,
+  privilegeEscalation,
+  roleTrustWildcard,
+  roleTrustExternalAccount,
+  roleTrustConfusedDeputy,
+  supportRoleMissing,
+  serverCertificateExpired,
 ] as AnyCheck[]
 
 const BY_ID = new Map(CHECKS.map((c) => [c.id, c]))

@@ -1,3 +1,4 @@
+import type { AuthorizationInventory } from '../normalize/authorization.ts'
 import type { CredentialUser } from '../normalize/credential-report.ts'
 
 /** What GetAccountSummary says about the root account (live, unlike the up-to-4-hour-old report). */
@@ -35,9 +36,20 @@ export interface PasswordPolicyState {
   policy: PasswordPolicy | null
 }
 
+/** What the least-privilege checks read (catalog A3). */
+export interface AuthorizationSource {
+  inventory: AuthorizationInventory
+  serverCertificates: Array<{ name: string; arn: string; expiration?: Date }>
+  /** Users with an MFA device, from the credential report; undefined when it could not be read. */
+  mfaUsers?: ReadonlySet<string>
+  /** Accounts trusted by configuration (cross-account trust is expected from these). */
+  trustedAccounts: ReadonlySet<string>
+}
+
 /** Data sources, by name; a check declares the one it reads. */
 export interface CheckSources {
   credentials: CredentialInventory
   passwordPolicy: PasswordPolicyState
+  authorization: AuthorizationSource
 }
 export type SourceName = keyof CheckSources

@@ -31,7 +31,12 @@ async function iamwatch(args: string[], env: Record<string, string> = {}) {
   try {
     const { stdout, stderr } = await run(
       process.execPath,
-      ['bin/iamwatch.ts', ...args, ...(args[0] === 'scan' ? ['--report-poll-ms', '10'] : [])],
+      [
+        'bin/iamwatch.ts',
+        ...args,
+        ...(args[0] === 'scan' ? ['--report-poll-ms', '10'] : []),
+        ...(args[0] === 'scan' && !args.includes('--only') ? ['--only', 'credentials'] : []),
+      ],
       {
         env: {
           PATH: process.env.PATH,
@@ -118,5 +123,26 @@ describe('iamwatch scan', () => {
     const { code, stderr } = await iamwatch(['scan', '--fail-on', 'severe'])
     expect(code).toBe(1)
     expect(stderr).toContain('one of critical, high, medium, low, info')
+  })
+
+  it('scans the authorization part with --only authorization, and both parts by default', async () => {
+    const auth = await iamwatch(['scan', '--json', '--only', 'authorization'])
+    expect(
+      auth.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).checkId),
+    ).toEqual(['support-role-missing'])
+    const both = await iamwatch(['scan', '--json', '--only', 'credentials,authorization'])
+    expect(
+      both.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).checkId)
+        .sort(),
+    ).toEqual(['access-key-rotation', 'support-role-missing'])
+    expect((await iamwatch(['scan', '--only', 'everything'])).stderr).toContain(
+      'one or more of credentials, authorization',
+    )
   })
 })

@@ -1,0 +1,18 @@
+import { defineCheck } from '../types.ts'
+import { judgeAttachment, POLICY_ATTACH_EVENTS } from './attached-managed.ts'
+
+export const adminManagedPolicyAttached = defineCheck({
+  id: 'admin-managed-policy-attached',
+  title: 'AdministratorAccess is attached',
+  description: 'The AWS-managed AdministratorAccess policy is attached to a user, group or role.',
+  severity: 'high',
+  resourceType: 'AwsIamRole',
+  source: 'authorization',
+  params: {},
+  triggers: { schedule: 'authorization', events: POLICY_ATTACH_EVENTS },
+  remediation:
+    'Detach AdministratorAccess; grant a job-function policy or a scoped customer-managed policy instead.',
+  evaluate(input) {
+    return judgeAttachment(this.id, input, 'AdministratorAccess')
+  },
+})

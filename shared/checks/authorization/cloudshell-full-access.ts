@@ -1,0 +1,19 @@
+import { defineCheck } from '../types.ts'
+import { judgeAttachment, POLICY_ATTACH_EVENTS } from './attached-managed.ts'
+
+export const cloudshellFullAccess = defineCheck({
+  id: 'cloudshell-full-access',
+  title: 'AWSCloudShellFullAccess is attached',
+  description:
+    'AWSCloudShellFullAccess lets a principal move files in and out of CloudShell (a data-exfiltration path).',
+  severity: 'low',
+  resourceType: 'AwsIamRole',
+  source: 'authorization',
+  params: {},
+  triggers: { schedule: 'authorization', events: POLICY_ATTACH_EVENTS },
+  remediation:
+    'Detach AWSCloudShellFullAccess; grant only the CloudShell actions needed, without file transfer.',
+  evaluate(input) {
+    return judgeAttachment(this.id, input, 'AWSCloudShellFullAccess')
+  },
+})

@@ -1,0 +1,21 @@
+import { defineCheck, fail, pass } from '../types.ts'
+
+export const supportRoleMissing = defineCheck({
+  id: 'support-role-missing',
+  title: 'No role can manage AWS Support cases',
+  description:
+    'No role has AWSSupportAccess attached, so incidents cannot be raised with AWS without elevated credentials.',
+  severity: 'low',
+  resourceType: 'AwsAccount',
+  source: 'authorization',
+  params: {},
+  triggers: { schedule: 'authorization', events: ['AttachRolePolicy', 'DetachRolePolicy', 'DeleteRole'] },
+  remediation: 'Create a role for your incident responders and attach the AWSSupportAccess managed policy.',
+  evaluate(input, { accountId }) {
+    const roles = input.inventory.roles
+      .filter((r) => r.attached.includes('AWSSupportAccess'))
+      .map((r) => r.name)
+    const resource = { type: 'AwsAccount', id: 'support-role', arn: `arn:aws:iam::${accountId}:root` }
+    return [roles.length ? pass(this.id, resource, { roles }) : fail(this.id, resource, { roles: [] })]
+  },
+})

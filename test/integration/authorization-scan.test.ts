@@ -1,0 +1,102 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { AccountBuilder } from '../../local/iam-sim/builder.ts'
+import { runScan } from '../../shared/app/credential-scan.ts'
+import { type Harness, startHarness } from '../support/harness.ts'
+
+const trust = (principal: unknown) => ({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: principal, Action: 'sts:AssumeRole' }],
+})
+
+describe('the authorization part of a scan, end to end', () => {
+  let h: Harness
+  afterEach(async () => h?.stop())
+
+  it('opens least-privilege findings with alerts, and resolves them when fixed', async () => {
+    // Prepare
+    h = await startHarness(
+      new AccountBuilder('123456789012')
+        .user('alice', (u) => u.mfa().policies((p) => p.attach('AdministratorAccess')))
+        .role('open', trust('*'))
+        .role('support', trust({ AWS: '123456789012' }), (r) => r.attach('AWSSupportAccess'))
+        .build(),
+    )
+    const deps = { ...h.scanDeps, parts: ['credentials', 'authorization'] as const }
+    // Act
+    const first = await runScan(deps)
+    const opened = (await h.alerts()).map(
+      (a) => `${a.attributes.checkId}:${a.detail.resource && (a.detail.resource as { id: string }).id}`,
+    )
+    // Assess
+    expect(first.status).toBe('complete')
+    expect(opened).toEqual(
+      expect.arrayContaining([
+        'admin-policy:arn:aws:iam::aws:policy/AdministratorAccess',
+        'admin-managed-policy-attached:user/alice',
+        'user-direct-policy:user/alice',
+        'role-trust-wildcard:role/open',
+      ]),
+    )
+    // Act: the role is closed and alice's policy detached.
+    h.sim.account.roles.get('open')!.trustPolicy = JSON.stringify(trust({ AWS: '123456789012' }))
+    h.sim.account.getUser('alice')!.policies!.attached = []
+    h.sim.account.expireReport()
+    await runScan(deps)
+    const resolved = (await h.alerts())
+      .filter((a) => a.attributes.transition === 'RESOLVED')
+      .map((a) => a.attributes.checkId)
+      .sort()
+    // Assess
+    expect(resolved).toEqual([
+      'admin-managed-policy-attached',
+      'admin-policy',
+      'role-trust-wildcard',
+      'user-direct-policy',
+    ])
+  })
+
+  it('resolves nothing of a part it could not read completely, and still resolves the other part', async () => {
+    // Prepare: a credential finding and an authorization finding, both open.
+    h = await startHarness(
+      new AccountBuilder('123456789012')
+        .user('bob', (u) =>
+          u
+            .console({ lastUsedDaysAgo: 1 })
+            .policies((p) =>
+              p.inline('mine', { Statement: { Effect: 'Allow', Action: 's3:GetObject', Resource: '*' } }),
+            ),
+        )
+        .build(),
+    )
+    const deps = { ...h.scanDeps, parts: ['credentials', 'authorization'] as const }
+    await runScan(deps)
+    await h.alerts()
+    // Act: both get fixed, but another user's inline policy cannot be read.
+    const bob = h.sim.account.getUser('bob')!
+    bob.mfaDevices.push({ kind: 'hardware', serialNumber: 'GAHT-BOB', enableDate: new Date() })
+    bob.policies!.inline.clear()
+    h.sim.account.users.set('mallory', {
+      ...bob,
+      name: 'mallory',
+      userId: 'AIDAMALLORY',
+      mfaDevices: [...bob.mfaDevices],
+      accessKeys: [],
+      policies: { attached: [], inline: new Map([['bad', '{"Statement": [']]) },
+    })
+    h.sim.account.expireReport()
+    const second = await runScan(deps)
+    const resolved = (await h.alerts())
+      .filter((a) => a.attributes.transition === 'RESOLVED')
+      .map((a) => a.attributes.checkId)
+      .sort()
+    // Assess
+    expect(second.status).toBe('degraded')
+    expect(second.incomplete).toEqual(['could not evaluate mallory / bad: not a JSON object'])
+    expect(resolved).toEqual(['console-user-no-mfa', 'user-no-mfa'])
+    expect(
+      (await h.store.listFindings({ checkId: 'user-direct-policy', status: 'OPEN' })).map(
+        (f) => f.resourceId,
+      ),
+    ).toEqual(['user/bob'])
+  })
+})

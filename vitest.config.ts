@@ -11,6 +11,8 @@ export default defineConfig({
       AWS_SECRET_ACCESS_KEY: 'local',
       AWS_REGION: 'us-east-1',
       AWS_EC2_METADATA_DISABLED: 'true',
+      // Tests talk to 127.0.0.1 only: a client without an explicit endpoint fails fast on a dead port.
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
       IAMWATCH_LOG_LEVEL: 'ERROR',
     },
   },

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { runScan, SCAN_PARTS, type ScanPart } from '../shared/app/credential-scan.ts'
 import type { Log } from '../shared/app/log.ts'
+import { accessAnalyzerClient } from '../shared/aws/access-analyzer.ts'
 import { documentClient, iamClient } from '../shared/aws/clients.ts'
+import { cloudTrailClient } from '../shared/aws/cloudtrail.ts'
 import { FindingsStore } from '../shared/aws/findings-store.ts'
 import { stsClient } from '../shared/aws/sts.ts'
 import { configFromEnv, parseConfig } from '../shared/config/config.ts'
@@ -88,6 +90,8 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
       const log = stderrLog(io, Boolean(opts.verbose))
       const summary = await runScan({
         parts: opts.only,
+        cloudTrail: cloudTrailClient(),
+        accessAnalyzer: (region) => accessAnalyzerClient(region),
         iam: iamClient(),
         sts: stsClient(),
         ...(opts.table ? { store: new FindingsStore(documentClient(), opts.table) } : {}),

@@ -42,6 +42,29 @@ export interface SimRole extends SimPolicies {
   lastUsed?: { date: Date; region: string }
 }
 
+export interface SimTrail {
+  name: string
+  homeRegion: string
+  isMultiRegionTrail: boolean
+  logFileValidationEnabled: boolean
+  isLogging: boolean
+  /** Basic selectors (includeManagementEvents, readWriteType) or advanced ones. */
+  eventSelectors?: Array<{
+    IncludeManagementEvents: boolean
+    ReadWriteType: 'All' | 'ReadOnly' | 'WriteOnly'
+  }>
+  advancedEventSelectors?: Array<{
+    Name?: string
+    FieldSelectors: Array<{ Field: string; Equals?: string[] }>
+  }>
+}
+
+export interface SimAnalyzer {
+  name: string
+  type: 'ACCOUNT' | 'ORGANIZATION' | 'ACCOUNT_UNUSED_ACCESS' | 'ORGANIZATION_UNUSED_ACCESS'
+  status: 'ACTIVE' | 'CREATING' | 'DISABLED' | 'FAILED'
+}
+
 export interface SimServerCertificate {
   name: string
   id: string
@@ -98,6 +121,9 @@ export class SimAccount {
   /** Customer-managed policies, and the AWS-managed ones this account uses, by ARN. */
   readonly managedPolicies = new Map<string, SimManagedPolicy>()
   readonly serverCertificates: SimServerCertificate[] = []
+  readonly trails: SimTrail[] = []
+  /** IAM Access Analyzer analyzers, by region. */
+  readonly analyzers = new Map<string, SimAnalyzer[]>()
   readonly unassignedVirtualMfa: SimMfaDevice[] = []
   root: SimRoot
   passwordPolicy: PasswordPolicy | null = null

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { CLOUDTRAIL_ACTIONS, listAnalyzers } from './actions/cloudtrail.ts'
 import { IAM_ACTIONS, STS_ACTIONS } from './actions/index.ts'
 import { STS_NS } from './actions/sts.ts'
 import type { ActionHandler } from './actions/types.ts'
@@ -62,12 +63,37 @@ export async function startIamSimulator(
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const requestId = randomUUID()
-    const reply = (status: number, xml: string) => {
-      res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId })
-      res.end(xml)
+    const send = (status: number, contentType: string, payload: string) => {
+      res.writeHead(status, { 'content-type': contentType, 'x-amzn-requestid': requestId })
+      res.end(payload)
     }
+    const target = req.headers['x-amz-target']
+    const json = typeof target === 'string' || (req.url ?? '').startsWith('/analyzer')
     try {
       const body = await readBody(req)
+      if (json) {
+        // JSON protocols: CloudTrail (JSON 1.1, X-Amz-Target) and Access Analyzer (REST-JSON, GET /analyzer).
+        // The region is the one the request was signed for, as AWS routes it.
+        const region =
+          /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\//.exec(String(req.headers.authorization ?? ''))?.[1] ??
+          'us-east-1'
+        const action = typeof target === 'string' ? (target.split('.').at(-1) ?? '') : 'ListAnalyzers'
+        requests.set(action, (requests.get(action) ?? 0) + 1)
+        injectFault(sim.faults, action, random)
+        const handler = CLOUDTRAIL_ACTIONS[action]
+        if (typeof target === 'string' && !handler)
+          throw new SimError('UnknownOperationException', 400, `unknown operation ${action}`)
+        const url = new URL(req.url ?? '/', 'http://local')
+        const result = handler
+          ? handler(account, body ? JSON.parse(body) : {}, region)
+          : listAnalyzers(account, region, url.searchParams)
+        send(
+          200,
+          typeof target === 'string' ? 'application/x-amz-json-1.1' : 'application/json',
+          JSON.stringify(result),
+        )
+        return
+      }
       const params = new URLSearchParams(body)
       const action = params.get('Action') ?? ''
       requests.set(action, (requests.get(action) ?? 0) + 1)
@@ -82,15 +108,20 @@ export async function startIamSimulator(
         )
       injectFault(sim.faults, action, random)
       const result = handler({ account, params, settings })
-      reply(200, resultXml(action, toXml(result), requestId, sts ? STS_NS : undefined))
+      send(200, 'text/xml', resultXml(action, toXml(result), requestId, sts ? STS_NS : undefined))
     } catch (err) {
-      if (err instanceof SimError)
-        reply(
-          err.status,
-          errorXml(err.code, err.message, requestId, err.status >= 500 ? 'Receiver' : 'Sender'),
-        )
+      const e =
+        err instanceof SimError
+          ? err
+          : new SimError('ServiceFailure', 500, String((err as Error)?.message ?? err))
+      if (json)
+        send(e.status, 'application/x-amz-json-1.1', JSON.stringify({ __type: e.code, message: e.message }))
       else
-        reply(500, errorXml('ServiceFailure', String((err as Error)?.message ?? err), requestId, 'Receiver'))
+        send(
+          e.status,
+          'text/xml',
+          errorXml(e.code, e.message, requestId, e.status >= 500 ? 'Receiver' : 'Sender'),
+        )
     }
   }
 

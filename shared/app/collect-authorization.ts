@@ -1,33 +1,52 @@
+import type { AccessAnalyzerClient } from '@aws-sdk/client-accessanalyzer'
 import type { IAMClient } from '@aws-sdk/client-iam'
+import { listAnalyzers } from '../aws/access-analyzer.ts'
 import { fetchAuthorizationDetails, listServerCertificates } from '../aws/authorization.ts'
 import { errorCode } from '../aws/clients.ts'
-import type { AuthorizationSource } from '../checks/sources.ts'
+import type { AnalyzerState, AuthorizationSource } from '../checks/sources.ts'
 import { normalizeAuthorization } from '../normalize/authorization.ts'
 import { sanitizeForLog } from '../normalize/rejection.ts'
 
 export interface CollectedAuthorization {
   source?: Omit<AuthorizationSource, 'mfaUsers'>
-  /** What could not be read or evaluated; any entry makes the scan degraded. */
+  /** What could not be read or evaluated; any entry makes this part degraded. */
   incomplete: string[]
+}
+
+export interface AnalyzerAccess {
+  regions: readonly string[]
+  client: (region: string) => AccessAnalyzerClient
 }
 
 const describe = (err: unknown) => `${errorCode(err)}: ${sanitizeForLog((err as Error)?.message ?? err, 200)}`
 
-/** Reads what the A3 checks need: authorization details (all pages) and server certificates. */
+/**
+ * Reads what the A3 checks need: authorization details (all pages), server certificates, and the
+ * Access Analyzer analyzers of each monitored region.
+ */
 export async function collectAuthorization(
   iam: IAMClient,
   trustedAccounts: ReadonlySet<string>,
+  analyzers?: AnalyzerAccess,
 ): Promise<CollectedAuthorization> {
   const incomplete: string[] = []
+  const failed = (what: string) => (err: unknown) => {
+    incomplete.push(`${what} failed: ${describe(err)}`)
+    return undefined
+  }
+  const byRegion = new Map<string, AnalyzerState[]>()
+  const readAnalyzers = Promise.all(
+    (analyzers?.regions ?? []).map((region) =>
+      listAnalyzers(analyzers!.client(region)).then(
+        (list) => void byRegion.set(region, list),
+        failed(`ListAnalyzers in ${region}`),
+      ),
+    ),
+  )
   const [pages, certificates] = await Promise.all([
-    fetchAuthorizationDetails(iam).catch((err) => {
-      incomplete.push(`GetAccountAuthorizationDetails failed: ${describe(err)}`)
-      return undefined
-    }),
-    listServerCertificates(iam).catch((err) => {
-      incomplete.push(`ListServerCertificates failed: ${describe(err)}`)
-      return undefined
-    }),
+    fetchAuthorizationDetails(iam).catch(failed('GetAccountAuthorizationDetails')),
+    listServerCertificates(iam).catch(failed('ListServerCertificates')),
+    readAnalyzers,
   ])
   if (!pages || !certificates) return { incomplete }
   const inventory = normalizeAuthorization(pages)
@@ -44,5 +63,11 @@ export async function collectAuthorization(
   for (const p of inventory.policies)
     if (p.error && p.attachmentCount > 0)
       incomplete.push(`could not evaluate ${sanitizeForLog(p.name)}: ${p.error}`)
-  return { source: { inventory, serverCertificates: certificates, trustedAccounts }, incomplete }
+  const source = {
+    inventory,
+    serverCertificates: certificates,
+    trustedAccounts,
+    ...(analyzers ? { analyzers: byRegion } : {}),
+  }
+  return { source, incomplete }
 }

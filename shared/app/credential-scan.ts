@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto'
+import type { AccessAnalyzerClient } from '@aws-sdk/client-accessanalyzer'
+import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail'
 import type { IAMClient } from '@aws-sdk/client-iam'
 import type { STSClient } from '@aws-sdk/client-sts'
 import { mapLimit } from '../aws/clients.ts'
@@ -28,10 +30,13 @@ export interface ScanDeps {
   accountId?: string
   /** What to scan; default: credentials (report and password policy). */
   parts?: readonly ScanPart[]
+  /** Clients for the other parts (built from the standard configuration when absent). */
+  cloudTrail?: CloudTrailClient
+  accessAnalyzer?: (region: string) => AccessAnalyzerClient
 }
 
-export type ScanPart = 'credentials' | 'authorization'
-export const SCAN_PARTS: readonly ScanPart[] = ['credentials', 'authorization']
+export type ScanPart = 'credentials' | 'authorization' | 'trails'
+export const SCAN_PARTS: readonly ScanPart[] = ['credentials', 'authorization', 'trails']
 
 export interface ScanSummary {
   scanId: string
@@ -63,11 +68,25 @@ export async function runScan(deps: ScanDeps, scanId?: string): Promise<ScanSumm
   const now = deps.now?.() ?? new Date()
   const startedAt = now.toISOString()
   const trusted = new Set(deps.config.trustedAccounts)
-  const [accountId, collected, auth] = await Promise.all([
+  const regions = deps.config.regions.length ? deps.config.regions : [deps.region]
+  const [accountId, collected, auth, trails] = await Promise.all([
     deps.accountId ??
       (deps.sts ? callerAccountId(deps.sts) : Promise.reject(new Error('no accountId and no STS client'))),
     parts.includes('credentials') ? collectCredentials(deps.iam, deps.report) : NOTHING,
-    parts.includes('authorization') ? collectAuthorization(deps.iam, trusted) : undefined,
+    parts.includes('authorization')
+      ? collectAuthorization(
+          deps.iam,
+          trusted,
+          deps.accessAnalyzer ? { regions, client: deps.accessAnalyzer } : undefined,
+        )
+      : undefined,
+    // Loaded on demand: the credential Lambda never pays for the CloudTrail client.
+    parts.includes('trails')
+      ? import('./collect-trails.ts').then(async ({ collectTrails }) => {
+          const client = deps.cloudTrail ?? (await import('../aws/cloudtrail.ts')).cloudTrailClient()
+          return collectTrails(client, deps.store, now)
+        })
+      : undefined,
   ])
   if (collected.accountId && collected.accountId !== accountId) {
     throw new Error(
@@ -86,7 +105,8 @@ export async function runScan(deps: ScanDeps, scanId?: string): Promise<ScanSumm
         }
       : {}),
   }
-  const incomplete = [...collected.incomplete, ...(auth?.incomplete ?? [])]
+  if (trails?.source) Object.assign(sources, { trails: trails.source })
+  const incomplete = [...collected.incomplete, ...(auth?.incomplete ?? []), ...(trails?.incomplete ?? [])]
   const scanType = parts.join('+')
   await deps.store?.records.startScan({ scanId: id, scanType, accountId, startedAt, status: 'running' })
 
@@ -101,6 +121,7 @@ export async function runScan(deps: ScanDeps, scanId?: string): Promise<ScanSumm
       credentials: collected.rejections.length === 0 && collected.incomplete.length === 0,
       passwordPolicy: collected.rejections.length === 0 && collected.incomplete.length === 0,
       authorization: (auth?.incomplete.length ?? 0) === 0,
+      trails: (trails?.incomplete.length ?? 0) === 0,
     }
     const complete =
       Object.entries(sourceComplete).every(([k, ok]) => ok || !(k in sources)) &&

@@ -150,4 +150,25 @@ export const FRAMEWORKS: Readonly<Record<string, FrameworkMapping>> = {
     config: 'iam-server-certificate-expiration-check',
     prowler: ['iam_no_expired_server_certificates_stored'],
   },
+  'access-analyzer-disabled': {
+    cis3: '1.20',
+    cis5: '1.19',
+    securityHub: ['IAM.28'],
+    config: 'iam-external-access-analyzer-enabled',
+    prowler: ['accessanalyzer_enabled'],
+  },
+  'cloudtrail-multi-region-missing': {
+    cis3: '3.1',
+    cis5: '3.1',
+    securityHub: ['CloudTrail.1'],
+    prowler: ['cloudtrail_multi_region_enabled_logging_management_events'],
+  },
+  'cloudtrail-not-logging': { prowler: ['cloudtrail_multi_region_enabled'] },
+  'cloudtrail-log-validation': {
+    cis3: '3.2',
+    cis5: '3.2',
+    securityHub: ['CloudTrail.4'],
+    prowler: ['cloudtrail_log_file_validation_enabled'],
+  },
+  'event-stream-silent': {},
 }

@@ -1,3 +1,4 @@
+import { accessAnalyzerDisabled } from './authorization/access-analyzer-disabled.ts'
 import { adminManagedPolicyAttached } from './authorization/admin-managed-policy-attached.ts'
 import { adminPolicy } from './authorization/admin-policy.ts'
 import { adminWithoutMfa } from './authorization/admin-without-mfa.ts'
@@ -24,9 +25,13 @@ import { passwordPolicyComplexity } from './password-policy/password-policy-comp
 import { passwordPolicyExpiry } from './password-policy/password-policy-expiry.ts'
 import { passwordPolicyLength } from './password-policy/password-policy-length.ts'
 import { passwordPolicyReuse } from './password-policy/password-policy-reuse.ts'
+import { cloudtrailLogValidation } from './trails/cloudtrail-log-validation.ts'
+import { cloudtrailMultiRegionMissing } from './trails/cloudtrail-multi-region-missing.ts'
+import { cloudtrailNotLogging } from './trails/cloudtrail-not-logging.ts'
+import { eventStreamSilent } from './trails/event-stream-silent.ts'
 import type { AnyCheck } from './types.ts'
 
-/** Every check iamwatch ships, explicitly listed. Catalog sections A1, A2 and A3. */
+/** Every check iamwatch ships, explicitly listed. Catalog sections A1 to A4. */
 export const CHECKS: readonly AnyCheck[] = [
   rootAccessKey,
   rootMfa,
@@ -54,6 +59,11 @@ export const CHECKS: readonly AnyCheck[] = [
   roleTrustConfusedDeputy,
   supportRoleMissing,
   serverCertificateExpired,
+  accessAnalyzerDisabled,
+  cloudtrailMultiRegionMissing,
+  cloudtrailNotLogging,
+  cloudtrailLogValidation,
+  eventStreamSilent,
 ] as AnyCheck[]
 
 const BY_ID = new Map(CHECKS.map((c) => [c.id, c]))

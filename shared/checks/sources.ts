@@ -44,6 +44,33 @@ export interface AuthorizationSource {
   mfaUsers?: ReadonlySet<string>
   /** Accounts trusted by configuration (cross-account trust is expected from these). */
   trustedAccounts: ReadonlySet<string>
+  /** Access Analyzer analyzers per monitored region; a region missing from the map could not be read. */
+  analyzers?: ReadonlyMap<string, AnalyzerState[]>
+}
+
+export interface AnalyzerState {
+  name: string
+  arn: string
+  type: string
+  status: string
+}
+
+export interface TrailState {
+  name: string
+  arn: string
+  homeRegion: string
+  isMultiRegion: boolean
+  logFileValidation: boolean
+  isLogging: boolean
+  /** Which management events the event selectors record. */
+  managementEvents: 'all' | 'read' | 'write' | 'none'
+}
+
+/** What the CloudTrail-health checks read (catalog A4): the monitor's own eyes. */
+export interface TrailsSource {
+  trails: TrailState[]
+  /** When the last CloudTrail event reached the detector; undefined when unknown (no findings table). */
+  lastEventAt?: Date
 }
 
 /** Data sources, by name; a check declares the one it reads. */
@@ -51,5 +78,6 @@ export interface CheckSources {
   credentials: CredentialInventory
   passwordPolicy: PasswordPolicyState
   authorization: AuthorizationSource
+  trails: TrailsSource
 }
 export type SourceName = keyof CheckSources

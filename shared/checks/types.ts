@@ -26,7 +26,10 @@ export interface CheckDefinition<S extends SourceName = SourceName, K extends st
   source: S
   params: Record<K, ParamSpec>
   /** The CloudTrail events after which this check is re-run for the touched principal. */
-  triggers: { schedule: 'credentials' | 'password-policy' | 'authorization'; events: readonly string[] }
+  triggers: {
+    schedule: 'credentials' | 'password-policy' | 'authorization' | 'trails'
+    events: readonly string[]
+  }
   /** What to do: the first step of remediation, shown in alerts. */
   remediation: string
   evaluate(input: CheckSources[S], ctx: CheckContext<Record<K, number>>): Outcome[]

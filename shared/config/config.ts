@@ -22,6 +22,11 @@ const ConfigSchema = v.strictObject({
     v.array(v.pipe(v.string(), v.regex(/^\d{12}$/, 'must be a 12-digit account id'))),
     [],
   ),
+  /** Regions to check for regional services (Access Analyzer); empty: the home region only. */
+  regions: v.optional(
+    v.array(v.pipe(v.string(), v.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region name'))),
+    [],
+  ),
   /** Minimum severity that is alerted; lower-severity transitions are still stored. */
   alertMinSeverity: v.optional(v.picklist(SEVERITIES), 'info'),
 })

@@ -45,6 +45,10 @@ async function iamwatch(args: string[], env: Record<string, string> = {}) {
           AWS_REGION: 'us-east-1',
           AWS_ENDPOINT_URL_IAM: sim.endpoint,
           AWS_ENDPOINT_URL_STS: sim.endpoint,
+          AWS_ENDPOINT_URL_CLOUDTRAIL: sim.endpoint,
+          AWS_ENDPOINT_URL_ACCESSANALYZER: sim.endpoint,
+          // Anything not named above fails fast on a dead loopback port instead of leaving the machine.
+          AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
           AWS_EC2_METADATA_DISABLED: 'true',
           ...env,
         },
@@ -132,7 +136,7 @@ describe('iamwatch scan', () => {
         .trim()
         .split('\n')
         .map((l) => JSON.parse(l).checkId),
-    ).toEqual(['support-role-missing'])
+    ).toEqual(['access-analyzer-disabled', 'support-role-missing'])
     const both = await iamwatch(['scan', '--json', '--only', 'credentials,authorization'])
     expect(
       both.stdout
@@ -140,9 +144,16 @@ describe('iamwatch scan', () => {
         .split('\n')
         .map((l) => JSON.parse(l).checkId)
         .sort(),
-    ).toEqual(['access-key-rotation', 'support-role-missing'])
+    ).toEqual(['access-analyzer-disabled', 'access-key-rotation', 'support-role-missing'])
     expect((await iamwatch(['scan', '--only', 'everything'])).stderr).toContain(
-      'one or more of credentials, authorization',
+      'one or more of credentials, authorization, trails',
     )
+    const trails = await iamwatch(['scan', '--json', '--only', 'trails'])
+    expect(
+      trails.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).checkId),
+    ).toEqual(['cloudtrail-multi-region-missing'])
   })
 })

@@ -99,6 +99,7 @@ describe('iamwatch replay --table', () => {
       AWS_SECRET_ACCESS_KEY: 'local',
       AWS_REGION: 'us-east-1',
       AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
     }
     const replayInto = () =>
       run(process.execPath, ['bin/iamwatch.ts', 'replay', '--json', '--table', tableName, dir], { env })

@@ -1,0 +1,21 @@
+import { defineCheck, fail, pass } from '../types.ts'
+import { TRAIL_EVENTS, trailResource } from './common.ts'
+
+export const cloudtrailNotLogging = defineCheck({
+  id: 'cloudtrail-not-logging',
+  title: 'A trail is not logging',
+  description: "A trail's GetTrailStatus reports IsLogging false.",
+  severity: 'critical',
+  resourceType: 'AwsCloudTrailTrail',
+  source: 'trails',
+  params: {},
+  triggers: { schedule: 'trails', events: TRAIL_EVENTS },
+  remediation: 'Start logging (aws cloudtrail start-logging --name <trail>) and find out who stopped it.',
+  evaluate(input) {
+    return input.trails.map((t) =>
+      t.isLogging
+        ? pass(this.id, trailResource(t))
+        : fail(this.id, trailResource(t), { trail: t.name, isLogging: false }),
+    )
+  },
+})

@@ -1,0 +1,32 @@
+import { defineCheck, fail, pass } from '../types.ts'
+import { accountTrailResource } from './common.ts'
+
+export const eventStreamSilent = defineCheck({
+  id: 'event-stream-silent',
+  title: 'No CloudTrail event has reached iamwatch for too long',
+  description:
+    'Trails report logging, yet no CloudTrail event has reached the detector within the window: the monitor may be blind.',
+  severity: 'high',
+  resourceType: 'AwsAccount',
+  source: 'trails',
+  params: { windowHours: { default: 24, description: 'Silence that is alarming while trails log', min: 1 } },
+  triggers: { schedule: 'trails', events: [] },
+  remediation:
+    'Check the EventBridge rules, the on-cloudtrail-event function and its dead-letter queue; CloudTrail may deliver nothing to EventBridge if the trail changed.',
+  evaluate(input, { accountId, now, params }) {
+    // Without a record of the stream (no findings table) or with no trail logging, there is nothing to judge.
+    if (!input.lastEventAt || !input.trails.some((t) => t.isLogging)) return []
+    const silentHours = (now.getTime() - input.lastEventAt.getTime()) / 3_600_000
+    const resource = { ...accountTrailResource(accountId), id: 'event-stream' }
+    const evidence = {
+      lastEventAt: input.lastEventAt.toISOString(),
+      silentHours: Math.floor(silentHours),
+      windowHours: params.windowHours,
+    }
+    return [
+      silentHours > params.windowHours
+        ? fail(this.id, resource, evidence)
+        : pass(this.id, resource, evidence),
+    ]
+  },
+})

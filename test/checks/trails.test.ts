@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest'
+import { accessAnalyzerDisabled } from '../../shared/checks/authorization/access-analyzer-disabled.ts'
+import type { TrailState, TrailsSource } from '../../shared/checks/sources.ts'
+import { cloudtrailLogValidation } from '../../shared/checks/trails/cloudtrail-log-validation.ts'
+import { cloudtrailMultiRegionMissing } from '../../shared/checks/trails/cloudtrail-multi-region-missing.ts'
+import { cloudtrailNotLogging } from '../../shared/checks/trails/cloudtrail-not-logging.ts'
+import { eventStreamSilent } from '../../shared/checks/trails/event-stream-silent.ts'
+import { details, source } from '../support/authorization.ts'
+import { failingIds, failures, NOW, run } from '../support/fixtures.ts'
+
+const trail = (name: string, spec: Partial<TrailState> = {}): TrailState => ({
+  name,
+  arn: `arn:aws:cloudtrail:us-east-1:123456789012:trail/${name}`,
+  homeRegion: 'us-east-1',
+  isMultiRegion: true,
+  logFileValidation: true,
+  isLogging: true,
+  managementEvents: 'all',
+  ...spec,
+})
+const trails = (list: TrailState[], lastEventAt?: Date): TrailsSource => ({
+  trails: list,
+  ...(lastEventAt ? { lastEventAt } : {}),
+})
+const hoursAgo = (h: number) => new Date(NOW.getTime() - h * 3_600_000)
+
+describe('cloudtrail-multi-region-missing', () => {
+  it('fails without a logging multi-region trail recording all management events', () => {
+    expect(failures(run(cloudtrailMultiRegionMissing, trails([])))).toHaveLength(1)
+    expect(
+      failures(run(cloudtrailMultiRegionMissing, trails([trail('one', { isMultiRegion: false })]))),
+    ).toHaveLength(1)
+    expect(
+      failures(run(cloudtrailMultiRegionMissing, trails([trail('stopped', { isLogging: false })]))),
+    ).toHaveLength(1)
+    expect(
+      failures(run(cloudtrailMultiRegionMissing, trails([trail('writes', { managementEvents: 'write' })]))),
+    ).toHaveLength(1)
+  })
+
+  it('passes with one good trail among others', () => {
+    expect(
+      failures(
+        run(cloudtrailMultiRegionMissing, trails([trail('local', { isMultiRegion: false }), trail('org')])),
+      ),
+    ).toEqual([])
+  })
+})
+
+describe('cloudtrail-not-logging', () => {
+  it('fails each trail that is not logging', () => {
+    const input = trails([trail('a'), trail('b', { isLogging: false })])
+    expect(failingIds(run(cloudtrailNotLogging, input))).toEqual([
+      'arn:aws:cloudtrail:us-east-1:123456789012:trail/b',
+    ])
+  })
+})
+
+describe('cloudtrail-log-validation', () => {
+  it('fails each trail without log file validation', () => {
+    const input = trails([trail('a', { logFileValidation: false }), trail('b')])
+    expect(failingIds(run(cloudtrailLogValidation, input))).toEqual([
+      'arn:aws:cloudtrail:us-east-1:123456789012:trail/a',
+    ])
+  })
+})
+
+describe('event-stream-silent', () => {
+  it('fails when no event arrived within the window while a trail logs', () => {
+    expect(failures(run(eventStreamSilent, trails([trail('a')], hoursAgo(30))))[0]?.evidence).toMatchObject({
+      silentHours: 30,
+      windowHours: 24,
+    })
+  })
+
+  it('passes a recent event, and says nothing when no trail logs or the stream is unknown', () => {
+    expect(failures(run(eventStreamSilent, trails([trail('a')], hoursAgo(2))))).toEqual([])
+    expect(run(eventStreamSilent, trails([trail('a', { isLogging: false })], hoursAgo(30)))).toEqual([])
+    expect(run(eventStreamSilent, trails([trail('a')]))).toEqual([])
+  })
+
+  it('honours a configured window', () => {
+    expect(failures(run(eventStreamSilent, trails([trail('a')], hoursAgo(30)), { windowHours: 48 }))).toEqual(
+      [],
+    )
+  })
+})
+
+describe('access-analyzer-disabled', () => {
+  it('fails each monitored region without an ACTIVE external-access analyzer', () => {
+    const analyzers = new Map([
+      ['us-east-1', [{ name: 'acct', arn: 'a', type: 'ACCOUNT', status: 'ACTIVE' }]],
+      ['eu-west-1', [{ name: 'unused', arn: 'b', type: 'ACCOUNT_UNUSED_ACCESS', status: 'ACTIVE' }]],
+      ['ap-south-1', [{ name: 'off', arn: 'c', type: 'ACCOUNT', status: 'DISABLED' }]],
+    ])
+    expect(failingIds(run(accessAnalyzerDisabled, source(details({}), { analyzers })))).toEqual([
+      'access-analyzer/eu-west-1',
+      'access-analyzer/ap-south-1',
+    ])
+  })
+
+  it('says nothing when analyzers were not read', () => {
+    expect(run(accessAnalyzerDisabled, source(details({})))).toEqual([])
+  })
+})

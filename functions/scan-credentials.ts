@@ -1,16 +1,8 @@
-import middy from '@middy/core'
-import { runCredentialScan, type ScanDeps, type ScanSummary } from '../shared/app/credential-scan.ts'
-import { logFailure } from '../shared/app/middleware.ts'
+import type { ScanDeps } from '../shared/app/credential-scan.ts'
 import { once, scanDepsFromEnv } from '../shared/app/runtime.ts'
+import { createScanHandler } from '../shared/app/scan-handler.ts'
 
-/** Scheduled every 4 hours (the credential report's own refresh period). */
-export function createHandler(deps: () => ScanDeps) {
-  return middy()
-    .use(logFailure(() => deps().log))
-    .handler(async (): Promise<Omit<ScanSummary, 'outcomes'>> => {
-      const { outcomes: _outcomes, ...summary } = await runCredentialScan(deps())
-      return summary
-    })
-}
+/** Every 4 hours (the credential report's own refresh period): the report, keys, MFA, password policy. */
+export const createHandler = (deps: () => ScanDeps) => createScanHandler(['credentials'], deps)
 
 export const handler = createHandler(once(scanDepsFromEnv))

@@ -2,6 +2,8 @@
 export const FUNCTIONS = {
   'scan-credentials': { entry: 'functions/scan-credentials.ts', timeoutSeconds: 300, memoryMb: 512 },
   notify: { entry: 'functions/notify.ts', timeoutSeconds: 60, memoryMb: 256 },
+  'scan-authorization': { entry: 'functions/scan-authorization.ts', timeoutSeconds: 600, memoryMb: 1024 },
+  'scan-trails': { entry: 'functions/scan-trails.ts', timeoutSeconds: 120, memoryMb: 256 },
   'on-cloudtrail-event': { entry: 'functions/on-cloudtrail-event.ts', timeoutSeconds: 30, memoryMb: 512 },
 } as const
 

@@ -4,13 +4,32 @@ import { lambdaFunction } from './lambda.ts'
 import {
   notifyPolicy,
   onCloudTrailEventPolicy,
+  scanAuthorizationPolicy,
   scanCredentialsPolicy,
+  scanTrailsPolicy,
   schedulerPolicy,
   serviceTrust,
 } from './permissions.ts'
 
 /** Every 4 hours: the credential report's own refresh period. */
 export const CREDENTIAL_SCAN_SCHEDULE = 'rate(4 hours)'
+
+/** The scheduled scans: credentials every 4 hours, least privilege daily, CloudTrail health hourly. */
+export const SCHEDULED_SCANS = [
+  {
+    id: 'CredentialScan',
+    name: 'scan-credentials',
+    schedule: CREDENTIAL_SCAN_SCHEDULE,
+    policy: scanCredentialsPolicy,
+  },
+  {
+    id: 'AuthorizationScan',
+    name: 'scan-authorization',
+    schedule: 'rate(1 day)',
+    policy: scanAuthorizationPolicy,
+  },
+  { id: 'TrailsScan', name: 'scan-trails', schedule: 'rate(1 hour)', policy: scanTrailsPolicy },
+] as const
 
 /** Only history items (transitions) wake the notifier; state, scan and marker writes do not. */
 export const NOTIFY_FILTER = { eventName: ['INSERT'], dynamodb: { NewImage: { kind: { S: ['history'] } } } }
@@ -54,17 +73,21 @@ export function iamwatch(options: StackOptions = {}) {
   const common = { app, accountId: identity.accountId, keyArn: key.arn, dlqArn: dlq.arn }
   const config = options.config ?? '{}'
 
-  const scan = lambdaFunction(
-    {
-      ...common,
-      name: 'scan-credentials',
-      async: true,
-      codeDir: `${buildDir}/scan-credentials`,
-      environment: { FINDINGS_TABLE: table.name, ACCOUNT_ID: identity.accountId, IAMWATCH_CONFIG: config },
-      policy: (logGroupArn) => arns(logGroupArn).apply(scanCredentialsPolicy),
-    },
-    ops.arn,
-  )
+  // The scheduled scans: each part its own function, role and schedule.
+  const scans = SCHEDULED_SCANS.map((spec) => ({
+    spec,
+    fn: lambdaFunction(
+      {
+        ...common,
+        name: spec.name,
+        async: true,
+        codeDir: `${buildDir}/${spec.name}`,
+        environment: { FINDINGS_TABLE: table.name, ACCOUNT_ID: identity.accountId, IAMWATCH_CONFIG: config },
+        policy: (logGroupArn) => arns(logGroupArn).apply(spec.policy),
+      },
+      ops.arn,
+    ).fn,
+  }))
 
   const schedulerRole = new aws.iam.Role('SchedulerRole', {
     name: `${app}-scheduler`,
@@ -74,11 +97,11 @@ export function iamwatch(options: StackOptions = {}) {
   })
   new aws.iam.RolePolicy('SchedulerPolicy', {
     role: schedulerRole.name,
-    policy: $resolve([scan.fn.arn, dlq.arn, key.arn, region.name]).apply(
-      ([functionArn, dlqArn, keyArn, regionName]) =>
+    policy: $resolve([dlq.arn, key.arn, region.name, ...scans.map((x) => x.fn.arn)]).apply(
+      ([dlqArn, keyArn, regionName, ...functionArns]) =>
         JSON.stringify(
           schedulerPolicy({
-            functionArn: functionArn!,
+            functionArns: functionArns as string[],
             dlqArn: dlqArn!,
             keyArn: keyArn!,
             region: regionName!,
@@ -86,18 +109,20 @@ export function iamwatch(options: StackOptions = {}) {
         ),
     ),
   })
-  new aws.scheduler.Schedule('CredentialScanSchedule', {
-    name: `${app}-credential-scan`,
-    scheduleExpression: CREDENTIAL_SCAN_SCHEDULE,
-    flexibleTimeWindow: { mode: 'OFF' },
-    target: {
-      arn: scan.fn.arn,
-      roleArn: schedulerRole.arn,
-      input: JSON.stringify({ source: 'iamwatch.schedule', scan: 'credentials' }),
-      retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
-      deadLetterConfig: { arn: dlq.arn },
-    },
-  })
+  for (const { spec, fn } of scans) {
+    new aws.scheduler.Schedule(`${spec.id}Schedule`, {
+      name: `${app}-${spec.name}`,
+      scheduleExpression: spec.schedule,
+      flexibleTimeWindow: { mode: 'OFF' },
+      target: {
+        arn: fn.arn,
+        roleArn: schedulerRole.arn,
+        input: JSON.stringify({ source: 'iamwatch.schedule', scan: spec.name }),
+        retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
+        deadLetterConfig: { arn: dlq.arn },
+      },
+    })
+  }
 
   const notify = lambdaFunction(
     {
@@ -154,7 +179,7 @@ export function iamwatch(options: StackOptions = {}) {
     alertTopic: alerts.arn,
     opsTopic: ops.arn,
     deadLetterQueue: dlq.url,
-    scanFunction: scan.fn.name,
+    scanFunction: scans[0]!.fn.name,
     notifyFunction: notify.fn.name,
   }
 }

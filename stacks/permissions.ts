@@ -35,6 +35,10 @@ export const STAR_RESOURCE_ACTIONS: Readonly<Record<string, string>> = {
   'iam:GetAccountSummary': 'account setting; no resource type',
   'iam:ListVirtualMFADevices': 'list call; no resource type',
   'dynamodb:ListStreams': 'list call; no resource type (needed by the stream event source mapping)',
+  'iam:GetAccountAuthorizationDetails': 'account-wide read; no resource type',
+  'iam:ListServerCertificates': 'list call; no resource type',
+  'access-analyzer:ListAnalyzers': 'list call; no resource type',
+  'cloudtrail:DescribeTrails': 'list call; no resource type',
 }
 
 export const policy = (...statements: Statement[]): PolicyDocument => ({
@@ -136,10 +140,10 @@ export function notifyPolicy(a: Arns & { streamArn: string }): PolicyDocument {
 }
 
 export function schedulerPolicy(
-  a: Pick<Arns, 'dlqArn' | 'keyArn' | 'region'> & { functionArn: string },
+  a: Pick<Arns, 'dlqArn' | 'keyArn' | 'region'> & { functionArns: string[] },
 ): PolicyDocument {
   return policy(
-    { Sid: 'InvokeScan', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [a.functionArn] },
+    { Sid: 'InvokeScans', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: a.functionArns },
     {
       Sid: 'SendFailuresToDeadLetterQueue',
       Effect: 'Allow',
@@ -153,6 +157,61 @@ export function schedulerPolicy(
       Resource: [a.keyArn],
       Condition: { StringEquals: { 'kms:ViaService': `sqs.${a.region}.amazonaws.com` } },
     },
+  )
+}
+
+function reconcileFindings(a: Arns): Statement[] {
+  return [
+    {
+      Sid: 'ReconcileFindings',
+      Effect: 'Allow',
+      Action: [
+        'dynamodb:BatchGetItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:Scan',
+      ],
+      Resource: [a.tableArn, `${a.tableArn}/index/*`],
+    },
+    kmsVia(a, 'dynamodb', 'UseTableKey', ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey']),
+  ]
+}
+
+/** The daily least-privilege scan (A3): authorization details, certificates, analyzers, MFA from the report. */
+export function scanAuthorizationPolicy(a: Arns): PolicyDocument {
+  return policy(
+    {
+      Sid: 'ReadAuthorizationDetails',
+      Effect: 'Allow',
+      Action: [
+        'iam:GetAccountAuthorizationDetails',
+        'iam:ListServerCertificates',
+        'iam:GenerateCredentialReport',
+        'iam:GetCredentialReport',
+      ],
+      Resource: ['*'],
+    },
+    { Sid: 'ListAnalyzers', Effect: 'Allow', Action: ['access-analyzer:ListAnalyzers'], Resource: ['*'] },
+    ...reconcileFindings(a),
+    ...dlq(a),
+    logs(a),
+  )
+}
+
+/** The hourly CloudTrail-health scan (A4): the trails, and the monitor's own record of its event stream. */
+export function scanTrailsPolicy(a: Arns): PolicyDocument {
+  return policy(
+    { Sid: 'ListTrails', Effect: 'Allow', Action: ['cloudtrail:DescribeTrails'], Resource: ['*'] },
+    {
+      Sid: 'ReadTrailState',
+      Effect: 'Allow',
+      Action: ['cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors'],
+      Resource: [`arn:${a.partition}:cloudtrail:*:${a.accountId}:trail/*`],
+    },
+    ...reconcileFindings(a),
+    ...dlq(a),
+    logs(a),
   )
 }
 

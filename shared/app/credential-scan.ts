@@ -4,7 +4,7 @@ import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail'
 import type { IAMClient } from '@aws-sdk/client-iam'
 import type { STSClient } from '@aws-sdk/client-sts'
 import { mapLimit } from '../aws/clients.ts'
-import type { ReportOptions } from '../aws/credential-report.ts'
+import { fetchCredentialReport, type ReportOptions } from '../aws/credential-report.ts'
 import type { FindingsStore, ScanRun } from '../aws/findings-store.ts'
 import { callerAccountId } from '../aws/sts.ts'
 import { CHECKS } from '../checks/registry.ts'
@@ -12,7 +12,7 @@ import { enabledChecks, type IamwatchConfig } from '../config/config.ts'
 import { evaluateChecks } from '../engine/evaluate.ts'
 import { type ReconcilePlan, reconcile, type ScanScope } from '../engine/reconcile.ts'
 import { type Finding, findingId, type Outcome } from '../model/finding.ts'
-import { collectAuthorization } from './collect-authorization.ts'
+import { parseCredentialReport } from '../normalize/credential-report.ts'
 import { type CollectedCredentials, collectCredentials } from './collect-credentials.ts'
 import type { Log } from './log.ts'
 
@@ -58,6 +58,12 @@ export function runCredentialScan(deps: ScanDeps, scanId?: string): Promise<Scan
 
 const NOTHING: CollectedCredentials = { sources: {}, rejections: [], incomplete: [] }
 
+async function reportUsers(iam: IAMClient, report?: ReportOptions) {
+  const { csv } = await fetchCredentialReport(iam, report)
+  const parsed = parseCredentialReport(csv)
+  return parsed.readable ? parsed.users : undefined
+}
+
 /**
  * A scan: fetch the parts asked for, evaluate every enabled check whose data was read, and (given a
  * store) reconcile into findings. Each source resolves findings only when it was read completely.
@@ -74,13 +80,15 @@ export async function runScan(deps: ScanDeps, scanId?: string): Promise<ScanSumm
       (deps.sts ? callerAccountId(deps.sts) : Promise.reject(new Error('no accountId and no STS client'))),
     parts.includes('credentials') ? collectCredentials(deps.iam, deps.report) : NOTHING,
     parts.includes('authorization')
-      ? collectAuthorization(
-          deps.iam,
-          trusted,
-          deps.accessAnalyzer ? { regions, client: deps.accessAnalyzer } : undefined,
+      ? import('./collect-authorization.ts').then(({ collectAuthorization }) =>
+          collectAuthorization(
+            deps.iam,
+            trusted,
+            deps.accessAnalyzer ? { regions, client: deps.accessAnalyzer } : undefined,
+          ),
         )
       : undefined,
-    // Loaded on demand: the credential Lambda never pays for the CloudTrail client.
+    // Loaded on demand, like the authorization part: the credential Lambda never loads either.
     parts.includes('trails')
       ? import('./collect-trails.ts').then(async ({ collectTrails }) => {
           const client = deps.cloudTrail ?? (await import('../aws/cloudtrail.ts')).cloudTrailClient()
@@ -93,7 +101,12 @@ export async function runScan(deps: ScanDeps, scanId?: string): Promise<ScanSumm
       `the credential report is for account ${collected.accountId}, the credentials for ${accountId}`,
     )
   }
-  const users = collected.sources.credentials?.users
+  // The authorization part alone reads MFA state from the credential report (no per-user calls).
+  const users =
+    collected.sources.credentials?.users ??
+    (parts.includes('authorization')
+      ? await reportUsers(deps.iam, deps.report).catch(() => undefined)
+      : undefined)
   const sources = {
     ...collected.sources,
     ...(auth?.source

@@ -89,16 +89,31 @@ describe('the deployed stack (Pulumi mocks)', () => {
     }
   })
 
-  it('scans credentials every 4 hours through EventBridge Scheduler, with retries and a dead-letter queue', () => {
-    expect(one('aws:scheduler/schedule:Schedule')).toMatchObject({
-      scheduleExpression: 'rate(4 hours)',
-      flexibleTimeWindow: { mode: 'OFF' },
-      target: {
-        arn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:iamwatch-ci-scan-credentials`,
-        retryPolicy: { maximumRetryAttempts: 2 },
-        deadLetterConfig: { arn: DLQ_ARN },
-      },
-    })
+  it('schedules credentials every 4 hours, least privilege daily and CloudTrail health hourly, with retries and a dead-letter queue', () => {
+    const schedules = ofType('aws:scheduler/schedule:Schedule').map((r) => r.inputs as Record<string, any>)
+    expect(schedules.map((s) => [s.name, s.scheduleExpression, s.target.arn]).sort()).toEqual([
+      [
+        'iamwatch-ci-scan-authorization',
+        'rate(1 day)',
+        `arn:aws:lambda:us-east-1:${ACCOUNT}:function:iamwatch-ci-scan-authorization`,
+      ],
+      [
+        'iamwatch-ci-scan-credentials',
+        'rate(4 hours)',
+        `arn:aws:lambda:us-east-1:${ACCOUNT}:function:iamwatch-ci-scan-credentials`,
+      ],
+      [
+        'iamwatch-ci-scan-trails',
+        'rate(1 hour)',
+        `arn:aws:lambda:us-east-1:${ACCOUNT}:function:iamwatch-ci-scan-trails`,
+      ],
+    ])
+    for (const s of schedules) {
+      expect(s).toMatchObject({
+        flexibleTimeWindow: { mode: 'OFF' },
+        target: { retryPolicy: { maximumRetryAttempts: 2 }, deadLetterConfig: { arn: DLQ_ARN } },
+      })
+    }
     const invokeConfigs = ofType('aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig').map(
       (r) => r.inputs,
     )
@@ -152,7 +167,9 @@ describe('the deployed stack (Pulumi mocks)', () => {
       ['iamwatch-ci-dead-letters', 'ApproximateNumberOfMessagesVisible', ops],
       ['iamwatch-ci-notify-errors', 'Errors', ops],
       ['iamwatch-ci-on-cloudtrail-event-errors', 'Errors', ops],
+      ['iamwatch-ci-scan-authorization-errors', 'Errors', ops],
       ['iamwatch-ci-scan-credentials-errors', 'Errors', ops],
+      ['iamwatch-ci-scan-trails-errors', 'Errors', ops],
     ])
   })
 })
@@ -276,12 +293,10 @@ describe('least privilege', () => {
     ])
   })
 
-  it('lets the scheduler invoke only the scan function', () => {
+  it('lets the scheduler invoke only the three scan functions', () => {
+    const fn = (name: string) => `arn:aws:lambda:us-east-1:${ACCOUNT}:function:iamwatch-ci-${name}`
     expect(rolePolicy('SchedulerPolicy').map((s) => [s.Action, s.Resource])).toEqual([
-      [
-        ['lambda:InvokeFunction'],
-        [`arn:aws:lambda:us-east-1:${ACCOUNT}:function:iamwatch-ci-scan-credentials`],
-      ],
+      [['lambda:InvokeFunction'], [fn('scan-credentials'), fn('scan-authorization'), fn('scan-trails')]],
       [['sqs:SendMessage'], [DLQ_ARN]],
       [['kms:GenerateDataKey', 'kms:Decrypt'], [KEY_ARN]],
     ])

@@ -1,0 +1,11 @@
+import type { ScanDeps } from '../shared/app/credential-scan.ts'
+import { once, scanDepsFromEnv } from '../shared/app/runtime.ts'
+import { createScanHandler } from '../shared/app/scan-handler.ts'
+import { accessAnalyzerClient } from '../shared/aws/access-analyzer.ts'
+
+/** Daily: policies, trust, privilege escalation, certificates, Access Analyzer (catalog A3). */
+export const createHandler = (deps: () => ScanDeps) => createScanHandler(['authorization'], deps)
+
+export const handler = createHandler(
+  once(() => ({ ...scanDepsFromEnv(), accessAnalyzer: (region: string) => accessAnalyzerClient(region) })),
+)

@@ -1,0 +1,9 @@
+import type { ScanDeps } from '../shared/app/credential-scan.ts'
+import { once, scanDepsFromEnv } from '../shared/app/runtime.ts'
+import { createScanHandler } from '../shared/app/scan-handler.ts'
+import { cloudTrailClient } from '../shared/aws/cloudtrail.ts'
+
+/** Hourly: the trails and the monitor's own event stream (catalog A4). */
+export const createHandler = (deps: () => ScanDeps) => createScanHandler(['trails'], deps)
+
+export const handler = createHandler(once(() => ({ ...scanDepsFromEnv(), cloudTrail: cloudTrailClient() })))

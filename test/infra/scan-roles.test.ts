@@ -1,0 +1,139 @@
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { AccountBuilder } from '../../local/iam-sim/builder.ts'
+import { startIamSimulator } from '../../local/iam-sim/server.ts'
+import { runScan, type ScanPart } from '../../shared/app/credential-scan.ts'
+import { silentLog } from '../../shared/app/log.ts'
+import { accessAnalyzerClient } from '../../shared/aws/access-analyzer.ts'
+import { iamClient } from '../../shared/aws/clients.ts'
+import { parseConfig } from '../../shared/config/config.ts'
+import type { Statement } from '../../stacks/permissions.ts'
+import { newStore } from '../support/harness.ts'
+import { ACCOUNT, type MockResource, runStack } from './pulumi-mocks.ts'
+
+let resources: MockResource[]
+const statements = (name: string) =>
+  JSON.parse(
+    String(
+      resources.find((r) => r.type === 'aws:iam/rolePolicy:RolePolicy' && r.name === name)!.inputs.policy,
+    ),
+  ).Statement as Statement[]
+const TABLE = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:iamwatch-ciFindings`
+const reconcile = [
+  [
+    'ReconcileFindings',
+    ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan'],
+    [TABLE, `${TABLE}/index/*`],
+  ],
+  [
+    'UseTableKey',
+    ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+    [`arn:aws:kms:us-east-1:${ACCOUNT}:iamwatch-ciKey`],
+  ],
+  [
+    'SendFailuresToDeadLetterQueue',
+    ['sqs:SendMessage'],
+    [`arn:aws:sqs:us-east-1:${ACCOUNT}:iamwatch-ciDeadLetters`],
+  ],
+  [
+    'EncryptDeadLetters',
+    ['kms:GenerateDataKey', 'kms:Decrypt'],
+    [`arn:aws:kms:us-east-1:${ACCOUNT}:iamwatch-ciKey`],
+  ],
+]
+const logs = (fn: string) => [
+  'WriteOwnLogs',
+  ['logs:CreateLogStream', 'logs:PutLogEvents'],
+  [`arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/iamwatch/iamwatch-ci-${fn}:*`],
+]
+
+beforeAll(async () => {
+  ;({ resources } = await runStack('ci'))
+}, 120_000)
+
+/** The service prefix each simulator action belongs to. */
+const PREFIX: Record<string, string> = {
+  ListAnalyzers: 'access-analyzer',
+  DescribeTrails: 'cloudtrail',
+  GetTrailStatus: 'cloudtrail',
+  GetEventSelectors: 'cloudtrail',
+}
+
+async function calledBy(part: ScanPart): Promise<string[]> {
+  const account = new AccountBuilder(ACCOUNT)
+    .user('alice', (u) => u.policies((p) => p.attach('AdministratorAccess')))
+    .role('r', {
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    })
+    .serverCertificate('c', 10)
+    .build()
+  account.trails.push({
+    name: 't',
+    homeRegion: 'us-east-1',
+    isMultiRegionTrail: true,
+    logFileValidationEnabled: true,
+    isLogging: true,
+  })
+  const sim = await startIamSimulator(account, { reportDelayMs: 5 })
+  try {
+    const { store } = await newStore()
+    await runScan({
+      parts: [part],
+      iam: iamClient({ endpoint: sim.endpoint, region: 'us-east-1' }),
+      cloudTrail: new CloudTrailClient({ endpoint: sim.endpoint, region: 'us-east-1' }),
+      accessAnalyzer: (region) => accessAnalyzerClient(region, { endpoint: sim.endpoint }),
+      accountId: ACCOUNT,
+      store,
+      config: parseConfig({}),
+      region: 'us-east-1',
+      log: silentLog,
+      report: { pollIntervalMs: 5 },
+    })
+    return [...sim.requests.keys()].map((a) => `${PREFIX[a] ?? 'iam'}:${a}`)
+  } finally {
+    await sim.stop()
+  }
+}
+
+describe("the scheduled scanners' roles", () => {
+  it('gives the authorization scanner exactly these statements', () => {
+    expect(statements('ScanAuthorizationPolicy').map((s) => [s.Sid, s.Action, s.Resource])).toEqual([
+      [
+        'ReadAuthorizationDetails',
+        [
+          'iam:GetAccountAuthorizationDetails',
+          'iam:ListServerCertificates',
+          'iam:GenerateCredentialReport',
+          'iam:GetCredentialReport',
+        ],
+        ['*'],
+      ],
+      ['ListAnalyzers', ['access-analyzer:ListAnalyzers'], ['*']],
+      ...reconcile,
+      logs('scan-authorization'),
+    ])
+  })
+
+  it('gives the trails scanner exactly these statements', () => {
+    expect(statements('ScanTrailsPolicy').map((s) => [s.Sid, s.Action, s.Resource])).toEqual([
+      ['ListTrails', ['cloudtrail:DescribeTrails'], ['*']],
+      [
+        'ReadTrailState',
+        ['cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors'],
+        [`arn:aws:cloudtrail:*:${ACCOUNT}:trail/*`],
+      ],
+      ...reconcile,
+      logs('scan-trails'),
+    ])
+  })
+
+  it.each([
+    ['authorization', 'ScanAuthorizationPolicy'],
+    ['trails', 'ScanTrailsPolicy'],
+  ] as const)('allows every call a real %s scan makes', async (part, policyName) => {
+    const called = await calledBy(part)
+    const granted = statements(policyName).flatMap((s) => s.Action)
+    expect(called.length).toBeGreaterThanOrEqual(3)
+    for (const action of called) expect(granted, `${action} is called but not granted`).toContain(action)
+  })
+})

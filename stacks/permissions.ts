@@ -231,6 +231,12 @@ export function onCloudTrailEventPolicy(a: Arns): PolicyDocument {
       Resource: [`arn:${a.partition}:iam::${a.accountId}:user/*`],
     },
     {
+      Sid: 'ReadAuthorizationOnChange',
+      Effect: 'Allow',
+      Action: ['iam:GetAccountAuthorizationDetails', 'iam:ListServerCertificates'],
+      Resource: ['*'],
+    },
+    {
       Sid: 'RecordDetectionsAndPosture',
       Effect: 'Allow',
       Action: [

@@ -4,6 +4,7 @@ import { type Parsed, parseCloudTrail } from '../cloudtrail/input.ts'
 import { targetAccount } from '../detections/helpers.ts'
 import { postureTriggerEvents } from '../eventbridge/patterns.ts'
 import { type EventDeps, type FiredResult, recordDetections } from './on-event.ts'
+import { reanalyzeAuthorization } from './reanalyze-authorization.ts'
 import { reevaluateUser } from './reevaluate-user.ts'
 
 export interface CloudTrailDeps extends EventDeps {
@@ -50,6 +51,10 @@ export async function processParsed(parsed: Parsed, deps: CloudTrailDeps): Promi
       const accountId = targetAccount(e) ?? e.identity.accountId ?? deps.accountId
       const done = accountId ? await reevaluateUser(e, accountId, { ...deps, iam: deps.iam }) : undefined
       if (done) summary.reevaluated.push(done.userName)
+      const analyzed = accountId
+        ? await reanalyzeAuthorization(e, accountId, { ...deps, iam: deps.iam })
+        : undefined
+      if (analyzed) summary.reevaluated.push(...analyzed.resources)
     }
     summary.processed++
   }

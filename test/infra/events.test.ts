@@ -101,6 +101,11 @@ describe('event routing (Pulumi mocks)', () => {
         [`arn:aws:iam::${ACCOUNT}:user/*`],
       ],
       [
+        'ReadAuthorizationOnChange',
+        ['iam:GetAccountAuthorizationDetails', 'iam:ListServerCertificates'],
+        ['*'],
+      ],
+      [
         'RecordDetectionsAndPosture',
         [
           'dynamodb:BatchGetItem',

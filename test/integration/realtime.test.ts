@@ -144,7 +144,7 @@ describe('real-time detections end to end', () => {
     )
     const opened = await h.alerts()
     // Assess
-    expect(first.reevaluated).toEqual(['alice'])
+    expect(first.reevaluated).toEqual(['alice', 'user/alice']) // credential checks, then admin-without-mfa
     expect(opened.map((a) => a.attributes.checkId).sort()).toEqual([
       'console-user-no-mfa',
       'mfa-deactivated',

@@ -44,3 +44,67 @@ export function generateAccount(
   }
   return builder.build()
 }
+
+/**
+ * An account with many principals and policies for the authorization benchmark: `policies`
+ * customer-managed policies (mostly scoped, some admin or escalation-capable), `roles` roles (trusting
+ * services, other accounts, rarely anyone), `users` users in groups with attached policies.
+ */
+export function generateAuthorizationAccount(
+  { users, roles, policies }: { users: number; roles: number; policies: number },
+  { seed = 7, now = new Date(), accountId = '210987654321' } = {},
+): SimAccount {
+  const rnd = seeded(seed)
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!
+  const services = ['s3', 'ec2', 'dynamodb', 'sqs', 'sns', 'lambda', 'logs', 'kms', 'cloudwatch']
+  const builder = new AccountBuilder(accountId, now)
+  const arns: string[] = []
+  for (let i = 0; i < policies; i++) {
+    const r = rnd()
+    const statement =
+      r < 0.02
+        ? { Effect: 'Allow', Action: '*', Resource: '*' }
+        : r < 0.07
+          ? { Effect: 'Allow', Action: ['iam:PassRole', 'ec2:RunInstances'], Resource: '*' }
+          : r < 0.15
+            ? { Effect: 'Allow', Action: `${pick(services)}:*`, Resource: '*' }
+            : {
+                Effect: 'Allow',
+                Action: [`${pick(services)}:Get*`, `${pick(services)}:List*`],
+                Resource: `arn:aws:s3:::bucket-${i}/*`,
+              }
+    arns.push(
+      builder.managedPolicy(`policy-${String(i).padStart(5, '0')}`, {
+        Version: '2012-10-17',
+        Statement: [statement],
+      }),
+    )
+  }
+  const groups = Array.from({ length: Math.max(1, Math.floor(users / 50)) }, (_, i) => `group-${i}`)
+  for (const g of groups) builder.group(g, (x) => x.attach(pick(arns)))
+  for (let i = 0; i < users; i++) {
+    builder.user(`user-${String(i).padStart(5, '0')}`, (u) => {
+      u.group(pick(groups))
+      if (rnd() < 0.3) u.policies((p) => p.attach(pick(arns)))
+      return u
+    })
+  }
+  for (let i = 0; i < roles; i++) {
+    const r = rnd()
+    const principal =
+      r < 0.001
+        ? '*'
+        : r < 0.1
+          ? { AWS: `arn:aws:iam::${100000000000 + Math.floor(rnd() * 1e9)}:root` }
+          : { Service: `${pick(services)}.amazonaws.com` }
+    builder.role(
+      `role-${String(i).padStart(5, '0')}`,
+      {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: principal, Action: 'sts:AssumeRole' }],
+      },
+      (x) => x.attach(pick(arns)).attach(pick(arns)),
+    )
+  }
+  return builder.build()
+}

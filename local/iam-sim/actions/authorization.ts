@@ -25,19 +25,25 @@ function boundary(p: SimPolicies | undefined): XmlNode | undefined {
   return p?.boundary ? { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: p.boundary } : undefined
 }
 
-function attachmentCount(account: SimAccount, arn: string): number {
-  const holders = [...account.users.values(), ...account.groups.values()].map((x) => x.policies)
-  return [...holders, ...account.roles.values()].filter((p) => p?.attached.includes(arn)).length
+/** Attachments per managed policy ARN, counted once per request. */
+function attachmentCounts(account: SimAccount): Map<string, number> {
+  const counts = new Map<string, number>()
+  const holders = [
+    ...[...account.users.values(), ...account.groups.values()].map((x) => x.policies),
+    ...account.roles.values(),
+  ]
+  for (const h of holders) for (const arn of h?.attached ?? []) counts.set(arn, (counts.get(arn) ?? 0) + 1)
+  return counts
 }
 
-function policyDetail(account: SimAccount, p: SimManagedPolicy): XmlNode {
+function policyDetail(p: SimManagedPolicy, counts: Map<string, number>): XmlNode {
   return {
     PolicyName: p.name,
     PolicyId: p.id,
     Arn: p.arn,
     Path: p.path,
     DefaultVersionId: p.defaultVersionId,
-    AttachmentCount: attachmentCount(account, p.arn),
+    AttachmentCount: counts.get(p.arn) ?? 0,
     PermissionsBoundaryUsageCount: 0,
     IsAttachable: true,
     CreateDate: p.createDate,
@@ -51,7 +57,11 @@ function policyDetail(account: SimAccount, p: SimManagedPolicy): XmlNode {
   }
 }
 
-type Entity = { list: 'UserDetailList' | 'GroupDetailList' | 'RoleDetailList' | 'Policies'; node: XmlNode }
+/** An entity of the response; its XML node is built only if it lands on the page served. */
+type Entity = {
+  list: 'UserDetailList' | 'GroupDetailList' | 'RoleDetailList' | 'Policies'
+  node: () => XmlNode
+}
 
 function entities(ctx: ActionContext): Entity[] {
   const { account, params } = ctx
@@ -60,11 +70,12 @@ function entities(ctx: ActionContext): Entity[] {
   )
   const want = (f: string) => filters.size === 0 || filters.has(f)
   const out: Entity[] = []
+  const counts = attachmentCounts(account)
   if (want('User')) {
     for (const u of account.users.values()) {
       out.push({
         list: 'UserDetailList',
-        node: {
+        node: () => ({
           Path: u.path,
           UserName: u.name,
           UserId: u.userId,
@@ -74,7 +85,7 @@ function entities(ctx: ActionContext): Entity[] {
           GroupList: u.groups,
           AttachedManagedPolicies: attached(account, u.policies),
           PermissionsBoundary: boundary(u.policies),
-        },
+        }),
       })
     }
   }
@@ -82,7 +93,7 @@ function entities(ctx: ActionContext): Entity[] {
     for (const g of account.groups.values()) {
       out.push({
         list: 'GroupDetailList',
-        node: {
+        node: () => ({
           Path: g.path,
           GroupName: g.name,
           GroupId: g.groupId,
@@ -90,7 +101,7 @@ function entities(ctx: ActionContext): Entity[] {
           CreateDate: g.createDate,
           GroupPolicyList: inline(g.policies),
           AttachedManagedPolicies: attached(account, g.policies),
-        },
+        }),
       })
     }
   }
@@ -98,7 +109,7 @@ function entities(ctx: ActionContext): Entity[] {
     for (const r of account.roles.values()) {
       out.push({
         list: 'RoleDetailList',
-        node: {
+        node: () => ({
           Path: r.path,
           RoleName: r.name,
           RoleId: r.roleId,
@@ -110,15 +121,15 @@ function entities(ctx: ActionContext): Entity[] {
           AttachedManagedPolicies: attached(account, r),
           PermissionsBoundary: boundary(r),
           RoleLastUsed: r.lastUsed ? { LastUsedDate: r.lastUsed.date, Region: r.lastUsed.region } : {},
-        },
+        }),
       })
     }
   }
   for (const p of account.managedPolicies.values()) {
     const kind = p.awsManaged ? 'AWSManagedPolicy' : 'LocalManagedPolicy'
     // Like IAM, AWS-managed policies are listed only while something in the account uses them.
-    if (want(kind) && (!p.awsManaged || attachmentCount(account, p.arn) > 0))
-      out.push({ list: 'Policies', node: policyDetail(account, p) })
+    if (want(kind) && (!p.awsManaged || (counts.get(p.arn) ?? 0) > 0))
+      out.push({ list: 'Policies', node: () => policyDetail(p, counts) })
   }
   return out
 }
@@ -131,7 +142,7 @@ export const GetAccountAuthorizationDetails: ActionHandler = (ctx) => {
     RoleDetailList: [],
     Policies: [],
   }
-  for (const e of page.items) lists[e.list].push(e.node)
+  for (const e of page.items) lists[e.list].push(e.node())
   return { ...lists, IsTruncated: page.IsTruncated, Marker: page.Marker }
 }
 
@@ -160,7 +171,7 @@ function policy(ctx: ActionContext): SimManagedPolicy {
 }
 
 export const GetPolicy: ActionHandler = (ctx) => {
-  const { PolicyVersionList: _versions, ...detail } = policyDetail(ctx.account, policy(ctx))
+  const { PolicyVersionList: _versions, ...detail } = policyDetail(policy(ctx), attachmentCounts(ctx.account))
   return { Policy: detail }
 }
 

@@ -4,10 +4,12 @@ import {
   newId,
   type SimAccessKey,
   SimAccount,
+  type SimAnalyzer,
   type SimMfaDevice,
   type SimPolicies,
   type SimRole,
   type SimRoot,
+  type SimTrail,
   type SimUser,
 } from './model.ts'
 
@@ -110,6 +112,26 @@ export class AccountBuilder {
     }
     this.account.roles.set(name, role)
     shape(new RoleBuilder(role, this.account, (d) => this.ago(d)))
+    return this
+  }
+
+  trail(name: string, spec: Partial<Omit<SimTrail, 'name'>> = {}): this {
+    this.account.trails.push({
+      name,
+      homeRegion: 'us-east-1',
+      isMultiRegionTrail: true,
+      logFileValidationEnabled: true,
+      isLogging: true,
+      ...spec,
+    })
+    return this
+  }
+
+  analyzer(region: string, name = 'account-analyzer', status: SimAnalyzer['status'] = 'ACTIVE'): this {
+    this.account.analyzers.set(region, [
+      ...(this.account.analyzers.get(region) ?? []),
+      { name, type: 'ACCOUNT', status },
+    ])
     return this
   }
 

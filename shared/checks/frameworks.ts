@@ -171,4 +171,5 @@ export const FRAMEWORKS: Readonly<Record<string, FrameworkMapping>> = {
     prowler: ['cloudtrail_log_file_validation_enabled'],
   },
   'event-stream-silent': {},
+  'policy-not-evaluable': {},
 }

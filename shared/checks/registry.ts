@@ -3,6 +3,7 @@ import { adminManagedPolicyAttached } from './authorization/admin-managed-policy
 import { adminPolicy } from './authorization/admin-policy.ts'
 import { adminWithoutMfa } from './authorization/admin-without-mfa.ts'
 import { cloudshellFullAccess } from './authorization/cloudshell-full-access.ts'
+import { policyNotEvaluable } from './authorization/policy-not-evaluable.ts'
 import { privilegeEscalation } from './authorization/privilege-escalation.ts'
 import { roleTrustConfusedDeputy } from './authorization/role-trust-confused-deputy.ts'
 import { roleTrustExternalAccount } from './authorization/role-trust-external-account.ts'
@@ -31,7 +32,7 @@ import { cloudtrailNotLogging } from './trails/cloudtrail-not-logging.ts'
 import { eventStreamSilent } from './trails/event-stream-silent.ts'
 import type { AnyCheck } from './types.ts'
 
-/** Every check iamwatch ships, explicitly listed. Catalog sections A1 to A4. */
+/** Every check iamwatch ships, explicitly listed: catalog sections A1 to A4, and policy-not-evaluable. */
 export const CHECKS: readonly AnyCheck[] = [
   rootAccessKey,
   rootMfa,
@@ -64,6 +65,7 @@ export const CHECKS: readonly AnyCheck[] = [
   cloudtrailNotLogging,
   cloudtrailLogValidation,
   eventStreamSilent,
+  policyNotEvaluable,
 ] as AnyCheck[]
 
 const BY_ID = new Map(CHECKS.map((c) => [c.id, c]))

@@ -3,6 +3,7 @@ import { adminManagedPolicyAttached } from '../../shared/checks/authorization/ad
 import { adminPolicy } from '../../shared/checks/authorization/admin-policy.ts'
 import { adminWithoutMfa } from '../../shared/checks/authorization/admin-without-mfa.ts'
 import { cloudshellFullAccess } from '../../shared/checks/authorization/cloudshell-full-access.ts'
+import { policyNotEvaluable } from '../../shared/checks/authorization/policy-not-evaluable.ts'
 import { privilegeEscalation } from '../../shared/checks/authorization/privilege-escalation.ts'
 import { roleTrustConfusedDeputy } from '../../shared/checks/authorization/role-trust-confused-deputy.ts'
 import { roleTrustExternalAccount } from '../../shared/checks/authorization/role-trust-external-account.ts'
@@ -282,5 +283,32 @@ describe('server-certificate-expired', () => {
       ],
     })
     expect(failingIds(run(serverCertificateExpired, input))).toEqual(['old'])
+  })
+})
+
+describe('policy-not-evaluable', () => {
+  it('reports each policy that cannot be evaluated, with the reason, where it lives', () => {
+    const raw = details({
+      users: { bob: { inline: { good: ADMIN } } },
+      roles: {
+        r: {
+          trust: { Statement: [{ Effect: 'Allow', Principal: '*', Action: 'sts:AssumeRole', Extra: 1 }] },
+        },
+      },
+    })
+    raw.UserDetailList![0]!.UserPolicyList!.push({
+      PolicyName: 'broken',
+      PolicyDocument: '%7B%22Statement%22%3A%5B',
+    })
+    const f = failures(run(policyNotEvaluable, source(raw)))
+    expect(f.map((o) => [o.resource.id, o.credentialId, o.evidence.reason])).toEqual([
+      ['user/bob', 'inline:broken', 'not a JSON object'],
+      ['role/r', 'trust', 'Statement[0]: unknown element Extra'],
+    ])
+  })
+
+  it('passes readable documents', () => {
+    const input = source(details({ users: { bob: { inline: { good: ADMIN } } } }))
+    expect(failures(run(policyNotEvaluable, input))).toEqual([])
   })
 })

@@ -1,6 +1,5 @@
 import type { AccessAnalyzerClient } from '@aws-sdk/client-accessanalyzer'
 import type { IAMClient } from '@aws-sdk/client-iam'
-import { listAnalyzers } from '../aws/access-analyzer.ts'
 import { fetchAuthorizationDetails, listServerCertificates } from '../aws/authorization.ts'
 import { errorCode } from '../aws/clients.ts'
 import type { AnalyzerState, AuthorizationSource } from '../checks/sources.ts'
@@ -35,9 +34,11 @@ export async function collectAuthorization(
     return undefined
   }
   const byRegion = new Map<string, AnalyzerState[]>()
+  // Loaded only when analyzers are asked for: the event handler's re-analysis never loads this client.
+  const listAnalyzers = analyzers ? (await import('../aws/access-analyzer.ts')).listAnalyzers : undefined
   const readAnalyzers = Promise.all(
     (analyzers?.regions ?? []).map((region) =>
-      listAnalyzers(analyzers!.client(region)).then(
+      listAnalyzers!(analyzers!.client(region)).then(
         (list) => void byRegion.set(region, list),
         failed(`ListAnalyzers in ${region}`),
       ),

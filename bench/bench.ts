@@ -87,7 +87,16 @@ try {
   rows.push(['  other writes (scan-run record Put)', `${calls.get('PutItemCommand') ?? 0}`, ''])
   await sim.stop()
 
-  // 3. Least privilege: 1,000 users, 5,000 roles, 2,000 customer-managed policies, end to end into DynamoDB Local.
+  // 3. Real time (measured before the bulk authorization load, which slows DynamoDB Local down for everything after it): handler invocation to the alert in a subscribed queue, 1,000 events.
+  const latencies = await measureLatency(stack, 1000)
+  const sorted = [...latencies].sort((a, b) => a - b)
+  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!
+  rows.push([
+    'event to alert in queue, 1,000 events: p50 / p99',
+    `${fmt(pct(50))} ms / ${fmt(pct(99))} ms (max ${fmt(sorted.at(-1)!)})`,
+    'p99 <= 250 ms',
+  ])
+  // 4. Least privilege: 1,000 users, 5,000 roles, 2,000 customer-managed policies, end to end into DynamoDB Local.
   {
     const big = await startIamSimulator(
       generateAuthorizationAccount({ users: 1000, roles: 5000, policies: 2000 }),
@@ -115,16 +124,6 @@ try {
     ])
     await big.stop()
   }
-
-  // 4. Real time: handler invocation to the alert in a subscribed queue, 1,000 events.
-  const latencies = await measureLatency(stack, 1000)
-  const sorted = [...latencies].sort((a, b) => a - b)
-  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!
-  rows.push([
-    'event to alert in queue, 1,000 events: p50 / p99',
-    `${fmt(pct(50))} ms / ${fmt(pct(99))} ms (max ${fmt(sorted.at(-1)!)})`,
-    'p99 <= 250 ms',
-  ])
 } finally {
   await stack.stop()
 }

@@ -1,5 +1,5 @@
 import { tableDefinition } from '../shared/aws/findings-table.ts'
-import { keyPolicy } from './permissions.ts'
+import { keyPolicy } from './trust-policies.ts'
 
 export interface Account {
   accountId: $util.Input<string>

@@ -1,5 +1,6 @@
 import { rulePatterns } from '../shared/eventbridge/patterns.ts'
-import { forwarderPolicy, serviceTrust } from './permissions.ts'
+import { forwarderPolicy } from './permissions.ts'
+import { serviceTrust } from './trust-policies.ts'
 
 export const HOME_REGION = 'us-east-1'
 

@@ -8,8 +8,8 @@ import {
   scanCredentialsPolicy,
   scanTrailsPolicy,
   schedulerPolicy,
-  serviceTrust,
 } from './permissions.ts'
+import { serviceTrust } from './trust-policies.ts'
 
 /** Every 4 hours: the credential report's own refresh period. */
 export const CREDENTIAL_SCAN_SCHEDULE = 'rate(4 hours)'

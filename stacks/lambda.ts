@@ -1,5 +1,6 @@
 import { FUNCTIONS, type FunctionName } from './functions.ts'
-import { type PolicyDocument, serviceTrust } from './permissions.ts'
+import type { PolicyDocument } from './permissions.ts'
+import { serviceTrust } from './trust-policies.ts'
 
 export interface LambdaArgs {
   name: FunctionName

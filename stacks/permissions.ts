@@ -78,6 +78,24 @@ function kmsVia(a: Arns, service: string, sid: string, actions: string[]): State
   }
 }
 
+function reconcileFindings(a: Arns): Statement[] {
+  return [
+    {
+      Sid: 'ReconcileFindings',
+      Effect: 'Allow',
+      Action: [
+        'dynamodb:BatchGetItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:Scan',
+      ],
+      Resource: [a.tableArn, `${a.tableArn}/index/*`],
+    },
+    kmsVia(a, 'dynamodb', 'UseTableKey', ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey']),
+  ]
+}
+
 export function scanCredentialsPolicy(a: Arns): PolicyDocument {
   return policy(
     {
@@ -98,19 +116,7 @@ export function scanCredentialsPolicy(a: Arns): PolicyDocument {
       Action: ['iam:ListAccessKeys'],
       Resource: [`arn:${a.partition}:iam::${a.accountId}:user/*`],
     },
-    {
-      Sid: 'ReconcileFindings',
-      Effect: 'Allow',
-      Action: [
-        'dynamodb:BatchGetItem',
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:Query',
-        'dynamodb:Scan',
-      ],
-      Resource: [a.tableArn, `${a.tableArn}/index/*`],
-    },
-    kmsVia(a, 'dynamodb', 'UseTableKey', ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey']),
+    ...reconcileFindings(a),
     ...dlq(a),
     logs(a),
   )
@@ -158,24 +164,6 @@ export function schedulerPolicy(
       Condition: { StringEquals: { 'kms:ViaService': `sqs.${a.region}.amazonaws.com` } },
     },
   )
-}
-
-function reconcileFindings(a: Arns): Statement[] {
-  return [
-    {
-      Sid: 'ReconcileFindings',
-      Effect: 'Allow',
-      Action: [
-        'dynamodb:BatchGetItem',
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:Query',
-        'dynamodb:Scan',
-      ],
-      Resource: [a.tableArn, `${a.tableArn}/index/*`],
-    },
-    kmsVia(a, 'dynamodb', 'UseTableKey', ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey']),
-  ]
 }
 
 /** The daily least-privilege scan (A3): authorization details, certificates, analyzers, MFA from the report. */
@@ -262,64 +250,4 @@ export function forwarderPolicy(homeBusArn: string): PolicyDocument {
     Action: ['events:PutEvents'],
     Resource: [homeBusArn],
   })
-}
-
-/** Trust for a role that only the named service may assume, and only on behalf of this account. */
-export function serviceTrust(service: string, accountId: string): object {
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Effect: 'Allow',
-        Principal: { Service: service },
-        Action: 'sts:AssumeRole',
-        Condition: { StringEquals: { 'aws:SourceAccount': accountId } },
-      },
-    ],
-  }
-}
-
-/** Key policy: the account administers the key through IAM; AWS services encrypt with it only for this account. */
-export function keyPolicy(a: Pick<Arns, 'accountId' | 'region' | 'partition'>): object {
-  const root = `arn:${a.partition}:iam::${a.accountId}:root`
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'AccountAdministersKeyThroughIam',
-        Effect: 'Allow',
-        Principal: { AWS: root },
-        Action: 'kms:*',
-        Resource: '*',
-      },
-      {
-        Sid: 'CloudWatchAlarmsPublishToEncryptedTopic',
-        Effect: 'Allow',
-        Principal: { Service: 'cloudwatch.amazonaws.com' },
-        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        Resource: '*',
-        Condition: { StringEquals: { 'aws:SourceAccount': a.accountId } },
-      },
-      {
-        Sid: 'EventBridgeDeadLetters',
-        Effect: 'Allow',
-        Principal: { Service: 'events.amazonaws.com' },
-        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        Resource: '*',
-        Condition: { StringEquals: { 'aws:SourceAccount': a.accountId } },
-      },
-      {
-        Sid: 'LogsEncryptOwnLogGroups',
-        Effect: 'Allow',
-        Principal: { Service: `logs.${a.region}.amazonaws.com` },
-        Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
-        Resource: '*',
-        Condition: {
-          ArnLike: {
-            'kms:EncryptionContext:aws:logs:arn': `arn:${a.partition}:logs:${a.region}:${a.accountId}:log-group:/iamwatch/*`,
-          },
-        },
-      },
-    ],
-  }
 }

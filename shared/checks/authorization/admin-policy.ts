@@ -1,7 +1,7 @@
 import type { Outcome } from '../../model/finding.ts'
 import { isAdminStatement } from '../../policy/evaluate.ts'
 import { defineCheck, fail, pass } from '../types.ts'
-import { documents } from './common.ts'
+import { documents, POLICY_DOCUMENT_EVENTS } from './common.ts'
 
 export const adminPolicy = defineCheck({
   id: 'admin-policy',
@@ -12,17 +12,7 @@ export const adminPolicy = defineCheck({
   resourceType: 'AwsIamPolicy',
   source: 'authorization',
   params: {},
-  triggers: {
-    schedule: 'authorization',
-    events: [
-      'CreatePolicy',
-      'CreatePolicyVersion',
-      'SetDefaultPolicyVersion',
-      'PutUserPolicy',
-      'PutGroupPolicy',
-      'PutRolePolicy',
-    ],
-  },
+  triggers: { schedule: 'authorization', events: POLICY_DOCUMENT_EVENTS },
   remediation:
     'Replace the statement with the specific actions and resources the principals need; keep full admin to a break-glass role.',
   evaluate(input) {

@@ -55,3 +55,13 @@ export function* documents(
     }
   }
 }
+
+/** The events that change a policy document: they re-run the checks that read documents. */
+export const POLICY_DOCUMENT_EVENTS = [
+  'CreatePolicy',
+  'CreatePolicyVersion',
+  'SetDefaultPolicyVersion',
+  'PutUserPolicy',
+  'PutGroupPolicy',
+  'PutRolePolicy',
+] as const

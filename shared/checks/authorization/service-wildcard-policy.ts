@@ -1,6 +1,6 @@
 import type { Outcome } from '../../model/finding.ts'
 import { defineCheck, fail, pass } from '../types.ts'
-import { documents } from './common.ts'
+import { documents, POLICY_DOCUMENT_EVENTS } from './common.ts'
 
 const SERVICE_WILDCARD = /^[a-z0-9-]+:\*$/i
 
@@ -12,17 +12,7 @@ export const serviceWildcardPolicy = defineCheck({
   resourceType: 'AwsIamPolicy',
   source: 'authorization',
   params: {},
-  triggers: {
-    schedule: 'authorization',
-    events: [
-      'CreatePolicy',
-      'CreatePolicyVersion',
-      'SetDefaultPolicyVersion',
-      'PutUserPolicy',
-      'PutGroupPolicy',
-      'PutRolePolicy',
-    ],
-  },
+  triggers: { schedule: 'authorization', events: POLICY_DOCUMENT_EVENTS },
   remediation: 'List the actions the principals need instead of service:*.',
   evaluate(input) {
     const outcomes: Outcome[] = []

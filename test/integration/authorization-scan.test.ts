@@ -97,4 +97,45 @@ describe('the authorization part of a scan, end to end', () => {
     const open = await h.store.listFindings({ checkId: 'user-direct-policy', status: 'OPEN' })
     expect(open.map((f) => f.resourceId).sort()).toEqual(['user/bob', 'user/mallory'])
   })
+
+  it('resolves nothing when a page of authorization details fails after retries', async () => {
+    // Prepare: an open finding on page 1; 1,200 quiet roles make a second page.
+    const pinned = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'lambda.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+        },
+      ],
+    }
+    const b = new AccountBuilder('123456789012').role('open', trust('*'))
+    for (let i = 0; i < 1200; i++) b.role(`svc-${i}`, pinned)
+    h = await startHarness(b.build())
+    const deps = { ...h.scanDeps, parts: ['authorization'] as const }
+    await runScan(deps)
+    await h.alerts()
+    // Act: the role is fixed, but from now on every continuation page fails (the SDK retries, then gives up).
+    h.sim.account.roles.get('open')!.trustPolicy = JSON.stringify(trust({ AWS: '123456789012' }))
+    const send = h.scanDeps.iam.send.bind(h.scanDeps.iam) as (...a: unknown[]) => Promise<unknown>
+    h.scanDeps.iam.send = ((
+      command: { constructor: { name: string }; input?: { Marker?: string } },
+      ...rest: unknown[]
+    ) => {
+      if (command.constructor.name === 'GetAccountAuthorizationDetailsCommand' && command.input?.Marker) {
+        h.sim.faults.failActions = { GetAccountAuthorizationDetails: 'ServiceFailure' }
+      }
+      return send(command, ...rest)
+    }) as typeof h.scanDeps.iam.send
+    h.sim.resetCounters()
+    const second = await runScan(deps)
+    // Assess
+    expect(h.sim.requestCount('GetAccountAuthorizationDetails')).toBeGreaterThan(2) // page 1, then retries of page 2
+    expect(second.status).toBe('degraded')
+    expect(second.incomplete[0]).toMatch(/^GetAccountAuthorizationDetails failed: ServiceFailure/)
+    expect((await h.alerts()).filter((a) => a.attributes.transition === 'RESOLVED')).toEqual([])
+    expect((await h.store.listFindings({ checkId: 'role-trust-wildcard' }))[0]?.status).toBe('OPEN')
+  })
 })

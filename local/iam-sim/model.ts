@@ -159,6 +159,22 @@ export class SimAccount {
     return this.arn(`user${user.path}${user.name}`)
   }
 
+  /** A user as IAM's User shape renders it (GetUser, ListUsers). */
+  userNode(u: SimUser) {
+    return {
+      Path: u.path,
+      UserName: u.name,
+      UserId: u.userId,
+      Arn: this.userArn(u),
+      CreateDate: u.createDate,
+      PasswordLastUsed: u.loginProfile?.passwordLastUsed,
+    }
+  }
+
+  roleArn(r: SimRole): string {
+    return this.arn(`role${r.path}${r.name}`)
+  }
+
   getUser(name: string): SimUser | undefined {
     return this.users.get(name)
   }

@@ -89,8 +89,23 @@ export function enabledChecks(config: IamwatchConfig, checks: readonly AnyCheck[
   return checks.filter((c) => config.checks[c.id]?.enabled !== false)
 }
 
-/** What the detection engine needs of the configuration. */
-export function detectionSettings(config: IamwatchConfig) {
+type DetectionSettings = ReturnType<typeof buildDetectionSettings>
+const settingsByConfig = new WeakMap<IamwatchConfig, DetectionSettings>()
+
+/**
+ * What the detection engine needs of the configuration, built once per configuration object: the
+ * engine caches each detection's context per settings object, so a fresh one per event would miss.
+ */
+export function detectionSettings(config: IamwatchConfig): DetectionSettings {
+  let settings = settingsByConfig.get(config)
+  if (!settings) {
+    settings = buildDetectionSettings(config)
+    settingsByConfig.set(config, settings)
+  }
+  return settings
+}
+
+function buildDetectionSettings(config: IamwatchConfig) {
   const cache = new Map<string, Params>()
   return {
     params: (d: AnyDetection) => {

@@ -27,8 +27,3 @@ export function resourceMatches(pattern: string, resource: string): boolean {
   if (pattern === '*') return true
   return compile(pattern, false).test(resource)
 }
-
-/** Could the pattern match some action of the given action's service at all (e.g. `iam:Put*` vs `iam:*`)? */
-export function anyActionMatches(patterns: readonly string[], action: string): boolean {
-  return patterns.some((p) => actionMatches(p, action))
-}

@@ -1,5 +1,5 @@
 import { noSuchEntity } from '../errors.ts'
-import type { SimAccount, SimManagedPolicy, SimPolicies } from '../model.ts'
+import type { SimAccount, SimManagedPolicy, SimPolicies, SimRole } from '../model.ts'
 import { paginate } from '../paging.ts'
 import type { XmlNode } from '../xml.ts'
 import type { ActionContext, ActionHandler } from './types.ts'
@@ -23,6 +23,20 @@ function inline(p: SimPolicies | undefined): XmlNode[] {
 
 function boundary(p: SimPolicies | undefined): XmlNode | undefined {
   return p?.boundary ? { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: p.boundary } : undefined
+}
+
+/** A role as both GetRole and GetAccountAuthorizationDetails render it. */
+function roleNode(account: SimAccount, r: SimRole): XmlNode {
+  return {
+    Path: r.path,
+    RoleName: r.name,
+    RoleId: r.roleId,
+    Arn: account.roleArn(r),
+    CreateDate: r.createDate,
+    AssumeRolePolicyDocument: encoded(r.trustPolicy),
+    PermissionsBoundary: boundary(r),
+    RoleLastUsed: r.lastUsed ? { LastUsedDate: r.lastUsed.date, Region: r.lastUsed.region } : {},
+  }
 }
 
 /** Attachments per managed policy ARN, counted once per request. */
@@ -110,17 +124,10 @@ function entities(ctx: ActionContext): Entity[] {
       out.push({
         list: 'RoleDetailList',
         node: () => ({
-          Path: r.path,
-          RoleName: r.name,
-          RoleId: r.roleId,
-          Arn: account.arn(`role${r.path}${r.name}`),
-          CreateDate: r.createDate,
-          AssumeRolePolicyDocument: encoded(r.trustPolicy),
+          ...roleNode(account, r),
           InstanceProfileList: [],
           RolePolicyList: inline(r),
           AttachedManagedPolicies: attached(account, r),
-          PermissionsBoundary: boundary(r),
-          RoleLastUsed: r.lastUsed ? { LastUsedDate: r.lastUsed.date, Region: r.lastUsed.region } : {},
         }),
       })
     }
@@ -149,18 +156,7 @@ export const GetAccountAuthorizationDetails: ActionHandler = (ctx) => {
 export const GetRole: ActionHandler = ({ account, params }) => {
   const r = account.roles.get(params.get('RoleName') ?? '')
   if (!r) throw noSuchEntity(`The role with name ${params.get('RoleName')} cannot be found.`)
-  return {
-    Role: {
-      Path: r.path,
-      RoleName: r.name,
-      RoleId: r.roleId,
-      Arn: account.arn(`role${r.path}${r.name}`),
-      CreateDate: r.createDate,
-      AssumeRolePolicyDocument: encoded(r.trustPolicy),
-      PermissionsBoundary: boundary(r),
-      RoleLastUsed: r.lastUsed ? { LastUsedDate: r.lastUsed.date, Region: r.lastUsed.region } : {},
-    },
-  }
+  return { Role: roleNode(account, r) }
 }
 
 function policy(ctx: ActionContext): SimManagedPolicy {

@@ -11,16 +11,7 @@ function user(ctx: ActionContext): SimUser {
 
 export const GetUser: ActionHandler = (ctx) => {
   const u = user(ctx)
-  return {
-    User: {
-      Path: u.path,
-      UserName: u.name,
-      UserId: u.userId,
-      Arn: ctx.account.userArn(u),
-      CreateDate: u.createDate,
-      PasswordLastUsed: u.loginProfile?.passwordLastUsed,
-    },
-  }
+  return { User: ctx.account.userNode(u) }
 }
 
 export const GetLoginProfile: ActionHandler = (ctx) => {

@@ -13,14 +13,7 @@ export const ListUsers: ActionHandler = (ctx) => {
   const users = [...ctx.account.users.values()].filter((u) => u.path.startsWith(prefix))
   const page = paginate(users, ctx.params, 'ListUsers')
   return {
-    Users: page.items.map((u) => ({
-      Path: u.path,
-      UserName: u.name,
-      UserId: u.userId,
-      Arn: ctx.account.userArn(u),
-      CreateDate: u.createDate,
-      PasswordLastUsed: u.loginProfile?.passwordLastUsed,
-    })),
+    Users: page.items.map((u) => ctx.account.userNode(u)),
     IsTruncated: page.IsTruncated,
     Marker: page.Marker,
   }

@@ -5,12 +5,13 @@
  */
 import { generateAuthorizationAccount } from '../local/iam-sim/generator.ts'
 import { startIamSimulator } from '../local/iam-sim/server.ts'
-import { collectAuthorization } from '../shared/app/collect-authorization.ts'
 import { iamClient } from '../shared/aws/clients.ts'
 import { CHECKS } from '../shared/checks/registry.ts'
 import { parseConfig } from '../shared/config/config.ts'
 import { evaluateChecks } from '../shared/engine/evaluate.ts'
+import { ACCOUNT_SCOPE } from '../shared/engine/scope.ts'
 import { evaluateAction } from '../shared/policy/evaluate.ts'
+import { SOURCES } from '../shared/sources/index.ts'
 
 process.env.AWS_ACCESS_KEY_ID = 'local'
 process.env.AWS_SECRET_ACCESS_KEY = 'local'
@@ -21,20 +22,26 @@ try {
   globalThis.gc?.()
   const heapBefore = process.memoryUsage().heapUsed
   let t = performance.now()
-  const collected = await collectAuthorization(iam, new Set())
+  const now = new Date()
+  const reading = await SOURCES.authorization.collect(
+    { accountId: '210987654321', iam, regions: ['us-east-1'], trustedAccounts: new Set(), now },
+    ACCOUNT_SCOPE,
+  )
+  const inventory = reading.data!.inventory
   const collectMs = performance.now() - t
   const heapAfterCollect = process.memoryUsage().heapUsed
   const calls = Object.fromEntries(sim.requests)
   t = performance.now()
-  const result = evaluateChecks(
-    CHECKS.filter((c) => c.source === 'authorization'),
-    { authorization: collected.source! },
-    { now: new Date(), accountId: '210987654321', config: parseConfig({}) },
+  const judgements = evaluateChecks(
+    CHECKS.filter((c) => c.reads.length === 1 && c.reads[0] === 'authorization'),
+    { authorization: reading },
+    { now, accountId: '210987654321', config: parseConfig({}) },
   )
+  const outcomes = judgements.flatMap((j) => j.outcomes)
   const evaluateMs = performance.now() - t
   const heapPeak = Math.max(heapAfterCollect, process.memoryUsage().heapUsed)
   // Policy matcher: decisions per second over the roles' held policies and a spread of actions.
-  const holders = collected.source!.inventory.roles.slice(0, 500).map((r) => r.policies)
+  const holders = inventory.roles.slice(0, 500).map((r) => r.policies)
   const actions = [
     'iam:PassRole',
     'ec2:RunInstances',
@@ -55,7 +62,7 @@ try {
       }
   }
   const decisionsPerSec = decisions / ((performance.now() - t) / 1000)
-  const entities = spec.users + spec.roles + spec.policies + collected.source!.inventory.groups.length
+  const entities = spec.users + spec.roles + spec.policies + inventory.groups.length
   console.log(
     JSON.stringify({
       ...spec,
@@ -65,8 +72,8 @@ try {
       authorizationPages: calls.GetAccountAuthorizationDetails,
       collectMs,
       evaluateMs,
-      outcomes: result.outcomes.length,
-      failing: result.outcomes.filter((o) => o.status === 'fail').length,
+      outcomes: outcomes.length,
+      failing: outcomes.filter((o) => o.status === 'fail').length,
       heapGrowthMb: (heapPeak - heapBefore) / 2 ** 20,
       maxRssMb: process.resourceUsage().maxRSS / 1024,
       decisionsPerSec,

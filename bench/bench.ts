@@ -4,8 +4,8 @@ import { generateAccount, generateAuthorizationAccount } from '../local/iam-sim/
 import { startIamSimulator } from '../local/iam-sim/server.ts'
 import { createFindingsTable, LOCAL_CREDENTIALS, startLocalStack } from '../local/stack.ts'
 import { bundleAll } from '../scripts/bundle.ts'
-import { runCredentialScan, runScan } from '../shared/app/credential-scan.ts'
 import { silentLog } from '../shared/app/log.ts'
+import { runScan } from '../shared/app/scan.ts'
 import { documentClient, iamClient } from '../shared/aws/clients.ts'
 import { FindingsStore } from '../shared/aws/findings-store.ts'
 import { parseConfig } from '../shared/config/config.ts'
@@ -65,7 +65,7 @@ try {
     report: { pollIntervalMs: 5 },
   }
   let t = performance.now()
-  const first = await runCredentialScan(deps)
+  const first = await runScan(deps)
   const firstMs = performance.now() - t
   const firstIam = sim.requestCount()
   rows.push(['scan 1,000 users end to end (first run)', `${fmt(firstMs)} ms`, ''])
@@ -76,7 +76,7 @@ try {
   sim.resetCounters()
   sim.account.expireReport()
   t = performance.now()
-  const second = await runCredentialScan(deps)
+  const second = await runScan(deps)
   const secondMs = performance.now() - t
   rows.push([
     'scan 1,000 users end to end (unchanged re-scan)',

@@ -5,6 +5,7 @@
 import { generateAccount } from '../local/iam-sim/generator.ts'
 import { renderCredentialReport } from '../local/iam-sim/report.ts'
 import { CHECKS } from '../shared/checks/registry.ts'
+import { wholeReading } from '../shared/checks/sources.ts'
 import { parseConfig } from '../shared/config/config.ts'
 import { evaluateChecks } from '../shared/engine/evaluate.ts'
 import { parseCredentialReport } from '../shared/normalize/credential-report.ts'
@@ -21,18 +22,18 @@ const sampler = setInterval(() => {
 const t0 = performance.now()
 const parsed = parseCredentialReport(csv)
 const t1 = performance.now()
-const result = evaluateChecks(
-  CHECKS,
+const now = new Date()
+const judgements = evaluateChecks(
+  CHECKS.filter((c) => c.reads.every((r) => r === 'credentials')),
   {
-    credentials: {
-      reportGeneratedAt: new Date(),
-      root: parsed.root,
-      users: parsed.users,
-      rootMfaKind: 'not-virtual',
-    },
+    credentials: wholeReading(
+      { reportGeneratedAt: now, root: parsed.root, users: parsed.users, rootMfaKind: 'not-virtual' as const },
+      now,
+    ),
   },
-  { now: new Date(), accountId: '210987654321', config },
+  { now, accountId: '210987654321', config },
 )
+const result = { outcomes: judgements.flatMap((j) => j.outcomes) }
 const t2 = performance.now()
 peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)
 clearInterval(sampler)

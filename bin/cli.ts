@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { Command, InvalidArgumentError, Option } from 'commander'
-import { runScan, SCAN_PARTS, type ScanPart } from '../shared/app/credential-scan.ts'
+import { runScan, SCAN_PARTS, type ScanPart } from '../shared/app/scan.ts'
 import type { Log } from '../shared/app/log.ts'
 import { accessAnalyzerClient } from '../shared/aws/access-analyzer.ts'
 import { documentClient, iamClient } from '../shared/aws/clients.ts'
@@ -91,7 +91,7 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
       const summary = await runScan({
         parts: opts.only,
         cloudTrail: cloudTrailClient(),
-        accessAnalyzer: (region) => accessAnalyzerClient(region),
+        accessAnalyzer: (region: string) => accessAnalyzerClient(region),
         iam: iamClient(),
         sts: stsClient(),
         ...(opts.table ? { store: new FindingsStore(documentClient(), opts.table) } : {}),
@@ -115,8 +115,15 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
             '\n',
         )
       }
-      if (summary.status === 'degraded')
-        io.err('warning: the scan was degraded: nothing was resolved; see the warnings above\n')
+      if (summary.status === 'degraded') {
+        const n = summary.notEvaluated.length
+        io.err(
+          'warning: the scan was degraded: ' +
+            (n > 0
+              ? `${n} check or resource judgement${n === 1 ? ' was' : 's were'} not evaluated and their findings were left as they are (see "not evaluated" above); everything else was reconciled\n`
+              : 'some input could not be read (see the warnings above); everything that was read was reconciled\n'),
+        )
+      }
       if (opts.failOn && records.some((r) => atLeast(r.severity, opts.failOn))) setExit(EXIT.failOn)
     })
 

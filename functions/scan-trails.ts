@@ -1,4 +1,4 @@
-import type { ScanDeps } from '../shared/app/credential-scan.ts'
+import type { ScanDeps } from '../shared/app/scan.ts'
 import { once, scanDepsFromEnv } from '../shared/app/runtime.ts'
 import { createScanHandler } from '../shared/app/scan-handler.ts'
 import { cloudTrailClient } from '../shared/aws/cloudtrail.ts'

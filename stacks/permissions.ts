@@ -219,10 +219,22 @@ export function onCloudTrailEventPolicy(a: Arns): PolicyDocument {
       Resource: [`arn:${a.partition}:iam::${a.accountId}:user/*`],
     },
     {
-      Sid: 'ReadAuthorizationOnChange',
+      Sid: 'ReadAccountPostureOnChange',
       Effect: 'Allow',
-      Action: ['iam:GetAccountAuthorizationDetails', 'iam:ListServerCertificates'],
+      Action: [
+        'iam:GetAccountAuthorizationDetails',
+        'iam:ListServerCertificates',
+        'iam:GetAccountPasswordPolicy',
+        'access-analyzer:ListAnalyzers',
+        'cloudtrail:DescribeTrails',
+      ],
       Resource: ['*'],
+    },
+    {
+      Sid: 'ReadTrailStateOnChange',
+      Effect: 'Allow',
+      Action: ['cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors'],
+      Resource: [`arn:${a.partition}:cloudtrail:*:${a.accountId}:trail/*`],
     },
     {
       Sid: 'RecordDetectionsAndPosture',

@@ -1,14 +1,12 @@
 import type { IAMClient } from '@aws-sdk/client-iam'
 import type { CloudTrailEvent } from '../cloudtrail/event.ts'
 import { type Parsed, parseCloudTrail } from '../cloudtrail/input.ts'
-import { targetAccount } from '../detections/helpers.ts'
-import { postureTriggerEvents } from '../eventbridge/patterns.ts'
+import { evaluate } from '../engine/pipeline.ts'
 import { type EventDeps, type FiredResult, recordDetections } from './on-event.ts'
-import { reanalyzeAuthorization } from './reanalyze-authorization.ts'
-import { reevaluateUser } from './reevaluate-user.ts'
+import { pipelineContext, type ScanDeps } from './scan.ts'
 
-export interface CloudTrailDeps extends EventDeps {
-  /** For re-evaluating a touched user's posture; without it, posture waits for the next scan. */
+export interface CloudTrailDeps extends EventDeps, Pick<ScanDeps, 'cloudTrail' | 'accessAnalyzer'> {
+  /** For re-evaluating what an event touched; without it, posture waits for the next scan. */
   iam?: IAMClient
 }
 
@@ -16,18 +14,18 @@ export interface CloudTrailSummary {
   processed: number
   rejected: number
   fired: FiredResult[]
+  /** The resources whose posture was re-evaluated. */
   reevaluated: string[]
   /** What each record fired, in order. */
   perEvent: Array<{ event: CloudTrailEvent; fired: FiredResult[] }>
 }
 
-const TRIGGERS = new Set(postureTriggerEvents())
-
 /**
  * One delivery (an EventBridge event, or any shape parseCloudTrail reads): each record is judged by
- * every detection and, when it touched an IAM user, that user's posture is re-evaluated. A record that
- * cannot be used is logged and counted, never thrown; infrastructure failures are thrown so the
- * platform retries the delivery (and dead-letters it after the last retry).
+ * every detection, and the checks that re-run on it are evaluated, through the same pipeline a scan
+ * uses, for what it touched. A record that cannot be used is logged and counted, never thrown;
+ * infrastructure failures are thrown so the platform retries the delivery (and dead-letters it after
+ * the last retry).
  */
 export async function handleCloudTrail(input: unknown, deps: CloudTrailDeps): Promise<CloudTrailSummary> {
   return processParsed(parseCloudTrail(input), deps)
@@ -47,18 +45,25 @@ export async function processParsed(parsed: Parsed, deps: CloudTrailDeps): Promi
     const fired = await recordDetections(e, deps)
     summary.fired.push(...fired)
     summary.perEvent.push({ event: e, fired })
-    if (deps.iam && TRIGGERS.has(e.eventName)) {
-      const accountId = targetAccount(e) ?? e.identity.accountId ?? deps.accountId
-      const done = accountId ? await reevaluateUser(e, accountId, { ...deps, iam: deps.iam }) : undefined
-      if (done) summary.reevaluated.push(done.userName)
-      const analyzed = accountId
-        ? await reanalyzeAuthorization(e, accountId, { ...deps, iam: deps.iam })
-        : undefined
-      if (analyzed) summary.reevaluated.push(...analyzed.resources)
-    }
+    if (deps.iam) summary.reevaluated.push(...(await reevaluate(e, { ...deps, iam: deps.iam })))
     summary.processed++
   }
   const now = (deps.now?.() ?? new Date()).toISOString()
   await deps.store.records.countEvents(now.slice(0, 10), summary.processed, summary.rejected, now)
   return summary
+}
+
+/** Re-runs the checks that declare this event as a trigger, for what it touched, on live data. */
+async function reevaluate(e: CloudTrailEvent, deps: CloudTrailDeps & { iam: IAMClient }): Promise<string[]> {
+  // The monitored account: the event's own account, or the deployment's. Never the caller's.
+  const accountId = e.recipientAccountId ?? deps.accountId
+  if (!accountId) return []
+  const now = deps.now?.() ?? new Date()
+  const ctx = pipelineContext({ ...deps, iam: deps.iam }, accountId, now)
+  const run = await evaluate(ctx, { kind: 'event', event: e, runId: `event:${e.eventKey}` })
+  if (!run) return []
+  deps.log.info('posture re-evaluated', { event: e.eventName, status: run.status, ...run.counts })
+  for (const n of run.notEvaluated.slice(0, 20)) deps.log.info('not evaluated', { detail: n })
+  const judged = run.judgements.flatMap((j) => [...(j.resourceIds ?? [])])
+  return [...new Set(judged)].sort()
 }

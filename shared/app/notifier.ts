@@ -1,6 +1,6 @@
 import { unmarshall } from '@aws-sdk/util-dynamodb'
-import type { FindingsStore } from '../aws/findings-store.ts'
 import type { IamwatchConfig } from '../config/config.ts'
+import type { FindingsRepository } from '../engine/repository.ts'
 import type { HistoryEntry } from '../model/finding.ts'
 import { atLeast } from '../model/severity.ts'
 import { type AlertMessage, buildAlert } from '../notify/message.ts'
@@ -14,7 +14,7 @@ export interface StreamRecord {
 }
 
 export interface NotifierDeps {
-  store: FindingsStore
+  store: Pick<FindingsRepository, 'records'>
   publish: (alert: AlertMessage) => Promise<string>
   config: IamwatchConfig
   log: Log

@@ -1,4 +1,3 @@
-import type { FindingsStore } from '../aws/findings-store.ts'
 import type { CloudTrailEvent } from '../cloudtrail/event.ts'
 import { detectionSettings, type IamwatchConfig } from '../config/config.ts'
 import type { Fired } from '../detections/engine.ts'
@@ -6,11 +5,12 @@ import { evaluateEvent } from '../detections/evaluate.ts'
 import { targetAccount } from '../detections/helpers.ts'
 import type { CounterStore } from '../detections/thresholds.ts'
 import { advance } from '../engine/reconcile.ts'
+import type { FindingsRepository } from '../engine/repository.ts'
 import { type Evidence, type Finding, findingId, GENESIS_HASH, type Occurrence } from '../model/finding.ts'
 import type { Log } from './log.ts'
 
 export interface EventDeps {
-  store: FindingsStore
+  store: FindingsRepository
   counters: CounterStore
   config: IamwatchConfig
   region: string
@@ -41,7 +41,8 @@ export async function recordDetections(e: CloudTrailEvent, deps: EventDeps): Pro
 }
 
 async function recordOne(e: CloudTrailEvent, f: Fired, deps: EventDeps): Promise<FiredResult> {
-  const accountId = targetAccount(e) ?? e.identity.accountId ?? deps.accountId ?? 'unknown'
+  // The monitored account the event happened in: never the caller's own (a cross-account caller's).
+  const accountId = targetAccount(e) ?? deps.accountId ?? 'unknown'
   const principal = f.detection.principal(e)
   const id = findingId({ accountId, checkId: f.detection.id, resourceId: principal })
   const occurrence = occurrenceOf(e, f)

@@ -4,9 +4,9 @@ import { FindingsStore } from '../aws/findings-store.ts'
 import { publishAlert } from '../aws/publisher.ts'
 import { configFromEnv } from '../config/config.ts'
 import type { CloudTrailDeps } from './cloudtrail-events.ts'
-import type { ScanDeps } from './credential-scan.ts'
 import { consoleLog } from './log.ts'
 import type { NotifierDeps } from './notifier.ts'
+import type { ScanDeps } from './scan.ts'
 
 /** Wiring from the Lambda environment; built once per cold start. Tests build the same deps by hand. */
 function required(name: string): string {

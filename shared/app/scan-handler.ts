@@ -1,6 +1,6 @@
 import middy from '@middy/core'
-import { runScan, type ScanDeps, type ScanPart, type ScanSummary } from './credential-scan.ts'
 import { logFailure } from './middleware.ts'
+import { runScan, type ScanDeps, type ScanPart, type ScanSummary } from './scan.ts'
 
 /** A scheduled scan of some parts: the handler files only say which parts and where deps come from. */
 export function createScanHandler(parts: readonly ScanPart[], deps: () => ScanDeps) {

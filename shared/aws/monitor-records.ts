@@ -1,27 +1,17 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
+import type { MonitorRecordsRepository, ScanRun } from '../engine/repository.ts'
 import type { HistoryEntry } from '../model/finding.ts'
 import { errorCode } from './clients.ts'
 import { keys } from './findings-table.ts'
 
-export interface ScanRun {
-  scanId: string
-  scanType: string
-  accountId?: string
-  startedAt: string
-  finishedAt?: string
-  status: 'running' | 'complete' | 'degraded' | 'failed'
-  counts?: Record<string, number>
-  rejections?: Array<{ source: string; reason: string; line?: number; subject?: string }>
-  incomplete?: string[]
-  error?: string
-}
+export type { ScanRun } from '../engine/repository.ts'
 
 /**
  * The monitor's own records, in the findings table beside the findings: scan runs (complete or
  * degraded, and why), daily CloudTrail intake (processed, rejected, last event), and the markers that
  * make each transition's alert go out once.
  */
-export class MonitorRecords {
+export class MonitorRecords implements MonitorRecordsRepository {
   readonly writes = { records: 0 }
   private readonly db: DynamoDBDocumentClient
   readonly tableName: string

@@ -1,8 +1,9 @@
 import type { ResourceRef } from '../model/finding.ts'
-import type { AccessKeySlot, CredentialUser } from '../normalize/credential-report.ts'
+import type { AccessKeySlot, CredentialUser, ReportColumn } from '../normalize/credential-report.ts'
 
+/** The same id the authorization checks give a user (`user/<name>`): one user, one resource id. */
 export function userResource(user: CredentialUser): ResourceRef {
-  return { type: 'AwsIamUser', id: user.name, arn: user.arn }
+  return { type: 'AwsIamUser', id: `user/${user.name}`, arn: user.arn }
 }
 
 export function rootResource(accountId: string, arn?: string): ResourceRef {
@@ -24,4 +25,31 @@ export function keyCredentialId(user: CredentialUser, key: AccessKeySlot): strin
 
 export function iso(date: Date | undefined): string | null {
   return date ? date.toISOString() : null
+}
+
+/** The report column of one of a key's fields: `access_key_<slot>_last_used_date`, ... */
+export function keyColumn(
+  key: Pick<AccessKeySlot, 'slot'>,
+  field: 'last_used_date' | 'last_used_region' | 'last_used_service',
+): ReportColumn {
+  return `access_key_${key.slot}_${field}`
+}
+
+/** Of these report columns, the ones whose value was unexpected for this user (see unknownFields). */
+export function unknownColumns(user: CredentialUser, ...columns: ReportColumn[]): ReportColumn[] {
+  return columns.filter((c) => user.unknownFields?.includes(c))
+}
+
+/**
+ * Why a check cannot judge: the first of the report columns it reads whose value was unexpected, as
+ * `<column> has an unexpected value`; undefined when every one was readable.
+ */
+export function unreadableReason(user: CredentialUser, ...columns: ReportColumn[]): string | undefined {
+  const [column] = unknownColumns(user, ...columns)
+  return column && unexpectedValue(column)
+}
+
+/** The reason an outcome gives for a report column whose value was unexpected. */
+export function unexpectedValue(column: ReportColumn): string {
+  return `${column} has an unexpected value`
 }

@@ -1,5 +1,6 @@
 import type { AuthorizationInventory } from '../normalize/authorization.ts'
 import type { CredentialUser } from '../normalize/credential-report.ts'
+import type { Rejection } from '../normalize/rejection.ts'
 
 /** What GetAccountSummary says about the root account (live, unlike the up-to-4-hour-old report). */
 export interface RootSummary {
@@ -40,12 +41,13 @@ export interface PasswordPolicyState {
 export interface AuthorizationSource {
   inventory: AuthorizationInventory
   serverCertificates: Array<{ name: string; arn: string; expiration?: Date }>
-  /** Users with an MFA device, from the credential report; undefined when it could not be read. */
-  mfaUsers?: ReadonlySet<string>
   /** Accounts trusted by configuration (cross-account trust is expected from these). */
   trustedAccounts: ReadonlySet<string>
-  /** Access Analyzer analyzers per monitored region; a region missing from the map could not be read. */
-  analyzers?: ReadonlyMap<string, AnalyzerState[]>
+}
+
+/** Access Analyzer analyzers per monitored region; a region missing from the map could not be read. */
+export interface AnalyzersSource {
+  byRegion: ReadonlyMap<string, AnalyzerState[]>
 }
 
 export interface AnalyzerState {
@@ -73,11 +75,44 @@ export interface TrailsSource {
   lastEventAt?: Date
 }
 
-/** Data sources, by name; a check declares the one it reads. */
+/** Data sources, by name; a check declares every one it reads. */
 export interface CheckSources {
   credentials: CredentialInventory
   passwordPolicy: PasswordPolicyState
   authorization: AuthorizationSource
+  analyzers: AnalyzersSource
   trails: TrailsSource
 }
 export type SourceName = keyof CheckSources
+export const SOURCE_NAMES: readonly SourceName[] = [
+  'credentials',
+  'passwordPolicy',
+  'authorization',
+  'analyzers',
+  'trails',
+]
+
+/**
+ * What one source read, for the resources asked about. `data` is absent when it could not be read at
+ * all. `complete`: every resource of the scope is in `data`, so a resource that is absent is gone.
+ * `partial`: resources whose data is only partly known (resource id -> why); checks reading this source
+ * judge nothing about them. `asOf`: when the data was true (the report's GeneratedTime, a live read).
+ */
+export interface Reading<T> {
+  data?: T
+  /** The resource ids read; undefined for the whole account. */
+  covers?: ReadonlySet<string>
+  complete: boolean
+  asOf: Date
+  problems: string[]
+  partial: ReadonlyMap<string, string>
+  /** Input rows rejected while reading (counted and logged). */
+  rejections?: Rejection[]
+}
+
+export type Readings = { [N in SourceName]?: Reading<CheckSources[N]> }
+
+/** A reading of the whole account with nothing missing. */
+export function wholeReading<T>(data: T, asOf: Date): Reading<T> {
+  return { data, complete: true, asOf, problems: [], partial: new Map() }
+}

@@ -10,14 +10,12 @@ import {
   transitionId,
 } from '../model/finding.ts'
 import { hashHistoryEntry } from '../model/history.ts'
+import type { Judgement } from './evaluate.ts'
 
-/** What one run covered: only findings inside it may be opened or resolved by it. */
-export interface ScanScope {
+/** The account a run judged, and the region its findings are recorded in. */
+export interface RunScope {
   accountId: string
   region: string
-  checkIds: ReadonlySet<string>
-  /** Resource ids covered; undefined means every resource (a full scan). */
-  resourceIds?: ReadonlySet<string>
 }
 
 export interface PlannedTransition {
@@ -31,49 +29,70 @@ export interface PlannedTransition {
 export interface ReconcilePlan {
   transitions: PlannedTransition[]
   unchanged: number
-  /** Resolutions held back because the run was degraded or incomplete. */
+  /** Resolutions held back: a resource was absent but the data did not cover the whole account. */
   withheldResolutions: number
+  /** Findings left as they are because their resource could not be judged. */
+  notEvaluated: number
+  /** Findings left as they are because the data was older than their last transition. */
+  stale: number
 }
 
 export interface ReconcileInput {
-  scope: ScanScope
-  outcomes: readonly Outcome[]
+  scope: RunScope
+  judgements: readonly Judgement[]
   /** Stored state of every finding a failing outcome maps to, and every OPEN finding in scope. */
   existing: ReadonlyMap<string, Finding>
-  /** May this run resolve findings? False when anything could not be read or evaluated. */
-  complete: boolean
   now: Date
   scanId: string
   checks: ReadonlyMap<string, Pick<AnyCheck, 'title' | 'severity'>>
 }
 
-export function inScope(
-  scope: ScanScope,
-  finding: Pick<Finding, 'accountId' | 'checkId' | 'resourceId'>,
+/** Is this finding one the judgement speaks for (same account, check, and a resource it covered)? */
+export function judges(
+  j: Pick<Judgement, 'checkId' | 'resourceIds' | 'status'>,
+  scope: RunScope,
+  f: Pick<Finding, 'accountId' | 'checkId' | 'resourceId'>,
 ): boolean {
   return (
-    finding.accountId === scope.accountId &&
-    scope.checkIds.has(finding.checkId) &&
-    (scope.resourceIds === undefined || scope.resourceIds.has(finding.resourceId))
+    j.status === 'judged' &&
+    f.accountId === scope.accountId &&
+    f.checkId === j.checkId &&
+    (j.resourceIds === undefined || j.resourceIds.has(f.resourceId))
   )
 }
 
-/** Pure: from what the checks said and what is stored, the transitions to write. Unchanged findings get none. */
+/** The data is at least as new as the finding's last transition (findings without an as-of: its time). */
+const freshEnough = (f: Finding, asOf: Date) => asOf.getTime() >= Date.parse(f.asOf ?? f.lastTransitionAt)
+
+/**
+ * Pure: from the judgements and what is stored, the transitions to write. The resolution rule: a
+ * finding changes status (opened again or resolved) only by a judgement that read every source of its
+ * check for its resource, with data at least as new as its last transition; anything else leaves it.
+ */
 export function reconcile(input: ReconcileInput): ReconcilePlan {
-  const { scope, existing, now, scanId } = input
-  const at = now.toISOString()
-  const plan: ReconcilePlan = { transitions: [], unchanged: 0, withheldResolutions: 0 }
+  const plan: ReconcilePlan = {
+    transitions: [],
+    unchanged: 0,
+    withheldResolutions: 0,
+    notEvaluated: 0,
+    stale: 0,
+  }
+  for (const j of input.judgements) if (j.status === 'judged') reconcileOne(input, j, plan)
+  return plan
+}
+
+function reconcileOne(input: ReconcileInput, j: Judgement, plan: ReconcilePlan): void {
+  const { scope, existing, scanId } = input
+  const at = input.now.toISOString()
+  const asOf = j.asOf.toISOString()
   const failing = new Map<string, Outcome>()
   const passing = new Set<string>()
   const judgedResources = new Set<string>()
 
-  for (const outcome of input.outcomes) {
+  for (const outcome of j.outcomes) {
+    if (outcome.status === 'unknown') continue
     if (
-      !inScope(scope, {
-        accountId: scope.accountId,
-        checkId: outcome.checkId,
-        resourceId: outcome.resource.id,
-      })
+      !judges(j, scope, { accountId: scope.accountId, checkId: j.checkId, resourceId: outcome.resource.id })
     )
       continue
     const id = findingId({
@@ -82,7 +101,7 @@ export function reconcile(input: ReconcileInput): ReconcilePlan {
       resourceId: outcome.resource.id,
       credentialId: outcome.credentialId,
     })
-    judgedResources.add(`${outcome.checkId}\u0000${outcome.resource.id}`)
+    judgedResources.add(outcome.resource.id)
     if (outcome.status === 'fail') failing.set(id, outcome)
     else passing.add(id)
   }
@@ -91,6 +110,10 @@ export function reconcile(input: ReconcileInput): ReconcilePlan {
     const current = existing.get(id)
     if (current?.status === 'OPEN') {
       plan.unchanged++
+      continue
+    }
+    if (current && !freshEnough(current, j.asOf)) {
+      plan.stale++
       continue
     }
     const check = input.checks.get(outcome.checkId)
@@ -107,6 +130,7 @@ export function reconcile(input: ReconcileInput): ReconcilePlan {
       ...(outcome.credentialId ? { credentialId: outcome.credentialId } : {}),
       title: check?.title ?? outcome.checkId,
       evidence: outcome.evidence,
+      asOf,
       firstOpenedAt: current?.firstOpenedAt ?? at,
       lastTransitionAt: at,
       seq: current?.seq ?? 0,
@@ -116,14 +140,23 @@ export function reconcile(input: ReconcileInput): ReconcilePlan {
   }
 
   for (const current of existing.values()) {
-    if (current.status !== 'OPEN' || failing.has(current.id) || !inScope(scope, current)) continue
-    if (!input.complete) {
+    if (current.status !== 'OPEN' || failing.has(current.id) || !judges(j, scope, current)) continue
+    if (j.unknown.has(current.resourceId)) {
+      plan.notEvaluated++
+      continue
+    }
+    if (!freshEnough(current, j.asOf)) {
+      plan.stale++
+      continue
+    }
+    const judged = judgedResources.has(current.resourceId)
+    if (!judged && !j.complete) {
       plan.withheldResolutions++
       continue
     }
     const resolution: ResolutionReason = passing.has(current.id)
       ? 'passed'
-      : judgedResources.has(`${current.checkId}\u0000${current.resourceId}`)
+      : judged
         ? current.credentialId
           ? 'credential-gone'
           : 'passed'
@@ -131,14 +164,13 @@ export function reconcile(input: ReconcileInput): ReconcilePlan {
     const { resolvedAt: _r, resolution: _p, ...rest } = current
     plan.transitions.push(
       advance(
-        { ...rest, status: 'RESOLVED', resolvedAt: at, resolution, lastTransitionAt: at },
+        { ...rest, status: 'RESOLVED', resolvedAt: at, resolution, asOf, lastTransitionAt: at },
         'RESOLVED',
         scanId,
         at,
       ),
     )
   }
-  return plan
 }
 
 /** Appends one history entry to a finding's chain and returns the planned write. */
@@ -167,6 +199,7 @@ export function advance(
     ...(finding.credentialId ? { credentialId: finding.credentialId } : {}),
     title: finding.title,
     evidence: finding.evidence,
+    ...(finding.asOf ? { asOf: finding.asOf } : {}),
     ...(finding.resolution ? { resolution: finding.resolution } : {}),
     scanId,
     ...(occurrence ? { occurrence } : {}),

@@ -23,9 +23,20 @@ export interface RulePattern {
   regional: boolean
 }
 
-/** The IAM events after which a user's credential checks are re-run (the checks' declared triggers). */
-export function postureTriggerEvents(): string[] {
-  return [...new Set(CHECKS.flatMap((c) => c.triggers.events))].sort()
+/**
+ * The events after which checks re-run, by CloudTrail event source (iam.amazonaws.com, ...): the checks'
+ * declared triggers, so that a trail or analyzer event is routed by its own service's rule.
+ */
+export function postureTriggerEvents(): Map<string, string[]> {
+  const bySource = new Map<string, Set<string>>()
+  for (const check of CHECKS)
+    for (const [service, names] of Object.entries(check.triggers.events)) {
+      const source = `${service}.amazonaws.com`
+      const set = bySource.get(source) ?? new Set<string>()
+      for (const n of names ?? []) set.add(n)
+      bySource.set(source, set)
+    }
+  return new Map([...bySource].map(([source, names]) => [source, [...names].sort()]))
 }
 
 /**
@@ -44,7 +55,7 @@ export function rulePatterns(detections: readonly AnyDetection[] = DETECTIONS): 
   for (const d of detections) {
     if (d.events.kind === 'names') for (const s of d.events.sources) add(s, d.events.names)
   }
-  add('iam.amazonaws.com', postureTriggerEvents())
+  for (const [source, names] of postureTriggerEvents()) add(source, names)
   const identityTypes = [
     ...new Set(detections.flatMap((d) => (d.events.kind === 'identity' ? d.events.identityTypes : []))),
   ]

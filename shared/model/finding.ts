@@ -35,11 +35,17 @@ export interface ResourceRef {
   arn: string
 }
 
-/** What a check said about one resource (and, for per-credential checks, one credential). */
+/**
+ * What a check said about one resource (and, for per-credential checks, one credential): it passed, it
+ * failed, or it could not be judged (`unknown`: a field it reads is missing or odd; `reason` says which).
+ * An unknown outcome leaves the finding as it is: neither opened nor resolved.
+ */
 export interface Outcome {
   checkId: string
-  status: 'pass' | 'fail'
+  status: 'pass' | 'fail' | 'unknown'
   resource: ResourceRef
+  /** Why the resource could not be judged (status `unknown` only). */
+  reason?: string
   /** The credential a finding is about: an AccessKeyId, `password`, or a report slot for root keys. */
   credentialId?: string
   evidence: Evidence
@@ -74,6 +80,11 @@ export interface FindingSubject {
   title: string
   evidence: Evidence
   resolution?: ResolutionReason
+  /**
+   * As of when the data that caused the (last) transition was true: the credential report's
+   * GeneratedTime, the time of a live read, or the event's time. Older data never changes the status.
+   */
+  asOf?: string
 }
 
 /** The current state of a finding (one item per finding). Slim on purpose: exporters enrich. */

@@ -12,6 +12,7 @@ import { serverCertificateExpired } from '../../shared/checks/authorization/serv
 import { serviceWildcardPolicy } from '../../shared/checks/authorization/service-wildcard-policy.ts'
 import { supportRoleMissing } from '../../shared/checks/authorization/support-role-missing.ts'
 import { userDirectPolicy } from '../../shared/checks/authorization/user-direct-policy.ts'
+import type { CredentialUser } from '../../shared/normalize/credential-report.ts'
 import {
   ADMIN,
   allow,
@@ -24,7 +25,7 @@ import {
   source,
   trustDoc,
 } from '../support/authorization.ts'
-import { daysAgo, failingIds, failures, NOW, run } from '../support/fixtures.ts'
+import { daysAgo, failingIds, failures, inventory, NOW, run, user } from '../support/fixtures.ts'
 
 const lambdaTrust = trustDoc(
   assume({ Service: 'lambda.amazonaws.com' }, { StringEquals: { 'aws:SourceAccount': '123456789012' } }),
@@ -123,14 +124,27 @@ describe('admin-without-mfa', () => {
     groups: { admins: { inline: { all: ADMIN } } },
   })
 
+  const credentials = (users: CredentialUser[]) => inventory({ users })
+
   it('fails an administrator (through a group) without MFA', () => {
-    expect(failingIds(run(adminWithoutMfa, source(raw, { mfaUsers: new Set(['bob']) })))).toEqual([
-      'user/alice',
-    ])
+    const input = {
+      authorization: source(raw),
+      credentials: credentials([user('alice'), user('bob', { mfaActive: true }), user('carol')]),
+    }
+    expect(failingIds(run(adminWithoutMfa, input))).toEqual(['user/alice'])
   })
 
-  it('says nothing when MFA data could not be read', () => {
-    expect(run(adminWithoutMfa, source(raw))).toEqual([])
+  it('cannot judge a user whose MFA state was not read', () => {
+    // Prepare: an event read only bob's credentials live
+    const input = { authorization: source(raw), credentials: credentials([user('bob')]) }
+    // Act
+    const outcomes = run(adminWithoutMfa, input)
+    // Assess
+    expect(outcomes.map((o) => [o.resource.id, o.status])).toEqual([
+      ['user/alice', 'unknown'],
+      ['user/bob', 'fail'],
+      ['user/carol', 'unknown'],
+    ])
   })
 })
 

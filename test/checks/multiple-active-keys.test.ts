@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import { multipleActiveKeys } from '../../shared/checks/credentials/multiple-active-keys.ts'
-import { failingIds, failures, inventory, key, run, user } from '../support/fixtures.ts'
+import {
+  failingIds,
+  failures,
+  inventory,
+  key,
+  run,
+  unknownIds,
+  user,
+  withUnreadable,
+} from '../support/fixtures.ts'
 
 describe('multiple-active-keys', () => {
   it('fails when both keys of a user are active, naming both', () => {
@@ -16,5 +25,17 @@ describe('multiple-active-keys', () => {
   it('passes when one of the two keys is inactive', () => {
     const input = inventory({ users: [user('one', { accessKeys: [key(1), key(2, { active: false })] })] })
     expect(failingIds(run(multipleActiveKeys, input))).toEqual([])
+  })
+
+  it('judges a user whose key last-used dates are unexpected, as it reads only which keys are active', () => {
+    const two = user('two', { accessKeys: [key(1), key(2, { accessKeyId: 'AKIASECOND000000000' })] })
+    const input = inventory({
+      users: [withUnreadable(two, 'access_key_1_last_used_date', 'access_key_2_last_used_date')],
+    })
+
+    const outcomes = run(multipleActiveKeys, input)
+
+    expect(failingIds(outcomes)).toEqual(['user/two'])
+    expect(unknownIds(outcomes)).toEqual([])
   })
 })

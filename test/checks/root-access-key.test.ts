@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { rootAccessKey } from '../../shared/checks/credentials/root-access-key.ts'
-import { failingIds, inventory, key, root, run } from '../support/fixtures.ts'
+import { failingIds, failures, inventory, key, root, run, withUnreadable } from '../support/fixtures.ts'
 
 describe('root-access-key', () => {
   it('fails once per active root key, identified by report slot', () => {
@@ -17,5 +17,19 @@ describe('root-access-key', () => {
 
   it('says nothing when the report has no root row', () => {
     expect(run(rootAccessKey, inventory({ root: undefined }))).toEqual([])
+  })
+
+  it('still fails an active root key whose last-used date is unexpected, and says that date is unknown', () => {
+    const input = inventory({
+      root: withUnreadable(
+        root({ accessKeys: [key(1, { accessKeyId: undefined })] }),
+        'access_key_1_last_used_date',
+      ),
+    })
+
+    const [f] = failures(run(rootAccessKey, input))
+
+    expect(f?.credentialId).toBe('access_key_1')
+    expect(f?.evidence).toMatchObject({ lastUsedAt: null, unknownFields: ['access_key_1_last_used_date'] })
   })
 })

@@ -11,7 +11,8 @@ describe('root-hardware-mfa', () => {
     expect(failingIds(run(rootHardwareMfa, inventory({ rootMfaKind: 'not-virtual' })))).toEqual([])
   })
 
-  it('says nothing when the virtual device list could not be read', () => {
-    expect(run(rootHardwareMfa, inventory({ rootMfaKind: 'unknown' }))).toEqual([])
+  it('cannot judge root when the virtual device list could not be read', () => {
+    const [outcome] = run(rootHardwareMfa, inventory({ rootMfaKind: 'unknown' }))
+    expect(outcome).toMatchObject({ status: 'unknown', reason: 'ListVirtualMFADevices could not be read' })
   })
 })

@@ -93,13 +93,13 @@ describe('access-analyzer-disabled', () => {
       ['eu-west-1', [{ name: 'unused', arn: 'b', type: 'ACCOUNT_UNUSED_ACCESS', status: 'ACTIVE' }]],
       ['ap-south-1', [{ name: 'off', arn: 'c', type: 'ACCOUNT', status: 'DISABLED' }]],
     ])
-    expect(failingIds(run(accessAnalyzerDisabled, source(details({}), { analyzers })))).toEqual([
+    expect(failingIds(run(accessAnalyzerDisabled, { byRegion: analyzers }))).toEqual([
       'access-analyzer/eu-west-1',
       'access-analyzer/ap-south-1',
     ])
   })
 
-  it('says nothing when analyzers were not read', () => {
-    expect(run(accessAnalyzerDisabled, source(details({})))).toEqual([])
+  it('says nothing of a region whose analyzers were not read', () => {
+    expect(run(accessAnalyzerDisabled, { byRegion: new Map() })).toEqual([])
   })
 })

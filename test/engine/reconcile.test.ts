@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { CHECKS } from '../../shared/checks/registry.ts'
-import { advance, type ReconcileInput, reconcile, type ScanScope } from '../../shared/engine/reconcile.ts'
+import type { Judgement } from '../../shared/engine/evaluate.ts'
+import { advance, type ReconcileInput, type RunScope, reconcile } from '../../shared/engine/reconcile.ts'
 import { type Finding, findingId, GENESIS_HASH, type Outcome } from '../../shared/model/finding.ts'
 
 const ACCOUNT = '123456789012'
 const checks = new Map(CHECKS.map((c) => [c.id, c]))
-const scope: ScanScope = {
-  accountId: ACCOUNT,
-  region: 'us-east-1',
-  checkIds: new Set(['user-no-mfa', 'access-key-rotation']),
-}
+const scope: RunScope = { accountId: ACCOUNT, region: 'us-east-1' }
+const CHECK_IDS = ['user-no-mfa', 'access-key-rotation']
+const NOW = new Date('2026-11-23T00:00:00Z')
 const res = (id: string) => ({ type: 'AwsIamUser', id, arn: `arn:aws:iam::${ACCOUNT}:user/${id}` })
 const out = (checkId: string, user: string, status: 'pass' | 'fail', credentialId?: string): Outcome => ({
   checkId,
@@ -49,15 +48,39 @@ function stored(checkId: string, user: string, status: 'OPEN' | 'RESOLVED', cred
     : { ...opened, status: 'RESOLVED', resolution: 'passed', resolvedAt: '2026-01-02T00:00:00.000Z' }
 }
 
-const input = (partial: Partial<ReconcileInput>): ReconcileInput => ({
+/** One judgement per check of the outcomes given, as the engine would make it. */
+interface Given extends Partial<Omit<ReconcileInput, 'judgements'>> {
+  outcomes?: Outcome[]
+  complete?: boolean
+  asOf?: Date
+  resourceIds?: ReadonlySet<string>
+  unknown?: ReadonlyMap<string, string>
+}
+const input = ({
+  outcomes = [],
+  complete = true,
+  asOf = NOW,
+  resourceIds,
+  unknown,
+  ...rest
+}: Given): ReconcileInput => ({
   scope,
-  outcomes: [],
+  judgements: CHECK_IDS.map(
+    (checkId): Judgement => ({
+      checkId,
+      status: 'judged',
+      outcomes: outcomes.filter((o) => o.checkId === checkId),
+      asOf,
+      complete,
+      unknown: unknown ?? new Map(),
+      ...(resourceIds ? { resourceIds } : {}),
+    }),
+  ),
   existing: new Map(),
-  complete: true,
-  now: new Date('2026-11-23T00:00:00Z'),
+  now: NOW,
   scanId: 'scan-1',
   checks,
-  ...partial,
+  ...rest,
 })
 const byId = (...fs: Finding[]) => new Map(fs.map((f) => [f.id, f]))
 
@@ -83,7 +106,7 @@ describe('reconcile', () => {
         existing: byId(stored('user-no-mfa', 'alice', 'OPEN')),
       }),
     )
-    expect(plan).toEqual({ transitions: [], unchanged: 1, withheldResolutions: 0 })
+    expect(plan).toEqual({ transitions: [], unchanged: 1, withheldResolutions: 0, notEvaluated: 0, stale: 0 })
   })
 
   it('reopens a resolved finding and continues its chain', () => {
@@ -122,7 +145,7 @@ describe('reconcile', () => {
     expect(reasons).toEqual({ alice: 'credential-gone', bob: 'resource-gone' })
   })
 
-  it('resolves nothing when the run is degraded, and counts what it held back', () => {
+  it('resolves no absent resource when the data did not cover the whole account, and counts what it held back', () => {
     const plan = reconcile(
       input({
         complete: false,
@@ -137,10 +160,9 @@ describe('reconcile', () => {
   it('never touches findings of checks or resources outside its scope', () => {
     const other = stored('root-mfa', 'root', 'OPEN')
     const outsider = stored('user-no-mfa', 'carol', 'OPEN')
-    const narrow = { ...scope, resourceIds: new Set(['alice']) }
     const plan = reconcile(
       input({
-        scope: narrow,
+        resourceIds: new Set(['alice']),
         existing: byId(other, outsider),
         outcomes: [out('user-no-mfa', 'alice', 'pass')],
       }),
@@ -153,5 +175,73 @@ describe('reconcile', () => {
       input({ outcomes: [out('user-no-mfa', 'alice', 'fail'), out('user-no-mfa', 'alice', 'fail')] }),
     )
     expect(plan.transitions).toHaveLength(1)
+  })
+
+  it('records the as-of of the data on the transition it makes', () => {
+    const asOf = new Date('2026-11-22T20:00:00Z')
+    const plan = reconcile(input({ outcomes: [out('user-no-mfa', 'alice', 'fail')], asOf }))
+    expect(plan.transitions[0]!.finding.asOf).toBe(asOf.toISOString())
+    expect(plan.transitions[0]!.entry.asOf).toBe(asOf.toISOString())
+  })
+
+  it('leaves an open finding as it is when its resource could not be judged', () => {
+    const plan = reconcile(
+      input({
+        existing: byId(stored('user-no-mfa', 'alice', 'OPEN')),
+        unknown: new Map([['alice', 'ListAccessKeys failed']]),
+      }),
+    )
+    expect(plan.transitions).toEqual([])
+    expect(plan.notEvaluated).toBe(1)
+  })
+
+  it('never resolves a finding with data older than its last transition', () => {
+    // Prepare: opened by a live read at 2026-01-01; the scan's report was generated before that
+    const open = stored('user-no-mfa', 'alice', 'OPEN')
+    // Act
+    const plan = reconcile(
+      input({
+        outcomes: [out('user-no-mfa', 'alice', 'pass')],
+        existing: byId(open),
+        asOf: new Date('2025-12-31T22:00:00Z'),
+      }),
+    )
+    // Assess
+    expect(plan.transitions).toEqual([])
+    expect(plan.stale).toBe(1)
+  })
+
+  it('never reopens a resolved finding with data older than its resolution', () => {
+    const resolved = { ...stored('user-no-mfa', 'alice', 'RESOLVED'), asOf: '2026-01-02T00:00:00.000Z' }
+    const plan = reconcile(
+      input({
+        outcomes: [out('user-no-mfa', 'alice', 'fail')],
+        existing: byId(resolved),
+        asOf: new Date('2026-01-01T12:00:00Z'),
+      }),
+    )
+    expect(plan.transitions).toEqual([])
+    expect(plan.stale).toBe(1)
+  })
+
+  it('resolves with data exactly as new as the last transition', () => {
+    const open = { ...stored('user-no-mfa', 'alice', 'OPEN'), asOf: '2026-01-01T00:00:00.000Z' }
+    const plan = reconcile(
+      input({
+        outcomes: [out('user-no-mfa', 'alice', 'pass')],
+        existing: byId(open),
+        asOf: new Date('2026-01-01T00:00:00Z'),
+      }),
+    )
+    expect(plan.transitions.map((t) => t.entry.transition)).toEqual(['RESOLVED'])
+  })
+
+  it('changes nothing for a check that was not evaluated', () => {
+    const base = input({ existing: byId(stored('user-no-mfa', 'alice', 'OPEN')) })
+    const plan = reconcile({
+      ...base,
+      judgements: base.judgements.map((j) => ({ ...j, status: 'not-evaluated' as const })),
+    })
+    expect(plan.transitions).toEqual([])
   })
 })

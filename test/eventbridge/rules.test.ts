@@ -16,7 +16,7 @@ const declared = new Set(
 )
 const isDeclared = (source: string, name: string) =>
   [...declared].some((k) => k.split('#')[0]!.split('|').includes(source) && k.endsWith(`#${name}`)) ||
-  (source === 'iam.amazonaws.com' && postureTriggerEvents().includes(name))
+  (postureTriggerEvents().get(source)?.includes(name) ?? false)
 
 describe('the generated EventBridge rules', () => {
   it("subscribe to every detection's declared events", () => {
@@ -32,6 +32,22 @@ describe('the generated EventBridge rules', () => {
         }
       }
     }
+  })
+
+  it("route every check's re-evaluation trigger by the event's own service", () => {
+    // Prepare: every (service, event) a check re-runs on, e.g. cloudtrail StopLogging, access-analyzer CreateAnalyzer
+    const triggers = [...postureTriggerEvents()].flatMap(([eventSource, names]) =>
+      names.map((eventName) => ({ eventSource, eventName })),
+    )
+    // Act
+    const unrouted = triggers.filter((t) => matched(record(t)).length === 0)
+    // Assess
+    expect(triggers).toContainEqual({ eventSource: 'cloudtrail.amazonaws.com', eventName: 'StopLogging' })
+    expect(triggers).toContainEqual({
+      eventSource: 'access-analyzer.amazonaws.com',
+      eventName: 'CreateAnalyzer',
+    })
+    expect(unrouted).toEqual([])
   })
 
   it('route anything root does and every denied call, read-only ones included', () => {

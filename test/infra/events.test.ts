@@ -2,12 +2,15 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { AccountBuilder } from '../../local/iam-sim/builder.ts'
 import { startIamSimulator } from '../../local/iam-sim/server.ts'
 import { silentLog } from '../../shared/app/log.ts'
-import { reevaluateUser } from '../../shared/app/reevaluate-user.ts'
+import { pipelineContext } from '../../shared/app/scan.ts'
+import { accessAnalyzerClient } from '../../shared/aws/access-analyzer.ts'
 import { iamClient } from '../../shared/aws/clients.ts'
+import { cloudTrailClient } from '../../shared/aws/cloudtrail.ts'
 import { parseConfig } from '../../shared/config/config.ts'
+import { evaluate } from '../../shared/engine/pipeline.ts'
 import { rulePatterns } from '../../shared/eventbridge/patterns.ts'
 import type { Statement } from '../../stacks/permissions.ts'
-import { event, iam } from '../support/events.ts'
+import { event, iam, record } from '../support/events.ts'
 import { newStore } from '../support/harness.ts'
 import { ACCOUNT, type MockResource, runStack } from './pulumi-mocks.ts'
 
@@ -17,6 +20,14 @@ const inputs = (r: MockResource) => r.inputs as Record<string, any> // biome-ign
 const policyOf = (name: string, rs = resources) =>
   JSON.parse(inputs(rs.find((r) => r.type === 'aws:iam/rolePolicy:RolePolicy' && r.name === name)!).policy)
     .Statement as Statement[]
+/** A simulator action as an IAM action, with its service's prefix. */
+const SERVICE: Record<string, string> = {
+  ListAnalyzers: 'access-analyzer',
+  DescribeTrails: 'cloudtrail',
+  GetTrailStatus: 'cloudtrail',
+  GetEventSelectors: 'cloudtrail',
+}
+const qualified = (action: string) => `${SERVICE[action] ?? 'iam'}:${action}`
 const DLQ_ARN = `arn:aws:sqs:us-east-1:${ACCOUNT}:iamwatch-ciDeadLetters`
 const FN_ARN = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:iamwatch-ci-on-cloudtrail-event`
 
@@ -101,9 +112,20 @@ describe('event routing (Pulumi mocks)', () => {
         [`arn:aws:iam::${ACCOUNT}:user/*`],
       ],
       [
-        'ReadAuthorizationOnChange',
-        ['iam:GetAccountAuthorizationDetails', 'iam:ListServerCertificates'],
+        'ReadAccountPostureOnChange',
+        [
+          'iam:GetAccountAuthorizationDetails',
+          'iam:ListServerCertificates',
+          'iam:GetAccountPasswordPolicy',
+          'access-analyzer:ListAnalyzers',
+          'cloudtrail:DescribeTrails',
+        ],
         ['*'],
+      ],
+      [
+        'ReadTrailStateOnChange',
+        ['cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors'],
+        [`arn:aws:cloudtrail:*:${ACCOUNT}:trail/*`],
       ],
       [
         'RecordDetectionsAndPosture',
@@ -135,31 +157,50 @@ describe('event routing (Pulumi mocks)', () => {
     ])
   })
 
-  it('allows every IAM call a posture re-evaluation makes', async () => {
+  it('allows every call a posture re-evaluation makes, whatever the event', async () => {
+    // Prepare: events touching a user, a policy, the password policy, a trail and an analyzer
     const sim = await startIamSimulator(
       new AccountBuilder(ACCOUNT)
         .user('bob', (u) =>
           u.console({ lastUsedDaysAgo: 1 }).mfa().accessKey({ ageDays: 10, lastUsedDaysAgo: 1 }),
         )
+        .trail('main', { isMultiRegionTrail: true })
         .build(),
     )
+    const events = [
+      iam('CreateAccessKey', { requestParameters: { userName: 'bob' } }),
+      iam('PutUserPolicy', { requestParameters: { userName: 'bob', policyName: 'p' } }),
+      iam('UpdateAccountPasswordPolicy'),
+      record({ eventSource: 'cloudtrail.amazonaws.com', eventName: 'StopLogging' }),
+      record({ eventSource: 'access-analyzer.amazonaws.com', eventName: 'DeleteAnalyzer' }),
+    ]
     try {
       const { store } = await newStore()
       const deps = {
         iam: iamClient({ endpoint: sim.endpoint, region: 'us-east-1' }),
+        cloudTrail: cloudTrailClient({ endpoint: sim.endpoint }),
+        accessAnalyzer: (region: string) => accessAnalyzerClient(region, { endpoint: sim.endpoint }),
         store,
         config: parseConfig({}),
         region: 'us-east-1',
         log: silentLog,
       }
-      await reevaluateUser(
-        event(iam('CreateAccessKey', { requestParameters: { userName: 'bob' } })),
-        ACCOUNT,
-        deps,
-      )
+      // Act
+      for (const [i, raw] of events.entries()) {
+        const run = await evaluate(pipelineContext(deps, ACCOUNT, new Date()), {
+          kind: 'event',
+          event: event(raw),
+          runId: `e${i}`,
+        })
+        expect(run?.status, raw.eventName as string).toBe('complete')
+      }
+      // Assess
       const granted = policyOf('OnCloudtrailEventPolicy').flatMap((s) => s.Action)
-      const called = [...sim.requests.keys()].map((a) => `iam:${a}`)
-      expect(called.length).toBeGreaterThanOrEqual(5)
+      const called = [...sim.requests.keys()].map(qualified)
+      for (const a of ['iam:GetUser', 'iam:GetAccountAuthorizationDetails', 'iam:GetAccountPasswordPolicy'])
+        expect(called).toContain(a)
+      expect(called).toContain('cloudtrail:DescribeTrails')
+      expect(called).toContain('access-analyzer:ListAnalyzers')
       for (const a of called) expect(granted, `${a} is called but not granted`).toContain(a)
     } finally {
       await sim.stop()

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { AccountBuilder } from '../../local/iam-sim/builder.ts'
-import { runScan } from '../../shared/app/credential-scan.ts'
+import { runScan } from '../../shared/app/scan.ts'
 import { type Harness, startHarness } from '../support/harness.ts'
 
 const trust = (principal: unknown) => ({
@@ -55,7 +55,7 @@ describe('the authorization part of a scan, end to end', () => {
     ])
   })
 
-  it('resolves nothing of a part it could not read completely, and still resolves the other part', async () => {
+  it('leaves only what it could not read as it is, and resolves everything it read completely', async () => {
     // Prepare: a credential finding and an authorization finding, both open.
     h = await startHarness(
       new AccountBuilder('123456789012')
@@ -91,11 +91,14 @@ describe('the authorization part of a scan, end to end', () => {
       .sort()
     // Assess
     expect(second.status).toBe('degraded')
-    expect(second.incomplete).toEqual(['could not evaluate mallory / bad: not a JSON object'])
-    expect(resolved).toEqual(['console-user-no-mfa', 'user-no-mfa'])
-    // bob's fixed finding stays open (withheld); mallory's opens: a degraded part still opens what it saw.
+    expect(second.incomplete).toEqual(['could not evaluate user/mallory: bad: not a JSON object'])
+    expect(second.notEvaluated).toContain(
+      'admin-policy on user/mallory: authorization: bad: not a JSON object',
+    )
+    // bob's data was whole: his fixed findings resolve; mallory's failure opens, her passes are unknown.
+    expect(resolved).toEqual(['console-user-no-mfa', 'user-direct-policy', 'user-no-mfa'])
     const open = await h.store.listFindings({ checkId: 'user-direct-policy', status: 'OPEN' })
-    expect(open.map((f) => f.resourceId).sort()).toEqual(['user/bob', 'user/mallory'])
+    expect(open.map((f) => f.resourceId).sort()).toEqual(['user/mallory'])
   })
 
   it('resolves nothing when a page of authorization details fails after retries', async () => {

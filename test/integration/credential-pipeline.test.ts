@@ -33,8 +33,8 @@ describe('credential scan end to end', () => {
     const ids = open.map((f) => `${f.checkId}:${f.resourceId}:${f.credentialId ?? ''}`).sort()
     expect(ids).toContain('root-access-key:root:access_key_1')
     expect(ids).toContain('root-mfa:root:')
-    expect(ids).toContain('console-user-no-mfa:alice:')
-    expect(ids).toContain('access-key-rotation:alice:AKIAALICEOLD00000001')
+    expect(ids).toContain('console-user-no-mfa:user/alice:')
+    expect(ids).toContain('access-key-rotation:user/alice:AKIAALICEOLD00000001')
     expect(ids).not.toContain('console-user-no-mfa:bob:')
     expect(alerts).toHaveLength(open.length)
     const rootKey = alerts.find((a) => a.attributes.checkId === 'root-access-key')!
@@ -97,6 +97,6 @@ describe('credential scan end to end', () => {
     expect(rootKey).toMatchObject({ status: 'RESOLVED', resolution: 'credential-gone', seq: 2 })
     const history = await h.store.history(rootKey.id)
     expect(history.map((e) => e.transition)).toEqual(['OPENED', 'RESOLVED'])
-    expect(verifyChain(history, GENESIS_HASH)).toEqual({ ok: true })
+    expect(verifyChain(history, GENESIS_HASH, rootKey)).toEqual({ ok: true })
   })
 })

@@ -23,7 +23,7 @@ describe('a scan that could not read everything', () => {
     h.sim.account.expireReport()
   }
 
-  it('resolves nothing when a malformed report row was rejected, and records the reason on the scan', async () => {
+  it("leaves a rejected report row's user as it is, resolves the others, and records the reason on the scan", async () => {
     // Prepare
     await openedThenFixed()
     h.sim.account.reportTransform = (csv) => csv.replace(/\nbob,[^\n]*/, '\nbob,not-an-arn,garbage')
@@ -32,9 +32,11 @@ describe('a scan that could not read everything', () => {
     const alerts = await h.alerts()
     // Assess
     expect(summary.status).toBe('degraded')
-    expect(summary.counts.resolved).toBe(0)
-    expect(summary.counts.withheldResolutions).toBeGreaterThan(0)
-    expect(alerts).toEqual([])
+    expect(alerts.map((a) => a.attributes.transition)).toEqual(['RESOLVED', 'RESOLVED'])
+    expect(alerts.every((a) => a.message.includes('AwsIamUser user/alice'))).toBe(true)
+    expect(summary.counts.leftNotEvaluated).toBe(2)
+    const bob = (await h.store.listFindings({ status: 'OPEN' })).filter((f) => f.resourceId === 'user/bob')
+    expect(bob.map((f) => f.checkId).sort()).toEqual(['console-user-no-mfa', 'user-no-mfa'])
     const run = await h.store.records.getScan(summary.scanId)
     expect(run).toMatchObject({ status: 'degraded', counts: { rejectedInputs: 1 } })
     expect(run?.rejections?.[0]).toMatchObject({
@@ -44,7 +46,7 @@ describe('a scan that could not read everything', () => {
     })
   })
 
-  it('resolves nothing when a call still fails after retries, yet still opens what it saw', async () => {
+  it('leaves what a failed call could not tell, and resolves what it read, when a call still fails after retries', async () => {
     // Prepare
     await openedThenFixed()
     h.sim.account.getUser('bob')!.mfaDevices = []
@@ -55,11 +57,15 @@ describe('a scan that could not read everything', () => {
       status: string
       counts: Record<string, number>
       incomplete: string[]
+      notEvaluated: string[]
     }
     // Assess
     expect(summary.status).toBe('degraded')
     expect(summary.incomplete[0]).toMatch(/^ListVirtualMFADevices failed: ServiceFailure/)
-    expect(summary.counts.resolved).toBe(0)
+    expect(summary.notEvaluated).toEqual([
+      'root-hardware-mfa on root: ListVirtualMFADevices could not be read',
+    ])
+    expect(summary.counts.resolved).toBe(2) // alice's MFA findings; bob still has none
     expect(h.sim.requestCount('ListVirtualMFADevices')).toBe(4) // the SDK retried before giving up
   })
 

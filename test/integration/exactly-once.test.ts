@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { AccountBuilder } from '../../local/iam-sim/builder.ts'
-import { runCredentialScan } from '../../shared/app/credential-scan.ts'
+import { runScan } from '../../shared/app/scan.ts'
 import type { FindingsStore } from '../../shared/aws/findings-store.ts'
 import { CIS_PASSWORD_POLICY } from '../../shared/checks/password-policy/policy.ts'
 import { type Harness, startHarness } from '../support/harness.ts'
@@ -114,7 +114,7 @@ describe('each transition reaches SNS exactly once', () => {
     // Prepare
     h = await startHarness(account())
     // Act
-    const [a, b] = await Promise.all([runCredentialScan(h.scanDeps), runCredentialScan(h.scanDeps)])
+    const [a, b] = await Promise.all([runScan(h.scanDeps), runScan(h.scanDeps)])
     // Assess: whichever plans second either conflicts on commit or finds the findings already open.
     const sum = (key: string) => (a.counts[key] ?? 0) + (b.counts[key] ?? 0)
     const findings = await h.store.listFindings()

@@ -144,7 +144,7 @@ describe('real-time detections end to end', () => {
     )
     const opened = await h.alerts()
     // Assess
-    expect(first.reevaluated).toEqual(['alice', 'user/alice']) // credential checks, then admin-without-mfa
+    expect(first.reevaluated).toEqual(['user/alice']) // credential checks and admin-without-mfa, one id for one user
     expect(opened.map((a) => a.attributes.checkId).sort()).toEqual([
       'console-user-no-mfa',
       'mfa-deactivated',
@@ -187,7 +187,9 @@ describe('real-time detections end to end', () => {
       'access-key-rotation:OPENED',
       'credential-unused:OPENED',
     ])
-    expect((await h.store.listFindings({ status: 'OPEN' })).some((f) => f.resourceId === 'alice')).toBe(false)
+    expect((await h.store.listFindings({ status: 'OPEN' })).some((f) => f.resourceId === 'user/alice')).toBe(
+      false,
+    )
   })
 
   it('counts a record without any fields it can use as rejected, not as an error', async () => {

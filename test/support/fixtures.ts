@@ -2,7 +2,7 @@ import type { CheckSources, CredentialInventory, PasswordPolicy } from '../../sh
 import type { AnyCheck } from '../../shared/checks/types.ts'
 import { paramsFor, parseConfig } from '../../shared/config/config.ts'
 import type { Outcome } from '../../shared/model/finding.ts'
-import type { AccessKeySlot, CredentialUser } from '../../shared/normalize/credential-report.ts'
+import type { AccessKeySlot, CredentialUser, ReportColumn } from '../../shared/normalize/credential-report.ts'
 
 export const NOW = new Date('2026-11-23T12:00:00Z')
 export const ACCOUNT = '123456789012'
@@ -57,15 +57,19 @@ export function policy(p: PasswordPolicy | null): CheckSources['passwordPolicy']
   return { policy: p }
 }
 
-/** Runs one check as the engine would, with its default params overridden by `params`. */
+/**
+ * Runs one check as the engine would, with its default params overridden by `params`. A check that
+ * reads one source is given that source's data; one that reads several, an object of them by name.
+ */
 export function run<S extends keyof CheckSources>(
   check: AnyCheck,
-  input: CheckSources[S],
+  input: CheckSources[S] | Partial<CheckSources>,
   params: Record<string, number> = {},
   now = NOW,
 ): Outcome[] {
   const config = parseConfig({ checks: Object.keys(params).length ? { [check.id]: { params } } : {} })
-  return (check.evaluate as (i: unknown, c: unknown) => Outcome[]).call(check, input, {
+  const sources = check.reads.length === 1 ? { [check.reads[0]!]: input } : input
+  return (check.evaluate as (i: unknown, c: unknown) => Outcome[]).call(check, sources, {
     now,
     accountId: ACCOUNT,
     params: paramsFor(check, config),
@@ -75,3 +79,21 @@ export function run<S extends keyof CheckSources>(
 export const failures = (outcomes: Outcome[]) => outcomes.filter((o) => o.status === 'fail')
 export const failingIds = (outcomes: Outcome[]) =>
   failures(outcomes).map((o) => (o.credentialId ? `${o.resource.id}/${o.credentialId}` : o.resource.id))
+
+/** Outcomes a check could not judge, as `resource[/credential]: reason`. */
+export const unknownIds = (outcomes: Outcome[]) =>
+  outcomes
+    .filter((o) => o.status === 'unknown')
+    .map((o) => `${o.credentialId ? `${o.resource.id}/${o.credentialId}` : o.resource.id}: ${o.reason}`)
+
+/**
+ * A user as the normalizer leaves a report row with unexpected values in these columns: the columns are
+ * listed as unknown and the values absent (password_last_used becomes `unreadable`).
+ */
+export function withUnreadable(u: CredentialUser, ...columns: ReportColumn[]): CredentialUser {
+  return {
+    ...u,
+    unknownFields: columns,
+    ...(columns.includes('password_last_used') ? { passwordUse: { kind: 'unreadable' } } : {}),
+  }
+}

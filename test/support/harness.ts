@@ -8,10 +8,12 @@ import { type IamSimulator, type SimulatorOptions, startIamSimulator } from '../
 import { createFindingsTable, createTopic, drainQueue, subscribeQueue } from '../../local/stack.ts'
 import { StreamPoller } from '../../local/stream-poller.ts'
 import type { CloudTrailDeps, CloudTrailSummary } from '../../shared/app/cloudtrail-events.ts'
-import type { ScanDeps } from '../../shared/app/credential-scan.ts'
 import { silentLog } from '../../shared/app/log.ts'
 import type { NotifierDeps } from '../../shared/app/notifier.ts'
+import type { ScanDeps } from '../../shared/app/scan.ts'
+import { accessAnalyzerClient } from '../../shared/aws/access-analyzer.ts'
 import { documentClient, iamClient, snsClient } from '../../shared/aws/clients.ts'
+import { cloudTrailClient } from '../../shared/aws/cloudtrail.ts'
 import { DynamoCounters } from '../../shared/aws/counters.ts'
 import { FindingsStore } from '../../shared/aws/findings-store.ts'
 import { publishAlert } from '../../shared/aws/publisher.ts'
@@ -69,6 +71,8 @@ export async function startHarness(
   const scanDeps: ScanDeps = {
     iam: iamClient({ endpoint: sim.endpoint, region: 'us-east-1', maxAttempts: 4 }),
     sts: stsClient({ endpoint: sim.endpoint, region: 'us-east-1' }),
+    cloudTrail: cloudTrailClient({ endpoint: sim.endpoint }),
+    accessAnalyzer: (region) => accessAnalyzerClient(region, { endpoint: sim.endpoint }),
     store,
     config,
     region: 'us-east-1',
@@ -94,6 +98,8 @@ export async function startHarness(
   const db = documentClient({ endpoint: inject('dynamoEndpoint'), region: 'us-east-1' })
   const eventDeps: CloudTrailDeps = {
     iam: scanDeps.iam,
+    cloudTrail: scanDeps.cloudTrail!,
+    accessAnalyzer: scanDeps.accessAnalyzer!,
     store,
     counters: new DynamoCounters(db, store.tableName),
     config,

@@ -9,14 +9,17 @@ export const accessAnalyzerDisabled = defineCheck({
   description: 'A monitored region has no ACTIVE external-access analyzer (account or organization).',
   severity: 'medium',
   resourceType: 'AwsAccount',
-  source: 'authorization',
+  reads: ['analyzers'],
   params: {},
-  triggers: { schedule: 'authorization', events: ['CreateAnalyzer', 'DeleteAnalyzer'] },
+  triggers: {
+    schedule: 'authorization',
+    events: { 'access-analyzer': ['CreateAnalyzer', 'DeleteAnalyzer'] },
+  },
   remediation:
     'Create an account (or organization) analyzer in the region: aws accessanalyzer create-analyzer --type ACCOUNT.',
-  evaluate(input, { accountId }) {
+  evaluate({ analyzers: input }, { accountId }) {
     const outcomes: Outcome[] = []
-    for (const [region, analyzers] of input.analyzers ?? []) {
+    for (const [region, analyzers] of input.byRegion) {
       const resource = {
         type: 'AwsAccount',
         id: `access-analyzer/${region}`,

@@ -7,12 +7,12 @@ export const adminManagedPolicyAttached = defineCheck({
   description: 'The AWS-managed AdministratorAccess policy is attached to a user, group or role.',
   severity: 'high',
   resourceType: 'AwsIamRole',
-  source: 'authorization',
+  reads: ['authorization'],
   params: {},
-  triggers: { schedule: 'authorization', events: POLICY_ATTACH_EVENTS },
+  triggers: { schedule: 'authorization', events: { iam: POLICY_ATTACH_EVENTS } },
   remediation:
     'Detach AdministratorAccess; grant a job-function policy or a scoped customer-managed policy instead.',
-  evaluate(input) {
+  evaluate({ authorization: input }) {
     return judgeAttachment(this.id, input, 'AdministratorAccess')
   },
 })

@@ -10,12 +10,12 @@ export const adminPolicy = defineCheck({
     'A customer-managed policy, an AWS-managed policy in use, or an inline policy allows * (or NotAction) on Resource *.',
   severity: 'critical',
   resourceType: 'AwsIamPolicy',
-  source: 'authorization',
+  reads: ['authorization'],
   params: {},
-  triggers: { schedule: 'authorization', events: POLICY_DOCUMENT_EVENTS },
+  triggers: { schedule: 'authorization', events: { iam: POLICY_DOCUMENT_EVENTS } },
   remediation:
     'Replace the statement with the specific actions and resources the principals need; keep full admin to a break-glass role.',
-  evaluate(input) {
+  evaluate({ authorization: input }) {
     const outcomes: Outcome[] = []
     for (const d of documents(input.inventory)) {
       const admin = d.statements.map((s, i) => [s, i] as const).filter(([s]) => isAdminStatement(s))

@@ -1,5 +1,5 @@
 import { isAdminStatement } from '../../policy/evaluate.ts'
-import { defineCheck, fail, pass } from '../types.ts'
+import { defineCheck, fail, pass, unknown } from '../types.ts'
 import { principalResource } from './common.ts'
 
 export const adminWithoutMfa = defineCheck({
@@ -8,27 +8,31 @@ export const adminWithoutMfa = defineCheck({
   description: 'A user with administrative permissions (directly or through a group) has no MFA device.',
   severity: 'high',
   resourceType: 'AwsIamUser',
-  source: 'authorization',
+  reads: ['authorization', 'credentials'],
   params: {},
   triggers: {
     schedule: 'authorization',
-    events: ['DeactivateMFADevice', 'EnableMFADevice', 'AddUserToGroup', 'AttachUserPolicy', 'PutUserPolicy'],
+    events: {
+      iam: ['DeactivateMFADevice', 'EnableMFADevice', 'AddUserToGroup', 'AttachUserPolicy', 'PutUserPolicy'],
+    },
   },
   remediation: 'Enroll an MFA device for the user now, or remove the administrative permissions.',
-  evaluate(input) {
-    // Without MFA data (the credential report could not be read) nothing can be said.
-    const mfa = input.mfaUsers
-    if (!mfa) return []
+  evaluate({ authorization: input, credentials }) {
+    const mfa = new Map(credentials.users.map((u) => [u.name, u.mfaActive]))
     return input.inventory.users.map((u) => {
+      const resource = principalResource({ kind: 'user', ...u })
+      const hasMfa = mfa.get(u.name)
+      // A user the credential data does not cover (created since the report, or out of an event's scope).
+      if (hasMfa === undefined) return unknown(this.id, resource, 'MFA state not read for this user')
       const admin = u.policies
         .filter((p) => p.kind !== 'boundary' && p.document.statements.some(isAdminStatement))
         .map((p) => p.name)
       const capped = u.policies.some(
         (p) => p.kind === 'boundary' && !p.document.statements.some(isAdminStatement),
       )
-      return admin.length > 0 && !capped && !mfa.has(u.name)
-        ? fail(this.id, principalResource({ kind: 'user', ...u }), { adminVia: admin, mfa: false })
-        : pass(this.id, principalResource({ kind: 'user', ...u }))
+      return admin.length > 0 && !capped && !hasMfa
+        ? fail(this.id, resource, { adminVia: admin, mfa: false })
+        : pass(this.id, resource)
     })
   },
 })

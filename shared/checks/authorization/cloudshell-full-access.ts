@@ -8,12 +8,12 @@ export const cloudshellFullAccess = defineCheck({
     'AWSCloudShellFullAccess lets a principal move files in and out of CloudShell (a data-exfiltration path).',
   severity: 'low',
   resourceType: 'AwsIamRole',
-  source: 'authorization',
+  reads: ['authorization'],
   params: {},
-  triggers: { schedule: 'authorization', events: POLICY_ATTACH_EVENTS },
+  triggers: { schedule: 'authorization', events: { iam: POLICY_ATTACH_EVENTS } },
   remediation:
     'Detach AWSCloudShellFullAccess; grant only the CloudShell actions needed, without file transfer.',
-  evaluate(input) {
+  evaluate({ authorization: input }) {
     return judgeAttachment(this.id, input, 'AWSCloudShellFullAccess')
   },
 })

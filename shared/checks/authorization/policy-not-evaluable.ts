@@ -14,22 +14,24 @@ export const policyNotEvaluable = defineCheck({
     'iamwatch could not parse a policy document (invalid JSON, unknown elements, too large), so it cannot judge it.',
   severity: 'info',
   resourceType: 'AwsIamPolicy',
-  source: 'authorization',
+  reads: ['authorization'],
   params: {},
   triggers: {
     schedule: 'authorization',
-    events: [
-      'CreatePolicy',
-      'CreatePolicyVersion',
-      'PutUserPolicy',
-      'PutGroupPolicy',
-      'PutRolePolicy',
-      'UpdateAssumeRolePolicy',
-    ],
+    events: {
+      iam: [
+        'CreatePolicy',
+        'CreatePolicyVersion',
+        'PutUserPolicy',
+        'PutGroupPolicy',
+        'PutRolePolicy',
+        'UpdateAssumeRolePolicy',
+      ],
+    },
   },
   remediation:
     'Open the document named in the evidence and fix it (IAM accepts only valid policy grammar); report it if IAM itself returned it.',
-  evaluate(input) {
+  evaluate({ authorization: input }) {
     const outcomes: Outcome[] = []
     const inv = input.inventory
     for (const p of inv.policies) {

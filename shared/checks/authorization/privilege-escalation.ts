@@ -10,24 +10,26 @@ export const privilegeEscalation = defineCheck({
   description: "A principal's effective permissions contain a known privilege-escalation combination.",
   severity: 'high',
   resourceType: 'AwsIamRole',
-  source: 'authorization',
+  reads: ['authorization'],
   params: {},
   triggers: {
     schedule: 'authorization',
-    events: [
-      'AttachUserPolicy',
-      'AttachGroupPolicy',
-      'AttachRolePolicy',
-      'PutUserPolicy',
-      'PutGroupPolicy',
-      'PutRolePolicy',
-      'CreatePolicyVersion',
-      'SetDefaultPolicyVersion',
-    ],
+    events: {
+      iam: [
+        'AttachUserPolicy',
+        'AttachGroupPolicy',
+        'AttachRolePolicy',
+        'PutUserPolicy',
+        'PutGroupPolicy',
+        'PutRolePolicy',
+        'CreatePolicyVersion',
+        'SetDefaultPolicyVersion',
+      ],
+    },
   },
   remediation:
     'Remove the actions of the combination from the principal (or add a Deny), or constrain them with resource ARNs and conditions.',
-  evaluate(input) {
+  evaluate({ authorization: input }) {
     const outcomes: Outcome[] = []
     for (const p of principals(input.inventory)) {
       if (p.kind === 'group') continue // groups act through their users, judged with the group's policies

@@ -9,12 +9,12 @@ export const roleTrustConfusedDeputy = defineCheck({
     'A service-principal trust has no aws:SourceAccount or aws:SourceArn condition (confused deputy). Service-linked roles are AWS-managed and skipped.',
   severity: 'medium',
   resourceType: 'AwsIamRole',
-  source: 'authorization',
+  reads: ['authorization'],
   params: {},
-  triggers: { schedule: 'authorization', events: TRUST_EVENTS },
+  triggers: { schedule: 'authorization', events: { iam: TRUST_EVENTS } },
   remediation:
     'Add "Condition": {"StringEquals": {"aws:SourceAccount": "<this account>"}} (or aws:SourceArn) to the trust statement.',
-  evaluate(input) {
+  evaluate({ authorization: input }) {
     return input.inventory.roles.flatMap((r) => {
       if (!r.trust || r.arn.includes(':role/aws-service-role/')) return []
       const services = r.trust.statements

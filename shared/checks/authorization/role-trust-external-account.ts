@@ -9,12 +9,12 @@ export const roleTrustExternalAccount = defineCheck({
     'A role is assumable by an account outside this one and the trusted accounts, without an sts:ExternalId condition.',
   severity: 'high',
   resourceType: 'AwsIamRole',
-  source: 'authorization',
+  reads: ['authorization'],
   params: {},
-  triggers: { schedule: 'authorization', events: TRUST_EVENTS },
+  triggers: { schedule: 'authorization', events: { iam: TRUST_EVENTS } },
   remediation:
     'Require an sts:ExternalId agreed with the third party, or add the account to trustedAccounts if it is yours.',
-  evaluate(input, { accountId }) {
+  evaluate({ authorization: input }, { accountId }) {
     return input.inventory.roles.flatMap((r) => {
       if (!r.trust) return []
       const outside = new Set<string>()

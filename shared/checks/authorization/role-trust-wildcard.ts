@@ -9,12 +9,12 @@ export const roleTrustWildcard = defineCheck({
     'A role trust policy allows Principal * (or {"AWS": "*"}) without a condition restricting who (sts:ExternalId alone does not).',
   severity: 'critical',
   resourceType: 'AwsIamRole',
-  source: 'authorization',
+  reads: ['authorization'],
   params: {},
-  triggers: { schedule: 'authorization', events: TRUST_EVENTS },
+  triggers: { schedule: 'authorization', events: { iam: TRUST_EVENTS } },
   remediation:
     'Replace * with the accounts or roles that need access, or add an aws:PrincipalOrgID condition.',
-  evaluate(input) {
+  evaluate({ authorization: input }) {
     return input.inventory.roles.flatMap((r) => {
       if (!r.trust) return []
       const open = r.trust.statements

@@ -7,12 +7,15 @@ export const serverCertificateExpired = defineCheck({
     'A server certificate in IAM has expired; deploying it by mistake breaks clients and it serves no purpose.',
   severity: 'medium',
   resourceType: 'AwsIamServerCertificate',
-  source: 'authorization',
+  reads: ['authorization'],
   params: {},
-  triggers: { schedule: 'authorization', events: ['UploadServerCertificate', 'DeleteServerCertificate'] },
+  triggers: {
+    schedule: 'authorization',
+    events: { iam: ['UploadServerCertificate', 'DeleteServerCertificate'] },
+  },
   remediation:
     'Delete the expired certificate (aws iam delete-server-certificate) after checking nothing references it.',
-  evaluate(input, { now }) {
+  evaluate({ authorization: input }, { now }) {
     return input.serverCertificates.map((c) => {
       const resource = { type: 'AwsIamServerCertificate', id: c.name, arn: c.arn }
       const expired = c.expiration !== undefined && c.expiration.getTime() < now.getTime()

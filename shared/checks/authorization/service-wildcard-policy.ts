@@ -10,11 +10,11 @@ export const serviceWildcardPolicy = defineCheck({
   description: 'An Allow statement grants service:* (for example iam:*, kms:*, cloudtrail:*).',
   severity: 'medium',
   resourceType: 'AwsIamPolicy',
-  source: 'authorization',
+  reads: ['authorization'],
   params: {},
-  triggers: { schedule: 'authorization', events: POLICY_DOCUMENT_EVENTS },
+  triggers: { schedule: 'authorization', events: { iam: POLICY_DOCUMENT_EVENTS } },
   remediation: 'List the actions the principals need instead of service:*.',
-  evaluate(input) {
+  evaluate({ authorization: input }) {
     const outcomes: Outcome[] = []
     for (const d of documents(input.inventory)) {
       const services = [

@@ -7,11 +7,14 @@ export const supportRoleMissing = defineCheck({
     'No role has AWSSupportAccess attached, so incidents cannot be raised with AWS without elevated credentials.',
   severity: 'low',
   resourceType: 'AwsAccount',
-  source: 'authorization',
+  reads: ['authorization'],
   params: {},
-  triggers: { schedule: 'authorization', events: ['AttachRolePolicy', 'DetachRolePolicy', 'DeleteRole'] },
+  triggers: {
+    schedule: 'authorization',
+    events: { iam: ['AttachRolePolicy', 'DetachRolePolicy', 'DeleteRole'] },
+  },
   remediation: 'Create a role for your incident responders and attach the AWSSupportAccess managed policy.',
-  evaluate(input, { accountId }) {
+  evaluate({ authorization: input }, { accountId }) {
     const roles = input.inventory.roles
       .filter((r) => r.attached.includes('AWSSupportAccess'))
       .map((r) => r.name)

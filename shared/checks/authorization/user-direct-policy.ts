@@ -7,14 +7,14 @@ export const userDirectPolicy = defineCheck({
   description: 'An IAM user has attached or inline policies; permissions should come from groups or roles.',
   severity: 'low',
   resourceType: 'AwsIamUser',
-  source: 'authorization',
+  reads: ['authorization'],
   params: {},
   triggers: {
     schedule: 'authorization',
-    events: ['AttachUserPolicy', 'DetachUserPolicy', 'PutUserPolicy', 'DeleteUserPolicy'],
+    events: { iam: ['AttachUserPolicy', 'DetachUserPolicy', 'PutUserPolicy', 'DeleteUserPolicy'] },
   },
   remediation: "Move the user's policies to a group (or a role it assumes) and remove them from the user.",
-  evaluate(input) {
+  evaluate({ authorization: input }) {
     return input.inventory.users.map((u) =>
       u.attached.length + u.inline.length > 0
         ? fail(this.id, principalResource({ kind: 'user', ...u }), { attached: u.attached, inline: u.inline })

@@ -1,5 +1,5 @@
 import { rootResource } from '../resources.ts'
-import { defineCheck, fail, pass } from '../types.ts'
+import { defineCheck, fail, pass, unknown } from '../types.ts'
 
 export const rootHardwareMfa = defineCheck({
   id: 'root-hardware-mfa',
@@ -7,16 +7,18 @@ export const rootHardwareMfa = defineCheck({
   description: 'Root MFA lives on a virtual device (a phone app) rather than a hardware key.',
   severity: 'high',
   resourceType: 'AwsAccount',
-  source: 'credentials',
+  reads: ['credentials'],
   params: {},
-  triggers: { schedule: 'credentials', events: ['EnableMFADevice', 'DeactivateMFADevice'] },
+  triggers: { schedule: 'credentials', events: { iam: ['EnableMFADevice', 'DeactivateMFADevice'] } },
   remediation:
     'Replace the root virtual MFA device with a hardware MFA device (FIDO key or hardware TOTP token).',
-  evaluate(input, { accountId }) {
+  evaluate({ credentials: input }, { accountId }) {
     const root = input.root
-    // Unknown when ListVirtualMFADevices could not be read: say nothing rather than guess.
-    if (!root || input.rootMfaKind === 'unknown') return []
+    if (!root) return []
     const resource = rootResource(accountId, root.arn)
+    // Unknown when ListVirtualMFADevices could not be read: leave the finding rather than guess.
+    if (input.rootMfaKind === 'unknown')
+      return [unknown(this.id, resource, 'ListVirtualMFADevices could not be read')]
     return input.rootMfaKind === 'virtual'
       ? [fail(this.id, resource, { mfaDevice: 'virtual' })]
       : [pass(this.id, resource, { mfaDevice: root.mfaActive ? 'hardware' : 'none' })]

@@ -7,11 +7,11 @@ export const passwordPolicyComplexity = defineCheck({
   description: 'The password policy does not require uppercase, lowercase, numbers and symbols.',
   severity: 'low',
   resourceType: 'AwsIamPasswordPolicy',
-  source: 'passwordPolicy',
+  reads: ['passwordPolicy'],
   params: {},
-  triggers: { schedule: 'password-policy', events: PASSWORD_POLICY_EVENTS },
+  triggers: { schedule: 'credentials', events: { iam: PASSWORD_POLICY_EVENTS } },
   remediation: 'Require uppercase, lowercase, numbers and symbols in the account password policy.',
-  evaluate(input, { accountId }) {
+  evaluate({ passwordPolicy: input }, { accountId }) {
     return judgePolicy(this.id, accountId, input, (p) => {
       const evidence = {
         requireUppercaseCharacters: p.requireUppercaseCharacters === true,

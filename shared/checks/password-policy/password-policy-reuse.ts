@@ -7,13 +7,13 @@ export const passwordPolicyReuse = defineCheck({
   description: 'The account password policy remembers fewer previous passwords than required.',
   severity: 'medium',
   resourceType: 'AwsIamPasswordPolicy',
-  source: 'passwordPolicy',
+  reads: ['passwordPolicy'],
   params: {
     minReusePrevention: { default: 24, description: 'Previous passwords that cannot be reused', min: 1 },
   },
-  triggers: { schedule: 'password-policy', events: PASSWORD_POLICY_EVENTS },
+  triggers: { schedule: 'credentials', events: { iam: PASSWORD_POLICY_EVENTS } },
   remediation: 'Set "Prevent password reuse" to remember 24 passwords in the account password policy.',
-  evaluate(input, { accountId, params }) {
+  evaluate({ passwordPolicy: input }, { accountId, params }) {
     return judgePolicy(this.id, accountId, input, (p) => ({
       ok: (p.passwordReusePrevention ?? 0) >= params.minReusePrevention,
       evidence: {

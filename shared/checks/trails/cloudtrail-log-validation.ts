@@ -7,12 +7,12 @@ export const cloudtrailLogValidation = defineCheck({
   description: 'LogFileValidationEnabled is false: altered or deleted log files would go unnoticed.',
   severity: 'medium',
   resourceType: 'AwsCloudTrailTrail',
-  source: 'trails',
+  reads: ['trails'],
   params: {},
-  triggers: { schedule: 'trails', events: TRAIL_EVENTS },
+  triggers: { schedule: 'trails', events: { cloudtrail: TRAIL_EVENTS } },
   remediation:
     'Enable log file validation: aws cloudtrail update-trail --name <trail> --enable-log-file-validation.',
-  evaluate(input) {
+  evaluate({ trails: input }) {
     return input.trails.map((t) =>
       t.logFileValidation
         ? pass(this.id, trailResource(t))

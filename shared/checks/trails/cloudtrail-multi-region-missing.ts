@@ -7,11 +7,11 @@ export const cloudtrailMultiRegionMissing = defineCheck({
   description: 'No trail is multi-region, logging, and recording management events, both read and write.',
   severity: 'critical',
   resourceType: 'AwsAccount',
-  source: 'trails',
+  reads: ['trails'],
   params: {},
-  triggers: { schedule: 'trails', events: TRAIL_EVENTS },
+  triggers: { schedule: 'trails', events: { cloudtrail: TRAIL_EVENTS } },
   remediation: 'Create (or fix) a multi-region trail that logs all management events, and keep it logging.',
-  evaluate(input, { accountId }) {
+  evaluate({ trails: input }, { accountId }) {
     const good = input.trails
       .filter((t) => t.isMultiRegion && t.isLogging && t.managementEvents === 'all')
       .map((t) => t.name)

@@ -7,11 +7,11 @@ export const cloudtrailNotLogging = defineCheck({
   description: "A trail's GetTrailStatus reports IsLogging false.",
   severity: 'critical',
   resourceType: 'AwsCloudTrailTrail',
-  source: 'trails',
+  reads: ['trails'],
   params: {},
-  triggers: { schedule: 'trails', events: TRAIL_EVENTS },
+  triggers: { schedule: 'trails', events: { cloudtrail: TRAIL_EVENTS } },
   remediation: 'Start logging (aws cloudtrail start-logging --name <trail>) and find out who stopped it.',
-  evaluate(input) {
+  evaluate({ trails: input }) {
     return input.trails.map((t) =>
       t.isLogging
         ? pass(this.id, trailResource(t))

@@ -8,12 +8,12 @@ export const eventStreamSilent = defineCheck({
     'Trails report logging, yet no CloudTrail event has reached the detector within the window: the monitor may be blind.',
   severity: 'high',
   resourceType: 'AwsAccount',
-  source: 'trails',
+  reads: ['trails'],
   params: { windowHours: { default: 24, description: 'Silence that is alarming while trails log', min: 1 } },
-  triggers: { schedule: 'trails', events: [] },
+  triggers: { schedule: 'trails', events: {} },
   remediation:
     'Check the EventBridge rules, the on-cloudtrail-event function and its dead-letter queue; CloudTrail may deliver nothing to EventBridge if the trail changed.',
-  evaluate(input, { accountId, now, params }) {
+  evaluate({ trails: input }, { accountId, now, params }) {
     // Without a record of the stream (no findings table) or with no trail logging, there is nothing to judge.
     if (!input.lastEventAt || !input.trails.some((t) => t.isLogging)) return []
     const silentHours = (now.getTime() - input.lastEventAt.getTime()) / 3_600_000

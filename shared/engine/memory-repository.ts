@@ -1,0 +1,96 @@
+import type { Finding, HistoryEntry } from '../model/finding.ts'
+import type { PlannedTransition } from './reconcile.ts'
+import type { FindingsRepository, MonitorRecordsRepository, ScanRun } from './repository.ts'
+
+class MemoryRecords implements MonitorRecordsRepository {
+  readonly scans = new Map<string, ScanRun>()
+  readonly notified = new Map<string, string>()
+  private readonly stats = new Map<string, { processed: number; rejected: number; lastEventAt?: string }>()
+
+  async countEvents(day: string, processed: number, rejected: number, at: string) {
+    const s = this.stats.get(day) ?? { processed: 0, rejected: 0 }
+    this.stats.set(day, {
+      processed: s.processed + processed,
+      rejected: s.rejected + rejected,
+      lastEventAt: at,
+    })
+  }
+  async eventStats(day: string) {
+    return this.stats.get(day)
+  }
+  async startScan(run: ScanRun) {
+    this.scans.set(run.scanId, run)
+  }
+  async finishScan(run: ScanRun) {
+    this.scans.set(run.scanId, run)
+  }
+  async isNotified(findingId: string, seq: number) {
+    return this.notified.has(`${findingId}#${seq}`)
+  }
+  async markNotified(entry: Pick<HistoryEntry, 'findingId' | 'seq'>, messageId: string) {
+    const key = `${entry.findingId}#${entry.seq}`
+    if (this.notified.has(key)) return false
+    this.notified.set(key, messageId)
+    return true
+  }
+}
+
+/**
+ * The findings repository in memory, with the same conditional semantics as the DynamoDB one: a
+ * transition applies only at its planned sequence, state and history item together. `outbox` is what
+ * the table's stream would carry: every history item, in write order.
+ */
+export class MemoryFindingsRepository implements FindingsRepository {
+  readonly records = new MemoryRecords()
+  readonly states = new Map<string, Finding>()
+  readonly histories = new Map<string, HistoryEntry[]>()
+  readonly outbox: HistoryEntry[] = []
+  private readonly markers = new Set<string>()
+  readonly writes = { transitions: 0 }
+
+  async getFinding(id: string) {
+    return this.states.get(id)
+  }
+  async getFindings(ids: readonly string[]) {
+    const out = new Map<string, Finding>()
+    for (const id of ids) {
+      const f = this.states.get(id)
+      if (f) out.set(id, f)
+    }
+    return out
+  }
+  async listOpenByCheck(accountId: string, checkId: string, resourceId?: string) {
+    return [...this.states.values()].filter(
+      (f) =>
+        f.status === 'OPEN' &&
+        f.accountId === accountId &&
+        f.checkId === checkId &&
+        (resourceId === undefined || f.resourceId === resourceId),
+    )
+  }
+  async history(id: string) {
+    return [...(this.histories.get(id) ?? [])]
+  }
+  async applyTransitions(transitions: readonly PlannedTransition[]) {
+    const conflicts: PlannedTransition[] = []
+    for (const t of transitions) if (!this.apply(t)) conflicts.push(t)
+    return conflicts
+  }
+  async applyEventTransition(t: PlannedTransition, eventMarker: string) {
+    const marker = `${t.finding.id}#${eventMarker}`
+    if (this.markers.has(marker)) return 'duplicate' as const
+    if (!this.apply(t)) return 'conflict' as const
+    this.markers.add(marker)
+    return 'applied' as const
+  }
+
+  private apply(t: PlannedTransition): boolean {
+    const current = this.states.get(t.finding.id)
+    if ((current?.seq ?? 0) !== t.expectedSeq) return false
+    this.states.set(t.finding.id, t.finding)
+    this.histories.set(t.finding.id, [...(this.histories.get(t.finding.id) ?? []), t.entry])
+    this.outbox.push(t.entry)
+    this.writes.transitions++
+    return true
+  }
+}

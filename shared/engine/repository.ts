@@ -1,0 +1,52 @@
+import type { Finding, HistoryEntry } from '../model/finding.ts'
+import type { PlannedTransition } from './reconcile.ts'
+
+/** A scan run as recorded: complete or degraded, and why. */
+export interface ScanRun {
+  scanId: string
+  scanType: string
+  accountId?: string
+  startedAt: string
+  finishedAt?: string
+  status: 'running' | 'complete' | 'degraded' | 'failed'
+  counts?: Record<string, number>
+  rejections?: Array<{ source: string; reason: string; line?: number; subject?: string }>
+  /** What could not be read, and which checks were not evaluated for what, and why. */
+  incomplete?: string[]
+  error?: string
+}
+
+/** The monitor's own records kept beside the findings: scan runs, event intake, alert markers. */
+export interface MonitorRecordsRepository {
+  countEvents(day: string, processed: number, rejected: number, at: string): Promise<void>
+  eventStats(day: string): Promise<{ processed: number; rejected: number; lastEventAt?: string } | undefined>
+  startScan(run: ScanRun): Promise<void>
+  finishScan(run: ScanRun): Promise<void>
+  isNotified(findingId: string, seq: number): Promise<boolean>
+  markNotified(
+    entry: Pick<HistoryEntry, 'findingId' | 'seq' | 'transitionId'>,
+    messageId: string,
+    at: string,
+  ): Promise<boolean>
+}
+
+/**
+ * Where findings live: their current state and their immutable, hash-chained history. DynamoDB in a
+ * deployment (shared/aws/findings-store.ts); in memory for the lifecycle model test. Every write of a
+ * transition is conditioned on the sequence it was planned from.
+ */
+export interface FindingsRepository {
+  readonly records: MonitorRecordsRepository
+  getFinding(id: string): Promise<Finding | undefined>
+  getFindings(ids: readonly string[]): Promise<Map<string, Finding>>
+  /** OPEN findings of one check in one account (of one resource, when given). */
+  listOpenByCheck(accountId: string, checkId: string, resourceId?: string): Promise<Finding[]>
+  history(id: string): Promise<HistoryEntry[]>
+  /** Writes each transition if its finding is still at the planned sequence; returns those that were not. */
+  applyTransitions(transitions: readonly PlannedTransition[]): Promise<PlannedTransition[]>
+  /** A detection's transition with a marker for its event, atomically: a redelivered event is a duplicate. */
+  applyEventTransition(
+    t: PlannedTransition,
+    eventMarker: string,
+  ): Promise<'applied' | 'duplicate' | 'conflict'>
+}

@@ -1,0 +1,127 @@
+import { errorCode, mapLimit } from '../aws/clients.ts'
+import { fetchCredentialReport } from '../aws/credential-report.ts'
+import { getRootSummary, listAccessKeys, rootHasVirtualMfa } from '../aws/iam-account.ts'
+import { fetchUserCredentials } from '../aws/iam-user.ts'
+import type { CredentialInventory, Reading } from '../checks/sources.ts'
+import { type SourceScope, scopeUsers } from '../engine/scope.ts'
+import { joinAccessKeys } from '../normalize/access-keys.ts'
+import { type CredentialUser, parseCredentialReport } from '../normalize/credential-report.ts'
+import { sanitizeForLog } from '../normalize/rejection.ts'
+import { type SourceContext, type SourceModule, unreadable } from './types.ts'
+
+export const describeError = (err: unknown) =>
+  `${errorCode(err)}: ${sanitizeForLog((err as Error)?.message ?? err, 200)}`
+
+/** Live reads per event: more touched users than this are left to the next scan. */
+export const MAX_LIVE_USERS = 25
+
+/**
+ * The credential checks' data (A1). For the account: the credential report (as of its GeneratedTime,
+ * up to four hours old) joined with ListAccessKeys, GetAccountSummary and ListVirtualMFADevices. For an
+ * event's users: each user read live (GetUser, GetLoginProfile, ListMFADevices, ListAccessKeys,
+ * GetAccessKeyLastUsed), as of now.
+ */
+export const credentialsSource: SourceModule<'credentials'> = {
+  name: 'credentials',
+  actions: [
+    'iam:GenerateCredentialReport',
+    'iam:GetCredentialReport',
+    'iam:ListAccessKeys',
+    'iam:GetAccountSummary',
+    'iam:ListVirtualMFADevices',
+  ],
+  collect(ctx, scope) {
+    return scope.kind === 'account' ? readReport(ctx) : readUsers(ctx, scope)
+  },
+}
+
+/** The user ids a live read answered for: `user/<name>`. */
+const userId = (name: string) => `user/${name}`
+
+async function readUsers(ctx: SourceContext, scope: SourceScope): Promise<Reading<CredentialInventory>> {
+  const names = (scopeUsers(scope) ?? []).slice(0, MAX_LIVE_USERS)
+  const partial = new Map<string, string>()
+  const problems: string[] = []
+  const users: CredentialUser[] = []
+  await mapLimit(names, 4, async (name) => {
+    try {
+      const user = await fetchUserCredentials(ctx.iam, name)
+      if (user) users.push(user)
+    } catch (err) {
+      const why = `live read failed: ${describeError(err)}`
+      partial.set(userId(name), why)
+      problems.push(`${sanitizeForLog(name)}: ${why}`)
+    }
+  })
+  return {
+    data: { reportGeneratedAt: ctx.now, users, rootMfaKind: 'unknown' },
+    covers: new Set(names.map(userId)),
+    complete: true,
+    asOf: ctx.now,
+    problems,
+    partial,
+  }
+}
+
+async function readReport(ctx: SourceContext): Promise<Reading<CredentialInventory>> {
+  let report: { csv: string; generatedAt: Date }
+  try {
+    report = await fetchCredentialReport(ctx.iam, ctx.report)
+  } catch (err) {
+    return unreadable(ctx.now, `credential report unavailable: ${describeError(err)}`)
+  }
+  const parsed = parseCredentialReport(report.csv)
+  if (!parsed.readable)
+    return { ...unreadable(ctx.now, 'credential report unreadable'), rejections: parsed.rejections }
+  const reportAccount = (parsed.root?.arn ?? parsed.users[0]?.arn)?.split(':')[4]
+  if (reportAccount && reportAccount !== ctx.accountId)
+    return unreadable(
+      ctx.now,
+      `the credential report is for account ${reportAccount}, the credentials for ${ctx.accountId}`,
+    )
+  const problems: string[] = []
+  const partial = new Map<string, string>()
+  // A whole row rejected: its user is unknown, and an absent user may not be gone.
+  const rowsRejected = parsed.rejections.filter((r) => r.line !== undefined && r.line > 1)
+  for (const r of rowsRejected)
+    if (r.subject) partial.set(userId(r.subject), `report row rejected: ${r.reason}`)
+  const users = await mapLimit(parsed.users, 8, async (user): Promise<CredentialUser> => {
+    if (user.accessKeys.length === 0) return user
+    try {
+      return joinAccessKeys(user, await listAccessKeys(ctx.iam, user.name)).user
+    } catch (err) {
+      const why = `ListAccessKeys failed: ${describeError(err)}`
+      partial.set(userId(user.name), why)
+      problems.push(`${sanitizeForLog(user.name)}: ${why}`)
+      return user
+    }
+  })
+  const [rootSummary, rootMfaKind] = await Promise.all([
+    getRootSummary(ctx.iam).catch((err) => {
+      problems.push(`GetAccountSummary failed: ${describeError(err)}`)
+      partial.set('root', 'GetAccountSummary failed')
+      return undefined
+    }),
+    rootHasVirtualMfa(ctx.iam).then(
+      (virtual): CredentialInventory['rootMfaKind'] => (virtual ? 'virtual' : 'not-virtual'),
+      (err): CredentialInventory['rootMfaKind'] => {
+        problems.push(`ListVirtualMFADevices failed: ${describeError(err)}`)
+        return 'unknown'
+      },
+    ),
+  ])
+  return {
+    data: {
+      reportGeneratedAt: report.generatedAt,
+      ...(parsed.root ? { root: parsed.root } : {}),
+      users,
+      ...(rootSummary ? { rootSummary } : {}),
+      rootMfaKind,
+    },
+    complete: rowsRejected.length === 0,
+    asOf: report.generatedAt,
+    problems,
+    partial,
+    rejections: parsed.rejections,
+  }
+}

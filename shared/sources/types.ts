@@ -1,0 +1,35 @@
+import type { AccessAnalyzerClient } from '@aws-sdk/client-accessanalyzer'
+import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail'
+import type { IAMClient } from '@aws-sdk/client-iam'
+import type { ReportOptions } from '../aws/credential-report.ts'
+import type { CheckSources, Reading, SourceName } from '../checks/sources.ts'
+import type { MonitorRecordsRepository } from '../engine/repository.ts'
+import type { SourceScope } from '../engine/scope.ts'
+
+/** The account being read, with its clients: one per account, ready for several accounts later. */
+export interface SourceContext {
+  accountId: string
+  iam: IAMClient
+  cloudTrail?: () => CloudTrailClient | Promise<CloudTrailClient>
+  accessAnalyzer?: (region: string) => AccessAnalyzerClient | Promise<AccessAnalyzerClient>
+  /** Monitored regions (per-region reads: Access Analyzer). */
+  regions: readonly string[]
+  trustedAccounts: ReadonlySet<string>
+  report?: ReportOptions
+  /** The monitor's own records (when the last CloudTrail event arrived); absent for a table-less scan. */
+  records?: MonitorRecordsRepository
+  now: Date
+}
+
+/** One data source: how to read it for a scope, and the IAM actions that takes. */
+export interface SourceModule<N extends SourceName> {
+  name: N
+  /** The actions its reads need (the scan roles grant them; a test compares). */
+  actions: readonly string[]
+  collect(ctx: SourceContext, scope: SourceScope): Promise<Reading<CheckSources[N]>>
+}
+
+/** A reading that could not be had at all. */
+export function unreadable<T>(now: Date, problem: string): Reading<T> {
+  return { complete: false, asOf: now, problems: [problem], partial: new Map() }
+}

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { Command, InvalidArgumentError, Option } from 'commander'
-import { runScan, SCAN_PARTS, type ScanPart } from '../shared/app/scan.ts'
 import type { Log } from '../shared/app/log.ts'
+import { runScan, SCAN_PARTS, type ScanPart } from '../shared/app/scan.ts'
 import { accessAnalyzerClient } from '../shared/aws/access-analyzer.ts'
 import { documentClient, iamClient } from '../shared/aws/clients.ts'
 import { cloudTrailClient } from '../shared/aws/cloudtrail.ts'

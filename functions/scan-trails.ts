@@ -1,5 +1,5 @@
-import type { ScanDeps } from '../shared/app/scan.ts'
 import { once, scanDepsFromEnv } from '../shared/app/runtime.ts'
+import type { ScanDeps } from '../shared/app/scan.ts'
 import { createScanHandler } from '../shared/app/scan-handler.ts'
 import { cloudTrailClient } from '../shared/aws/cloudtrail.ts'
 

@@ -161,7 +161,7 @@ try {
       console.log(
         `  #${e.seq} ${e.at} ${e.transition.padEnd(8)} hash ${e.hash.slice(0, 16)}… prev ${e.prevHash.slice(0, 16)}…`,
       )
-    console.log(`  chain verifies: ${verifyChain(history, GENESIS_HASH).ok}`)
+    console.log(`  chain verifies: ${verifyChain(history, GENESIS_HASH, rootKey).ok}`)
   }
   console.log(`\nDone in ${elapsed()}.`)
 } finally {

@@ -1,10 +1,10 @@
 import { AccessAnalyzerClient, paginateListAnalyzers } from '@aws-sdk/client-accessanalyzer'
 import type { AnalyzerState } from '../checks/sources.ts'
-import { base, type ClientOverrides } from './clients.ts'
+import { awsClient, type ClientOverrides } from './clients.ts'
 
 /** Access Analyzer is regional: one client per monitored region. */
 export function accessAnalyzerClient(region: string, o: ClientOverrides = {}): AccessAnalyzerClient {
-  return new AccessAnalyzerClient(base({ ...o, region }))
+  return awsClient(AccessAnalyzerClient, 'Access Analyzer', { ...o, region })
 }
 
 export async function listAnalyzers(client: AccessAnalyzerClient): Promise<AnalyzerState[]> {

@@ -5,10 +5,10 @@ import {
   GetTrailStatusCommand,
 } from '@aws-sdk/client-cloudtrail'
 import type { TrailState } from '../checks/sources.ts'
-import { base, type ClientOverrides, mapLimit } from './clients.ts'
+import { awsClient, type ClientOverrides, mapLimit } from './clients.ts'
 
 export function cloudTrailClient(o: ClientOverrides = {}): CloudTrailClient {
-  return new CloudTrailClient(base(o))
+  return awsClient(CloudTrailClient, 'CloudTrail', o)
 }
 
 /** Management events a trail records, from basic or advanced event selectors. */

@@ -2,17 +2,23 @@ import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
-  PutCommand,
   paginateQuery,
   paginateScan,
   TransactWriteCommand,
-  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb'
 import type { PlannedTransition } from '../engine/reconcile.ts'
 import type { Finding, FindingStatus, HistoryEntry } from '../model/finding.ts'
 import type { Severity } from '../model/severity.ts'
 import { errorCode, mapLimit, sleep } from './clients.ts'
-import { keys, stateItem, TABLE, toFinding, toHistory } from './findings-table.ts'
+import {
+  historyItem,
+  historyPartitions,
+  keys,
+  stateItem,
+  TABLE,
+  toFinding,
+  toHistory,
+} from './findings-table.ts'
 import { MonitorRecords } from './monitor-records.ts'
 
 export type { ScanRun } from './monitor-records.ts'
@@ -144,6 +150,30 @@ export class FindingsStore {
   }
 
   /**
+   * An account's history items from `from` to `to` (ISO times, both included), oldest first, across
+   * findings: one query of the history-by-time index per month. The index is eventually consistent.
+   */
+  async historyBetween(accountId: string, from: string, to: string): Promise<HistoryEntry[]> {
+    const [lo, hi] = [new Date(from).toISOString(), new Date(to).toISOString()]
+    const out: HistoryEntry[] = []
+    if (lo > hi) return out
+    for (const partition of historyPartitions(accountId, lo, hi)) {
+      const pages = paginateQuery(
+        { client: this.db },
+        {
+          TableName: this.tableName,
+          IndexName: TABLE.byTimeIndex,
+          KeyConditionExpression: 'historyKey = :k AND historySort BETWEEN :lo AND :hi',
+          // Sort keys are `${at}#...`: an item at exactly `hi` sorts after `hi` but before `${hi}$`.
+          ExpressionAttributeValues: { ':k': partition, ':lo': lo, ':hi': `${hi}$` },
+        },
+      )
+      for await (const page of pages) for (const item of page.Items ?? []) out.push(toHistory(item))
+    }
+    return out
+  }
+
+  /**
    * Writes a finding's new state and its history item in one transaction. The state must still be at
    * the sequence the plan was made from, so two writers can never fork a finding's hash chain.
    */
@@ -242,7 +272,7 @@ export class FindingsStore {
       {
         Put: {
           TableName: this.tableName,
-          Item: { ...keys.history(t.entry.findingId, t.entry.seq), kind: 'history', ...t.entry },
+          Item: historyItem(t.entry),
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },

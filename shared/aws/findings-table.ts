@@ -6,6 +6,7 @@ export const TABLE = {
   sortKey: 'sk',
   bySeverityIndex: 'open-by-severity',
   byCheckIndex: 'by-check',
+  byTimeIndex: 'history-by-time',
   ttlAttribute: 'expiresAt',
 } as const
 
@@ -35,6 +36,8 @@ export function tableDefinition(tableName: string) {
       { AttributeName: 'openKey', AttributeType: S },
       { AttributeName: 'checkKey', AttributeType: S },
       { AttributeName: 'statusKey', AttributeType: S },
+      { AttributeName: 'historyKey', AttributeType: S },
+      { AttributeName: 'historySort', AttributeType: S },
     ],
     KeySchema: [
       { AttributeName: 'pk', KeyType: 'HASH' as const },
@@ -54,6 +57,14 @@ export function tableDefinition(tableName: string) {
         KeySchema: [
           { AttributeName: 'checkKey', KeyType: 'HASH' as const },
           { AttributeName: 'statusKey', KeyType: 'RANGE' as const },
+        ],
+        Projection: { ProjectionType: 'ALL' as const },
+      },
+      {
+        IndexName: TABLE.byTimeIndex,
+        KeySchema: [
+          { AttributeName: 'historyKey', KeyType: 'HASH' as const },
+          { AttributeName: 'historySort', KeyType: 'RANGE' as const },
         ],
         Projection: { ProjectionType: 'ALL' as const },
       },
@@ -78,7 +89,45 @@ export function stateItem(f: Finding): Record<string, unknown> {
   }
 }
 
-const STORAGE_ONLY = ['pk', 'sk', 'kind', 'checkKey', 'statusKey', 'openSeverity', 'openKey']
+/** The history-by-time partition of the account's month that `at` (an ISO time) falls in. */
+const historyPartition = (accountId: string, at: string) => `${accountId}#${at.slice(0, 7)}`
+
+/**
+ * A history item as stored: the entry exactly as hashed, plus its keys and the history-by-time index keys
+ * (one partition per account and month; sorted by time, then finding and sequence).
+ */
+export function historyItem(e: HistoryEntry): Record<string, unknown> {
+  return {
+    ...keys.history(e.findingId, e.seq),
+    kind: 'history',
+    ...e,
+    historyKey: historyPartition(e.accountId, e.at),
+    historySort: `${e.at}#${e.findingId}#${String(e.seq).padStart(10, '0')}`,
+  }
+}
+
+/** The history-by-time partitions, oldest first, that hold an account's items from `from` to `to` (ISO times). */
+export function historyPartitions(accountId: string, from: string, to: string): string[] {
+  const out: string[] = []
+  const month = new Date(`${from.slice(0, 7)}-01T00:00:00.000Z`)
+  while (month.toISOString() <= to) {
+    out.push(historyPartition(accountId, month.toISOString()))
+    month.setUTCMonth(month.getUTCMonth() + 1)
+  }
+  return out
+}
+
+const STORAGE_ONLY = [
+  'pk',
+  'sk',
+  'kind',
+  'checkKey',
+  'statusKey',
+  'openSeverity',
+  'openKey',
+  'historyKey',
+  'historySort',
+]
 
 function strip(item: Record<string, unknown>): Record<string, unknown> {
   const out = { ...item }

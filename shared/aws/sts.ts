@@ -1,8 +1,8 @@
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts'
-import { base, type ClientOverrides } from './clients.ts'
+import { awsClient, type ClientOverrides } from './clients.ts'
 
 export function stsClient(o: ClientOverrides = {}): STSClient {
-  return new STSClient(base(o))
+  return awsClient(STSClient, 'STS', o)
 }
 
 /** The account the credentials belong to. GetCallerIdentity needs no IAM permission. */

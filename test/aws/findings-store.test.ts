@@ -1,14 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { CHECKS } from '../../shared/checks/registry.ts'
-import { reconcile, type ScanScope } from '../../shared/engine/reconcile.ts'
-import type { Outcome } from '../../shared/model/finding.ts'
+import { advance, type RunScope, reconcile } from '../../shared/engine/reconcile.ts'
+import { type Finding, findingId, GENESIS_HASH, type Outcome } from '../../shared/model/finding.ts'
+import { verifyChain } from '../../shared/model/history.ts'
 import { newStore } from '../support/harness.ts'
 
-const scope: ScanScope = {
-  accountId: '123456789012',
-  region: 'us-east-1',
-  checkIds: new Set(['user-no-mfa']),
-}
+const scope: RunScope = { accountId: '123456789012', region: 'us-east-1' }
 const checks = new Map(CHECKS.map((c) => [c.id, c]))
 const failing = (user: string): Outcome => ({
   checkId: 'user-no-mfa',
@@ -19,9 +16,17 @@ const failing = (user: string): Outcome => ({
 const plan = (users: string[], existing = new Map()) =>
   reconcile({
     scope,
-    outcomes: users.map(failing),
+    judgements: [
+      {
+        checkId: 'user-no-mfa',
+        status: 'judged',
+        outcomes: users.map(failing),
+        asOf: new Date(),
+        complete: true,
+        unknown: new Map(),
+      },
+    ],
     existing,
-    complete: true,
     now: new Date(),
     scanId: 's',
     checks,
@@ -69,5 +74,70 @@ describe('FindingsStore.listOpenByCheck', () => {
     expect(
       (await store.listOpenByCheck('123456789012', 'user-no-mfa')).map((f) => f.resourceId).sort(),
     ).toEqual(['alice', 'alicia', 'bob'])
+  })
+})
+
+describe('FindingsStore.historyBetween', () => {
+  const account = '123456789012'
+  const finding = (user: string): Finding => ({
+    id: findingId({ accountId: account, checkId: 'user-no-mfa', resourceId: user }),
+    accountId: account,
+    region: 'us-east-1',
+    checkId: 'user-no-mfa',
+    severity: 'medium',
+    status: 'OPEN',
+    resourceType: 'AwsIamUser',
+    resourceId: user,
+    resourceArn: `arn:aws:iam::${account}:user/${user}`,
+    title: 'user without MFA',
+    evidence: { mfaActive: false },
+    firstOpenedAt: '2026-01-31T23:00:00.000Z',
+    lastTransitionAt: '2026-01-31T23:00:00.000Z',
+    seq: 0,
+    headHash: GENESIS_HASH,
+  })
+  const resolve = (f: Finding, at: string) =>
+    advance({ ...f, status: 'RESOLVED', resolution: 'passed', resolvedAt: at }, 'RESOLVED', 'scan-2', at)
+
+  it("returns an account's transitions across months in time order", async () => {
+    // Prepare: bob opened in January and resolved in February, alice opened in between, carol in March.
+    const { store } = await newStore()
+    const bobOpened = advance(finding('bob'), 'OPENED', 'scan-1', '2026-01-31T23:00:00.000Z')
+    const aliceOpened = advance(finding('alice'), 'OPENED', 'scan-1', '2026-01-31T23:30:00.000Z')
+    const bobResolved = resolve(bobOpened.finding, '2026-02-01T00:30:00.000Z')
+    const carolOpened = advance(finding('carol'), 'OPENED', 'scan-3', '2026-03-01T00:00:00.000Z')
+    for (const t of [bobOpened, carolOpened, aliceOpened, bobResolved]) await store.applyTransition(t)
+    // Act
+    const history = await store.historyBetween(
+      account,
+      '2026-01-31T23:00:00.000Z',
+      '2026-02-28T23:59:59.999Z',
+    )
+    // Assess
+    expect(history.map((e) => [e.resourceId, e.transition, e.at])).toEqual([
+      ['bob', 'OPENED', '2026-01-31T23:00:00.000Z'],
+      ['alice', 'OPENED', '2026-01-31T23:30:00.000Z'],
+      ['bob', 'RESOLVED', '2026-02-01T00:30:00.000Z'],
+    ])
+    expect(
+      await store.historyBetween('210987654321', '2026-01-01T00:00:00.000Z', '2026-12-31T00:00:00.000Z'),
+    ).toEqual([])
+  })
+
+  it('reads back history items without storage attributes, their hash chain intact', async () => {
+    // Prepare
+    const { store } = await newStore()
+    const opened = advance(finding('bob'), 'OPENED', 'scan-1', '2026-01-31T23:00:00.000Z')
+    const resolved = resolve(opened.finding, '2026-02-01T00:30:00.000Z')
+    await store.applyTransition(opened)
+    await store.applyTransition(resolved)
+    // Act
+    const byFinding = await store.history(opened.finding.id)
+    const byTime = await store.historyBetween(account, '2026-01-01T00:00:00.000Z', '2026-02-28T00:00:00.000Z')
+    // Assess
+    expect(byFinding).toEqual([opened.entry, resolved.entry])
+    expect(byTime).toEqual(byFinding)
+    const state = (await store.getFinding(opened.finding.id))!
+    expect(verifyChain(byTime, GENESIS_HASH, state)).toEqual({ ok: true })
   })
 })

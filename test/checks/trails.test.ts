@@ -5,7 +5,6 @@ import { cloudtrailLogValidation } from '../../shared/checks/trails/cloudtrail-l
 import { cloudtrailMultiRegionMissing } from '../../shared/checks/trails/cloudtrail-multi-region-missing.ts'
 import { cloudtrailNotLogging } from '../../shared/checks/trails/cloudtrail-not-logging.ts'
 import { eventStreamSilent } from '../../shared/checks/trails/event-stream-silent.ts'
-import { details, source } from '../support/authorization.ts'
 import { failingIds, failures, NOW, run } from '../support/fixtures.ts'
 
 const trail = (name: string, spec: Partial<TrailState> = {}): TrailState => ({

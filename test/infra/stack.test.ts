@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { demoAccount } from '../../local/demo-account.ts'
 import { startIamSimulator } from '../../local/iam-sim/server.ts'
-import { runCredentialScan } from '../../shared/app/credential-scan.ts'
 import { silentLog } from '../../shared/app/log.ts'
+import { runScan } from '../../shared/app/scan.ts'
 import { iamClient } from '../../shared/aws/clients.ts'
 import { TABLE } from '../../shared/aws/findings-table.ts'
 import { parseConfig } from '../../shared/config/config.ts'
@@ -40,7 +40,7 @@ describe('the deployed stack (Pulumi mocks)', () => {
     })
   })
 
-  it('keeps findings in one encrypted, recoverable, deletion-protected table with a stream and both indexes', () => {
+  it('keeps findings in one encrypted, recoverable, deletion-protected table with a stream and its three indexes', () => {
     const t = one('aws:dynamodb/table:Table')
     expect(t).toMatchObject({
       name: 'iamwatch-ci-findings',
@@ -63,6 +63,7 @@ describe('the deployed stack (Pulumi mocks)', () => {
     ).toEqual([
       ['open-by-severity', 'openSeverity', 'openKey'],
       ['by-check', 'checkKey', 'statusKey'],
+      ['history-by-time', 'historyKey', 'historySort'],
     ])
   })
 
@@ -327,7 +328,7 @@ describe('least privilege', () => {
     const sim = await startIamSimulator(demoAccount(), { reportDelayMs: 5 })
     try {
       // Act
-      await runCredentialScan({
+      await runScan({
         iam: iamClient({ endpoint: sim.endpoint, region: 'us-east-1' }),
         accountId: sim.account.accountId,
         config: parseConfig({}),

@@ -21,7 +21,8 @@ const base: Finding = {
   headHash: GENESIS_HASH,
 }
 
-function chain() {
+/** OPENED, RESOLVED, REOPENED: the planned writes, each with its history entry and the new state. */
+function transitions() {
   const opened = advance(base, 'OPENED', 'scan-1', '2026-01-01T00:00:00.000Z')
   const resolved = advance(
     { ...opened.finding, status: 'RESOLVED', resolution: 'passed' },
@@ -29,8 +30,19 @@ function chain() {
     'scan-2',
     '2026-01-02T00:00:00.000Z',
   )
-  return [opened.entry, resolved.entry]
+  const { resolution: _, ...unresolved } = resolved.finding
+  const reopened = advance(
+    { ...unresolved, status: 'OPEN' },
+    'REOPENED',
+    'scan-3',
+    '2026-01-03T00:00:00.000Z',
+  )
+  return [opened, resolved, reopened]
 }
+
+const chain = () => transitions().map((t) => t.entry)
+/** The finding's state item after the last transition: its `seq` and `headHash` are the chain's head. */
+const state = () => transitions().at(-1)!.finding
 
 describe('the per-finding hash chain', () => {
   it('verifies an untouched history', () => {
@@ -52,9 +64,51 @@ describe('the per-finding hash chain', () => {
     })
   })
 
-  it('detects a deleted item', () => {
-    const [, b] = chain()
-    expect(verifyChain([b!], GENESIS_HASH)).toMatchObject({ ok: false, reason: 'sequence gap' })
+  it('detects a deleted first item', () => {
+    const [, b, c] = chain()
+    expect(verifyChain([b!, c!], GENESIS_HASH)).toMatchObject({ ok: false, reason: 'sequence gap' })
+  })
+
+  it('verifies an untouched history that ends at the state head', () => {
+    expect(verifyChain(chain(), GENESIS_HASH, state())).toEqual({ ok: true })
+  })
+
+  it('detects a deleted newest item when given the state head', () => {
+    // Prepare: the history without its newest item, which on its own still verifies.
+    const [a, b] = chain()
+    expect(verifyChain([a!, b!], GENESIS_HASH)).toEqual({ ok: true })
+    // Act
+    const verdict = verifyChain([a!, b!], GENESIS_HASH, state())
+    // Assess
+    expect(verdict).toEqual({ ok: false, brokenAt: 3, reason: 'history ends before the state head' })
+  })
+
+  it('detects a deleted middle item when given the state head', () => {
+    const [a, , c] = chain()
+    expect(verifyChain([a!, c!], GENESIS_HASH, state())).toEqual({
+      ok: false,
+      brokenAt: 3,
+      reason: 'sequence gap',
+    })
+  })
+
+  it('detects a newest item replaced by one rehashed onto the chain', () => {
+    // Prepare: a different third item, correctly linked to the second and hashed.
+    const [opened, resolved] = transitions()
+    const forged = advance(resolved!.finding, 'REOPENED', 'x', '2026-01-04T00:00:00.000Z').entry
+    // Act
+    const verdict = verifyChain([opened!.entry, resolved!.entry, forged], GENESIS_HASH, state())
+    // Assess
+    expect(verdict).toEqual({ ok: false, brokenAt: 3, reason: 'head hash does not match' })
+  })
+
+  it('detects history that goes past the state head', () => {
+    const [, resolved] = transitions()
+    expect(verifyChain(chain(), GENESIS_HASH, resolved!.finding)).toEqual({
+      ok: false,
+      brokenAt: 3,
+      reason: 'history goes past the state head',
+    })
   })
 
   it('detects a replaced item rehashed on its own', () => {

@@ -166,7 +166,10 @@ export function schedulerPolicy(
   )
 }
 
-/** The daily least-privilege scan (A3): authorization details, certificates, analyzers, MFA from the report. */
+/**
+ * The daily least-privilege scan (A3): authorization details, certificates, analyzers, and the whole
+ * credential source (admin-without-mfa reads MFA from it).
+ */
 export function scanAuthorizationPolicy(a: Arns): PolicyDocument {
   return policy(
     {
@@ -177,8 +180,16 @@ export function scanAuthorizationPolicy(a: Arns): PolicyDocument {
         'iam:ListServerCertificates',
         'iam:GenerateCredentialReport',
         'iam:GetCredentialReport',
+        'iam:GetAccountSummary',
+        'iam:ListVirtualMFADevices',
       ],
       Resource: ['*'],
+    },
+    {
+      Sid: 'ListUserAccessKeys',
+      Effect: 'Allow',
+      Action: ['iam:ListAccessKeys'],
+      Resource: [`arn:${a.partition}:iam::${a.accountId}:user/*`],
     },
     { Sid: 'ListAnalyzers', Effect: 'Allow', Action: ['access-analyzer:ListAnalyzers'], Resource: ['*'] },
     ...reconcileFindings(a),

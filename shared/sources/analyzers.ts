@@ -5,7 +5,7 @@ import { type SourceModule, unreadable } from './types.ts'
 /** IAM Access Analyzer's analyzers in every monitored region (A3's access-analyzer-disabled), live. */
 export const analyzersSource: SourceModule<'analyzers'> = {
   name: 'analyzers',
-  actions: ['access-analyzer:ListAnalyzers'],
+  actions: { account: ['access-analyzer:ListAnalyzers'], principals: ['access-analyzer:ListAnalyzers'] },
   async collect(ctx) {
     if (!ctx.accessAnalyzer) return unreadable(ctx.now, 'no Access Analyzer client')
     // Loaded only when analyzers are read: the event handler rarely needs this client.

@@ -12,7 +12,10 @@ import { type SourceModule, unreadable } from './types.ts'
  */
 export const authorizationSource: SourceModule<'authorization'> = {
   name: 'authorization',
-  actions: ['iam:GetAccountAuthorizationDetails', 'iam:ListServerCertificates'],
+  actions: {
+    account: ['iam:GetAccountAuthorizationDetails', 'iam:ListServerCertificates'],
+    principals: ['iam:GetAccountAuthorizationDetails', 'iam:ListServerCertificates'],
+  },
   async collect(ctx, scope): Promise<Reading<AuthorizationSource>> {
     const problems: string[] = []
     const failed = (what: string) => (err: unknown) => {

@@ -23,13 +23,22 @@ export const MAX_LIVE_USERS = 25
  */
 export const credentialsSource: SourceModule<'credentials'> = {
   name: 'credentials',
-  actions: [
-    'iam:GenerateCredentialReport',
-    'iam:GetCredentialReport',
-    'iam:ListAccessKeys',
-    'iam:GetAccountSummary',
-    'iam:ListVirtualMFADevices',
-  ],
+  actions: {
+    account: [
+      'iam:GenerateCredentialReport',
+      'iam:GetCredentialReport',
+      'iam:ListAccessKeys',
+      'iam:GetAccountSummary',
+      'iam:ListVirtualMFADevices',
+    ],
+    principals: [
+      'iam:GetUser',
+      'iam:GetLoginProfile',
+      'iam:ListMFADevices',
+      'iam:ListAccessKeys',
+      'iam:GetAccessKeyLastUsed',
+    ],
+  },
   collect(ctx, scope) {
     return scope.kind === 'account' ? readReport(ctx) : readUsers(ctx, scope)
   },
@@ -122,6 +131,7 @@ async function readReport(ctx: SourceContext): Promise<Reading<CredentialInvento
     asOf: report.generatedAt,
     problems,
     partial,
-    rejections: parsed.rejections,
+    // Rows rejected whole, and odd values that made one field unknown (the row was kept).
+    rejections: [...parsed.rejections, ...parsed.fieldWarnings],
   }
 }

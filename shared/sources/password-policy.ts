@@ -5,7 +5,7 @@ import { type SourceModule, unreadable } from './types.ts'
 /** The account password policy (A2), live; NoSuchEntity is a reading too: no policy at all. */
 export const passwordPolicySource: SourceModule<'passwordPolicy'> = {
   name: 'passwordPolicy',
-  actions: ['iam:GetAccountPasswordPolicy'],
+  actions: { account: ['iam:GetAccountPasswordPolicy'], principals: ['iam:GetAccountPasswordPolicy'] },
   async collect(ctx) {
     try {
       const policy = await getPasswordPolicy(ctx.iam)

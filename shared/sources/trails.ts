@@ -14,7 +14,10 @@ const DAY_MS = 86_400_000
  */
 export const trailsSource: SourceModule<'trails'> = {
   name: 'trails',
-  actions: ['cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors'],
+  actions: {
+    account: ['cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors'],
+    principals: ['cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors'],
+  },
   async collect(ctx) {
     let trails: TrailsSource['trails']
     try {

@@ -24,8 +24,11 @@ export interface SourceContext {
 /** One data source: how to read it for a scope, and the IAM actions that takes. */
 export interface SourceModule<N extends SourceName> {
   name: N
-  /** The actions its reads need (the scan roles grant them; a test compares). */
-  actions: readonly string[]
+  /**
+   * The actions its reads need, reading the whole account (scheduled scans) and reading an event's
+   * principals (the event handler): the roles grant them, and a test compares.
+   */
+  actions: { account: readonly string[]; principals: readonly string[] }
   collect(ctx: SourceContext, scope: SourceScope): Promise<Reading<CheckSources[N]>>
 }
 

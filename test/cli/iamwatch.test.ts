@@ -103,7 +103,7 @@ describe('iamwatch scan', () => {
   it('prints a table by default', async () => {
     const { stdout, stderr } = await iamwatch(['scan'])
     expect(stdout.split('\n')[0]).toMatch(/^SEVERITY\s+STATUS\s+CHECK\s+RESOURCE\s+CREDENTIAL\s+TITLE$/)
-    expect(stdout).toContain('MEDIUM    OPEN    access-key-rotation  dev       AKIADEVOLDKEY0000001')
+    expect(stdout).toContain('MEDIUM    OPEN    access-key-rotation  user/dev  AKIADEVOLDKEY0000001')
     expect(stderr).toContain('account 777788889999: 1 failing, scan complete')
   })
 

@@ -6,7 +6,10 @@ import { silentLog } from '../../shared/app/log.ts'
 import { runScan, type ScanPart } from '../../shared/app/scan.ts'
 import { accessAnalyzerClient } from '../../shared/aws/access-analyzer.ts'
 import { iamClient } from '../../shared/aws/clients.ts'
+import { CHECKS } from '../../shared/checks/registry.ts'
+import { type AnyCheck, triggerEvents } from '../../shared/checks/types.ts'
 import { parseConfig } from '../../shared/config/config.ts'
+import { SOURCES } from '../../shared/sources/index.ts'
 import type { Statement } from '../../stacks/permissions.ts'
 import { newStore } from '../support/harness.ts'
 import { ACCOUNT, type MockResource, runStack } from './pulumi-mocks.ts'
@@ -96,6 +99,26 @@ async function calledBy(part: ScanPart): Promise<string[]> {
 }
 
 describe("the scheduled scanners' roles", () => {
+  it('grant every action each source of their checks declares, and the event role every source a trigger reads', () => {
+    // Prepare: the sources each role's checks read, from the registry
+    const roles: Array<[string, (c: AnyCheck) => boolean]> = [
+      ['ScanCredentialsPolicy', (c) => c.triggers.schedule === 'credentials'],
+      ['ScanAuthorizationPolicy', (c) => c.triggers.schedule === 'authorization'],
+      ['ScanTrailsPolicy', (c) => c.triggers.schedule === 'trails'],
+      ['OnCloudtrailEventPolicy', (c) => triggerEvents(c).length > 0],
+    ]
+    for (const [role, runs] of roles) {
+      const sources = new Set(CHECKS.filter(runs).flatMap((c) => c.reads))
+      // Act
+      const granted = statements(role).flatMap((s) => s.Action)
+      // Assess: the event role reads credentials live per user, never the account-wide report
+      const mode = role === 'OnCloudtrailEventPolicy' ? 'principals' : 'account'
+      for (const name of sources)
+        for (const action of SOURCES[name].actions[mode])
+          expect(granted, `${role} lacks ${action} for the ${name} source`).toContain(action)
+    }
+  })
+
   it('gives the authorization scanner exactly these statements', () => {
     expect(statements('ScanAuthorizationPolicy').map((s) => [s.Sid, s.Action, s.Resource])).toEqual([
       [
@@ -105,9 +128,12 @@ describe("the scheduled scanners' roles", () => {
           'iam:ListServerCertificates',
           'iam:GenerateCredentialReport',
           'iam:GetCredentialReport',
+          'iam:GetAccountSummary',
+          'iam:ListVirtualMFADevices',
         ],
         ['*'],
       ],
+      ['ListUserAccessKeys', ['iam:ListAccessKeys'], [`arn:aws:iam::${ACCOUNT}:user/*`]],
       ['ListAnalyzers', ['access-analyzer:ListAnalyzers'], ['*']],
       ...reconcile,
       logs('scan-authorization'),

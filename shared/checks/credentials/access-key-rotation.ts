@@ -8,14 +8,14 @@ export const accessKeyRotation = defineCheck({
   description: 'An active access key is older than the rotation period.',
   severity: 'medium',
   resourceType: 'AwsIamUser',
-  source: 'credentials',
+  reads: ['credentials'],
   params: { maxAgeDays: { default: 90, description: 'Maximum age of an active access key', min: 1 } },
   triggers: {
     schedule: 'credentials',
-    events: ['CreateAccessKey', 'UpdateAccessKey', 'DeleteAccessKey', 'CreateUser', 'DeleteUser'],
+    events: { iam: ['CreateAccessKey', 'UpdateAccessKey', 'DeleteAccessKey', 'CreateUser', 'DeleteUser'] },
   },
   remediation: 'Create a new access key, move its consumers to it, then deactivate and delete the old one.',
-  evaluate(input, { now, params }) {
+  evaluate({ credentials: input }, { now, params }) {
     const outcomes: Outcome[] = []
     for (const user of input.users) {
       for (const key of user.accessKeys) {

@@ -7,23 +7,25 @@ export const consoleUserNoMfa = defineCheck({
   description: 'An IAM user can sign in to the console with a password alone.',
   severity: 'high',
   resourceType: 'AwsIamUser',
-  source: 'credentials',
+  reads: ['credentials'],
   params: {},
   triggers: {
     schedule: 'credentials',
-    events: [
-      'CreateLoginProfile',
-      'DeleteLoginProfile',
-      'EnableMFADevice',
-      'DeactivateMFADevice',
-      'CreateUser',
-      'DeleteUser',
-      'UpdateLoginProfile',
-    ],
+    events: {
+      iam: [
+        'CreateLoginProfile',
+        'DeleteLoginProfile',
+        'EnableMFADevice',
+        'DeactivateMFADevice',
+        'CreateUser',
+        'DeleteUser',
+        'UpdateLoginProfile',
+      ],
+    },
   },
   remediation:
     'Assign an MFA device to the user, or remove the console password if the user does not need it.',
-  evaluate(input) {
+  evaluate({ credentials: input }) {
     return input.users.map((user) =>
       user.passwordEnabled && !user.mfaActive
         ? fail(this.id, userResource(user), { passwordEnabled: true, mfaActive: false })

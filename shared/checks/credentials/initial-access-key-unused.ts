@@ -1,6 +1,6 @@
 import type { Outcome } from '../../model/finding.ts'
-import { iso, keyCredentialId, userResource } from '../resources.ts'
-import { defineCheck, fail, pass } from '../types.ts'
+import { iso, keyColumn, keyCredentialId, unreadableReason, userResource } from '../resources.ts'
+import { defineCheck, fail, pass, unknown } from '../types.ts'
 
 export const initialAccessKeyUnused = defineCheck({
   id: 'initial-access-key-unused',
@@ -8,7 +8,7 @@ export const initialAccessKeyUnused = defineCheck({
   description: 'An access key was set up together with a console user and has never been used.',
   severity: 'low',
   resourceType: 'AwsIamUser',
-  source: 'credentials',
+  reads: ['credentials'],
   params: {
     setupWindowMinutes: {
       default: 10,
@@ -18,24 +18,31 @@ export const initialAccessKeyUnused = defineCheck({
   },
   triggers: {
     schedule: 'credentials',
-    events: [
-      'CreateAccessKey',
-      'UpdateAccessKey',
-      'DeleteAccessKey',
-      'CreateLoginProfile',
-      'CreateUser',
-      'DeleteUser',
-      'UpdateLoginProfile',
-    ],
+    events: {
+      iam: [
+        'CreateAccessKey',
+        'UpdateAccessKey',
+        'DeleteAccessKey',
+        'CreateLoginProfile',
+        'CreateUser',
+        'DeleteUser',
+        'UpdateLoginProfile',
+      ],
+    },
   },
   remediation: 'Delete the unused access key; create keys only when a workload needs one.',
-  evaluate(input, { params }) {
+  evaluate({ credentials: input }, { params }) {
     const outcomes: Outcome[] = []
     for (const user of input.users) {
       if (!user.passwordEnabled) continue
       for (const key of user.accessKeys) {
         const credentialId = keyCredentialId(user, key)
         if (!credentialId || !key.active) continue
+        const unreadable = unreadableReason(user, keyColumn(key, 'last_used_date'))
+        if (unreadable) {
+          outcomes.push(unknown(this.id, userResource(user), unreadable, { credentialId }))
+          continue
+        }
         const minutesAfterCreation = (key.lastRotatedAt.getTime() - user.createdAt.getTime()) / 60_000
         const atSetup = minutesAfterCreation <= params.setupWindowMinutes
         const evidence = {

@@ -7,14 +7,14 @@ export const multipleActiveKeys = defineCheck({
   description: 'Both access keys of an IAM user are active; one is usually forgotten.',
   severity: 'low',
   resourceType: 'AwsIamUser',
-  source: 'credentials',
+  reads: ['credentials'],
   params: {},
   triggers: {
     schedule: 'credentials',
-    events: ['CreateAccessKey', 'UpdateAccessKey', 'DeleteAccessKey', 'CreateUser', 'DeleteUser'],
+    events: { iam: ['CreateAccessKey', 'UpdateAccessKey', 'DeleteAccessKey', 'CreateUser', 'DeleteUser'] },
   },
   remediation: 'Find which key is in use (last used date), deactivate the other one and delete it.',
-  evaluate(input) {
+  evaluate({ credentials: input }) {
     return input.users.map((user) => {
       const active = user.accessKeys.filter((k) => k.active)
       return active.length > 1

@@ -1,4 +1,4 @@
-import { iso, keyCredentialId, rootResource } from '../resources.ts'
+import { iso, keyColumn, keyCredentialId, rootResource, unknownColumns } from '../resources.ts'
 import { defineCheck, fail, pass } from '../types.ts'
 
 export const rootAccessKey = defineCheck({
@@ -8,27 +8,35 @@ export const rootAccessKey = defineCheck({
     'Root access keys give unrestricted, unscoped access to the account and cannot be limited by policy.',
   severity: 'critical',
   resourceType: 'AwsAccount',
-  source: 'credentials',
+  reads: ['credentials'],
   params: {},
-  triggers: { schedule: 'credentials', events: ['CreateAccessKey', 'UpdateAccessKey', 'DeleteAccessKey'] },
+  triggers: {
+    schedule: 'credentials',
+    events: { iam: ['CreateAccessKey', 'UpdateAccessKey', 'DeleteAccessKey'] },
+  },
   remediation:
     'Sign in as root, delete the root access keys (Security credentials > Access keys) and use IAM roles instead.',
-  evaluate(input, { accountId }) {
+  evaluate({ credentials: input }, { accountId }) {
     const root = input.root
     if (!root) return []
     const resource = rootResource(accountId, root.arn)
     const outcomes = root.accessKeys
       .filter((k) => k.active)
-      .map((key) =>
-        fail(
+      .map((key) => {
+        // The verdict needs only `active`; the evidence says so when the last-used date is unknown.
+        const unknownFields = unknownColumns(root, keyColumn(key, 'last_used_date'))
+        return fail(
           this.id,
           resource,
-          { slot: key.slot, createdAt: iso(key.lastRotatedAt), lastUsedAt: iso(key.lastUsedAt) },
           {
-            credentialId: keyCredentialId(root, key)!,
+            slot: key.slot,
+            createdAt: iso(key.lastRotatedAt),
+            lastUsedAt: iso(key.lastUsedAt),
+            ...(unknownFields.length > 0 ? { unknownFields } : {}),
           },
-        ),
-      )
+          { credentialId: keyCredentialId(root, key)! },
+        )
+      })
     return outcomes.length > 0 ? outcomes : [pass(this.id, resource)]
   },
 })

@@ -7,11 +7,11 @@ export const rootMfa = defineCheck({
   description: 'The root account has a password or an access key but no MFA device.',
   severity: 'critical',
   resourceType: 'AwsAccount',
-  source: 'credentials',
+  reads: ['credentials'],
   params: {},
-  triggers: { schedule: 'credentials', events: ['EnableMFADevice', 'DeactivateMFADevice'] },
+  triggers: { schedule: 'credentials', events: { iam: ['EnableMFADevice', 'DeactivateMFADevice'] } },
   remediation: 'Sign in as root and assign an MFA device (preferably hardware) under Security credentials.',
-  evaluate(input, { accountId }) {
+  evaluate({ credentials: input }, { accountId }) {
     const root = input.root
     if (!root) return []
     const summary = input.rootSummary

@@ -1,5 +1,5 @@
-import { iso, rootResource } from '../resources.ts'
-import { DAY_MS, defineCheck, fail, pass } from '../types.ts'
+import { iso, keyColumn, rootResource, unexpectedValue, unreadableReason } from '../resources.ts'
+import { DAY_MS, defineCheck, fail, pass, unknown } from '../types.ts'
 
 export const rootRecentUse = defineCheck({
   id: 'root-recent-use',
@@ -7,11 +7,11 @@ export const rootRecentUse = defineCheck({
   description: 'The root password or a root access key was used within the window.',
   severity: 'high',
   resourceType: 'AwsAccount',
-  source: 'credentials',
+  reads: ['credentials'],
   params: { windowDays: { default: 1, description: 'How recent a root use counts', min: 0 } },
-  triggers: { schedule: 'credentials', events: [] },
+  triggers: { schedule: 'credentials', events: {} },
   remediation: 'Confirm who used root and why in CloudTrail; use root only for the tasks that require it.',
-  evaluate(input, { accountId, now, params }) {
+  evaluate({ credentials: input }, { accountId, now, params }) {
     const root = input.root
     if (!root) return []
     const since = now.getTime() - params.windowDays * DAY_MS
@@ -24,14 +24,19 @@ export const rootRecentUse = defineCheck({
       .sort((a, b) => b[1].getTime() - a[1].getTime())
     const resource = rootResource(accountId, root.arn)
     const [latest] = recent
-    return latest
-      ? [
-          fail(this.id, resource, {
-            credential: latest[0],
-            lastUsedAt: iso(latest[1]),
-            windowDays: params.windowDays,
-          }),
-        ]
-      : [pass(this.id, resource)]
+    if (latest)
+      return [
+        fail(this.id, resource, {
+          credential: latest[0],
+          lastUsedAt: iso(latest[1]),
+          windowDays: params.windowDays,
+        }),
+      ]
+    // No known recent use: a pass only if no last-used value was unexpected.
+    const unreadable =
+      root.passwordUse.kind === 'unreadable'
+        ? unexpectedValue('password_last_used')
+        : unreadableReason(root, ...root.accessKeys.map((k) => keyColumn(k, 'last_used_date')))
+    return [unreadable ? unknown(this.id, resource, unreadable) : pass(this.id, resource)]
   },
 })

@@ -7,15 +7,15 @@ export const userNoMfa = defineCheck({
   description: 'An IAM user, console or programmatic, has no MFA device assigned.',
   severity: 'medium',
   resourceType: 'AwsIamUser',
-  source: 'credentials',
+  reads: ['credentials'],
   params: {},
   triggers: {
     schedule: 'credentials',
-    events: ['CreateUser', 'EnableMFADevice', 'DeactivateMFADevice', 'DeleteUser'],
+    events: { iam: ['CreateUser', 'EnableMFADevice', 'DeactivateMFADevice', 'DeleteUser'] },
   },
   remediation:
     'Assign an MFA device to the user, and require MFA in the policies that matter (aws:MultiFactorAuthPresent).',
-  evaluate(input) {
+  evaluate({ credentials: input }) {
     return input.users.map((user) =>
       user.mfaActive
         ? pass(this.id, userResource(user))

@@ -123,6 +123,24 @@ describe('iamwatch scan', () => {
     expect(JSON.parse(listed.stdout.trim())).toMatchObject({ checkId: 'access-key-rotation', status: 'OPEN' })
   })
 
+  it('says what a degraded scan left unjudged instead of claiming nothing was resolved', async () => {
+    // Prepare: root's virtual MFA devices cannot be listed
+    sim.faults.failActions = { ListVirtualMFADevices: 'AccessDenied' }
+    // Act
+    const { code, stderr } = await iamwatch(['scan']).finally(() => {
+      sim.faults.failActions = undefined
+    })
+    // Assess
+    expect(code).toBe(0)
+    expect(stderr).toContain(
+      'warning: not evaluated {"detail":"root-hardware-mfa on root: ListVirtualMFADevices could not be read"}',
+    )
+    expect(stderr).toContain(
+      'the scan was degraded: 1 check or resource judgement was not evaluated and their findings were left as they are',
+    )
+    expect(stderr).not.toContain('nothing was resolved')
+  })
+
   it('explains a bad argument and exits 1', async () => {
     const { code, stderr } = await iamwatch(['scan', '--fail-on', 'severe'])
     expect(code).toBe(1)

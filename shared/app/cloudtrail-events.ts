@@ -55,9 +55,10 @@ export async function processParsed(parsed: Parsed, deps: CloudTrailDeps): Promi
 
 /** Re-runs the checks that declare this event as a trigger, for what it touched, on live data. */
 async function reevaluate(e: CloudTrailEvent, deps: CloudTrailDeps & { iam: IAMClient }): Promise<string[]> {
-  // The monitored account: the event's own account, or the deployment's. Never the caller's.
-  const accountId = e.recipientAccountId ?? deps.accountId
-  if (!accountId) return []
+  // Posture is read with this deployment's clients: only an event of this account re-evaluates it,
+  // and its findings belong to this account (never the caller's, nor another account's).
+  const accountId = deps.accountId
+  if (!accountId || (e.recipientAccountId !== undefined && e.recipientAccountId !== accountId)) return []
   const now = deps.now?.() ?? new Date()
   const ctx = pipelineContext({ ...deps, iam: deps.iam }, accountId, now)
   const run = await evaluate(ctx, { kind: 'event', event: e, runId: `event:${e.eventKey}` })

@@ -139,9 +139,7 @@ export async function runScan(deps: ScanDeps, scanId?: string): Promise<ScanSumm
     rejections: run.rejections.slice(0, MAX_STORED),
     incomplete: run.problems,
     notEvaluated: run.notEvaluated,
-    checkErrors: run.judgements
-      .filter((j) => j.status === 'not-evaluated' && j.reason?.startsWith('check failed'))
-      .map((j) => ({ checkId: j.checkId, message: j.reason! })),
+    checkErrors: run.judgements.flatMap((j) => (j.error ? [{ checkId: j.checkId, message: j.error }] : [])),
   }
   await records?.finishScan({
     scanId: id,

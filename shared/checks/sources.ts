@@ -84,13 +84,6 @@ export interface CheckSources {
   trails: TrailsSource
 }
 export type SourceName = keyof CheckSources
-export const SOURCE_NAMES: readonly SourceName[] = [
-  'credentials',
-  'passwordPolicy',
-  'authorization',
-  'analyzers',
-  'trails',
-]
 
 /**
  * What one source read, for the resources asked about. `data` is absent when it could not be read at
@@ -102,6 +95,8 @@ export interface Reading<T> {
   data?: T
   /** The resource ids read; undefined for the whole account. */
   covers?: ReadonlySet<string>
+  /** The resources that exist in `data` (where the source can tell): absent from it means gone. */
+  present?: ReadonlySet<string>
   complete: boolean
   asOf: Date
   problems: string[]

@@ -23,8 +23,14 @@ export interface Judgement {
   complete: boolean
   /** Resources it could not judge (id -> why): their findings stay as they are. */
   unknown: ReadonlyMap<string, string>
+  /** Resources a source knows only in part (within what it judged): their findings stay as they are. */
+  partial?: ReadonlySet<string>
+  /** The resources that exist, where its sources can tell (in every one of them). */
+  present?: ReadonlySet<string>
   /** Why it was not evaluated. */
   reason?: string
+  /** The error the check threw, when that is why. */
+  error?: string
 }
 
 export interface CheckError {
@@ -72,26 +78,36 @@ function judge(
     for (const o of outcomes)
       if (o.checkId !== check.id) throw new Error(`returned an outcome for ${o.checkId}`)
   } catch (err) {
-    return { ...base, status: 'not-evaluated', asOf, reason: `check failed: ${(err as Error).message}` }
+    const error = (err as Error).message
+    return { ...base, status: 'not-evaluated', asOf, reason: `check failed: ${error}`, error }
   }
-  const unknown = new Map<string, string>()
-  for (const [name, r] of sources) for (const [id, why] of r!.partial) unknown.set(id, `${name}: ${why}`)
-  for (const o of outcomes) if (o.status === 'unknown') unknown.set(o.resource.id, o.reason ?? 'unknown')
   let resourceIds: ReadonlySet<string> | undefined
   for (const [, r] of sources) resourceIds = intersect(resourceIds, r!.covers)
+  const within = (id: string) => resourceIds === undefined || resourceIds.has(id)
+  const partial = new Map<string, string>()
+  for (const [name, r] of sources)
+    for (const [id, why] of r!.partial) if (within(id)) partial.set(id, `${name}: ${why}`)
+  let present: ReadonlySet<string> | undefined
+  for (const [, r] of sources) if (r!.present) present = present ? intersect(present, r!.present) : r!.present
+  // A failure seen in what could be read is real; a pass on partial data proves nothing.
+  const judged = outcomes.map((o) =>
+    o.status === 'pass' && partial.has(o.resource.id)
+      ? { ...o, status: 'unknown' as const, evidence: {}, reason: partial.get(o.resource.id)! }
+      : o,
+  )
+  const unknown = new Map<string, string>()
+  for (const o of judged)
+    if (o.status === 'unknown' && within(o.resource.id)) unknown.set(o.resource.id, o.reason ?? 'unknown')
   return {
     checkId: check.id,
     status: 'judged',
-    // A failure seen in what could be read is real; a pass on partial data proves nothing.
-    outcomes: outcomes.map((o) =>
-      o.status === 'pass' && unknown.has(o.resource.id)
-        ? { ...o, status: 'unknown' as const, evidence: {}, reason: unknown.get(o.resource.id)! }
-        : o,
-    ),
+    outcomes: judged,
     asOf,
     ...(resourceIds ? { resourceIds } : {}),
     complete: sources.every(([, r]) => r!.complete),
     unknown,
+    partial: new Set(partial.keys()),
+    ...(present ? { present } : {}),
   }
 }
 

@@ -112,6 +112,11 @@ function reconcileOne(input: ReconcileInput, j: Judgement, plan: ReconcilePlan):
       plan.unchanged++
       continue
     }
+    // Opened on what could be read; but reopened only on a whole reading of its resource.
+    if (current && j.partial?.has(outcome.resource.id)) {
+      plan.notEvaluated++
+      continue
+    }
     if (current && !freshEnough(current, j.asOf)) {
       plan.stale++
       continue
@@ -141,7 +146,7 @@ function reconcileOne(input: ReconcileInput, j: Judgement, plan: ReconcilePlan):
 
   for (const current of existing.values()) {
     if (current.status !== 'OPEN' || failing.has(current.id) || !judges(j, scope, current)) continue
-    if (j.unknown.has(current.resourceId)) {
+    if (j.unknown.has(current.resourceId) || j.partial?.has(current.resourceId)) {
       plan.notEvaluated++
       continue
     }
@@ -149,14 +154,15 @@ function reconcileOne(input: ReconcileInput, j: Judgement, plan: ReconcilePlan):
       plan.stale++
       continue
     }
-    const judged = judgedResources.has(current.resourceId)
-    if (!judged && !j.complete) {
+    // Exists: judged, or present in the data; gone: absent from complete data.
+    const exists = judgedResources.has(current.resourceId) || (j.present?.has(current.resourceId) ?? false)
+    if (!exists && !j.complete) {
       plan.withheldResolutions++
       continue
     }
     const resolution: ResolutionReason = passing.has(current.id)
       ? 'passed'
-      : judged
+      : exists
         ? current.credentialId
           ? 'credential-gone'
           : 'passed'

@@ -41,18 +41,22 @@ export function eventScope(e: CloudTrailEvent): SourceScope | undefined {
 }
 
 /**
- * Widens an event's scope with what inherits from it: a managed policy's holders, a group's members.
+ * Widens an event's scope with what inherits from it: a managed policy's holders (attached or as a
+ * boundary), a group's members.
  * Users are what the credential data is read for.
  */
 export function expandScope(scope: SourceScope, inv: AuthorizationInventory): SourceScope {
   if (scope.kind === 'account') return scope
   const ids = new Set(scope.resourceIds)
   const policyNames = new Set(inv.policies.filter((p) => ids.has(p.arn)).map((p) => p.name))
-  const holds = (attached: readonly string[]) => attached.some((name) => policyNames.has(name))
-  for (const g of inv.groups) if (holds(g.attached)) ids.add(`group/${g.name}`)
-  for (const r of inv.roles) if (holds(r.attached)) ids.add(`role/${r.name}`)
+  // Attached, or set as a permissions boundary (held as `boundary:<name>`).
+  const holds = (p: { attached: readonly string[]; policies: readonly { kind: string; name: string }[] }) =>
+    p.attached.some((name) => policyNames.has(name)) ||
+    p.policies.some((h) => h.kind === 'boundary' && policyNames.has(h.name.slice('boundary:'.length)))
+  for (const g of inv.groups) if (holds(g)) ids.add(`group/${g.name}`)
+  for (const r of inv.roles) if (holds(r)) ids.add(`role/${r.name}`)
   for (const u of inv.users)
-    if (holds(u.attached) || u.groups.some((g) => ids.has(`group/${g}`))) ids.add(`user/${u.name}`)
+    if (holds(u) || u.groups.some((g) => ids.has(`group/${g}`))) ids.add(`user/${u.name}`)
   return { kind: 'principals', resourceIds: ids }
 }
 

@@ -1,4 +1,5 @@
 import { CHECKS } from '../checks/registry.ts'
+import { triggerEvents } from '../checks/types.ts'
 import { DETECTIONS } from '../detections/registry.ts'
 import type { AnyDetection } from '../detections/types.ts'
 import type { Pattern } from './match.ts'
@@ -29,13 +30,10 @@ export interface RulePattern {
  */
 export function postureTriggerEvents(): Map<string, string[]> {
   const bySource = new Map<string, Set<string>>()
-  for (const check of CHECKS)
-    for (const [service, names] of Object.entries(check.triggers.events)) {
-      const source = `${service}.amazonaws.com`
-      const set = bySource.get(source) ?? new Set<string>()
-      for (const n of names ?? []) set.add(n)
-      bySource.set(source, set)
-    }
+  for (const [service, name] of CHECKS.flatMap(triggerEvents).map((t) => t.split(':') as [string, string])) {
+    const source = `${service}.amazonaws.com`
+    bySource.set(source, (bySource.get(source) ?? new Set<string>()).add(name))
+  }
   return new Map([...bySource].map(([source, names]) => [source, [...names].sort()]))
 }
 

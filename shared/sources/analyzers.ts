@@ -1,6 +1,5 @@
 import type { AnalyzerState } from '../checks/sources.ts'
-import { describeError } from './credentials.ts'
-import { type SourceModule, unreadable } from './types.ts'
+import { describeError, type SourceModule, unreadable } from './types.ts'
 
 /** IAM Access Analyzer's analyzers in every monitored region (A3's access-analyzer-disabled), live. */
 export const analyzersSource: SourceModule<'analyzers'> = {

@@ -1,9 +1,6 @@
-import { fetchAuthorizationDetails, listServerCertificates } from '../aws/authorization.ts'
 import type { AuthorizationSource, Reading } from '../checks/sources.ts'
-import { normalizeAuthorization } from '../normalize/authorization.ts'
 import { sanitizeForLog } from '../normalize/rejection.ts'
-import { describeError } from './credentials.ts'
-import { type SourceModule, unreadable } from './types.ts'
+import { describeError, type SourceModule, unreadable } from './types.ts'
 
 /**
  * The least-privilege checks' data (A3): every page of GetAccountAuthorizationDetails and the server
@@ -17,6 +14,9 @@ export const authorizationSource: SourceModule<'authorization'> = {
     principals: ['iam:GetAccountAuthorizationDetails', 'iam:ListServerCertificates'],
   },
   async collect(ctx, scope): Promise<Reading<AuthorizationSource>> {
+    // Loaded on first use: a credential scan or a user's credential event never needs them.
+    const [{ fetchAuthorizationDetails, listServerCertificates }, { normalizeAuthorization }] =
+      await Promise.all([import('../aws/authorization.ts'), import('../normalize/authorization.ts')])
     const problems: string[] = []
     const failed = (what: string) => (err: unknown) => {
       problems.push(`${what} failed: ${describeError(err)}`)
@@ -46,6 +46,12 @@ export const authorizationSource: SourceModule<'authorization'> = {
     return {
       data: { inventory, serverCertificates: certificates, trustedAccounts: ctx.trustedAccounts },
       ...(scope.kind === 'principals' ? { covers: scope.resourceIds } : {}),
+      present: new Set([
+        ...inventory.users.map((u) => `user/${u.name}`),
+        ...inventory.groups.map((g) => `group/${g.name}`),
+        ...inventory.roles.map((r) => `role/${r.name}`),
+        ...inventory.policies.map((p) => p.arn),
+      ]),
       complete: true,
       asOf: ctx.now,
       problems,

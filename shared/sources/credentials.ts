@@ -1,16 +1,9 @@
-import { errorCode, mapLimit } from '../aws/clients.ts'
-import { fetchCredentialReport } from '../aws/credential-report.ts'
-import { getRootSummary, listAccessKeys, rootHasVirtualMfa } from '../aws/iam-account.ts'
-import { fetchUserCredentials } from '../aws/iam-user.ts'
 import type { CredentialInventory, Reading } from '../checks/sources.ts'
+import { mapLimit } from '../engine/limit.ts'
 import { type SourceScope, scopeUsers } from '../engine/scope.ts'
-import { joinAccessKeys } from '../normalize/access-keys.ts'
-import { type CredentialUser, parseCredentialReport } from '../normalize/credential-report.ts'
+import type { CredentialUser } from '../normalize/credential-report.ts'
 import { sanitizeForLog } from '../normalize/rejection.ts'
-import { type SourceContext, type SourceModule, unreadable } from './types.ts'
-
-export const describeError = (err: unknown) =>
-  `${errorCode(err)}: ${sanitizeForLog((err as Error)?.message ?? err, 200)}`
+import { describeError, type SourceContext, type SourceModule, unreadable } from './types.ts'
 
 /** Live reads per event: more touched users than this are left to the next scan. */
 export const MAX_LIVE_USERS = 25
@@ -48,9 +41,15 @@ export const credentialsSource: SourceModule<'credentials'> = {
 const userId = (name: string) => `user/${name}`
 
 async function readUsers(ctx: SourceContext, scope: SourceScope): Promise<Reading<CredentialInventory>> {
-  const names = (scopeUsers(scope) ?? []).slice(0, MAX_LIVE_USERS)
+  const all = scopeUsers(scope) ?? []
+  const names = all.slice(0, MAX_LIVE_USERS)
+  const { fetchUserCredentials } = await import('../aws/iam-user.ts')
   const partial = new Map<string, string>()
   const problems: string[] = []
+  if (all.length > names.length)
+    problems.push(
+      `${all.length - names.length} more touched users are left to the next scan (live reads are capped at ${MAX_LIVE_USERS})`,
+    )
   const users: CredentialUser[] = []
   await mapLimit(names, 4, async (name) => {
     try {
@@ -65,6 +64,7 @@ async function readUsers(ctx: SourceContext, scope: SourceScope): Promise<Readin
   return {
     data: { reportGeneratedAt: ctx.now, users, rootMfaKind: 'unknown' },
     covers: new Set(names.map(userId)),
+    present: new Set(users.map((u) => userId(u.name))),
     complete: true,
     asOf: ctx.now,
     problems,
@@ -73,6 +73,18 @@ async function readUsers(ctx: SourceContext, scope: SourceScope): Promise<Readin
 }
 
 async function readReport(ctx: SourceContext): Promise<Reading<CredentialInventory>> {
+  // Loaded on first use: the event handler reads users live and never parses a report.
+  const [
+    { fetchCredentialReport },
+    { getRootSummary, listAccessKeys, rootHasVirtualMfa },
+    { joinAccessKeys },
+    { parseCredentialReport },
+  ] = await Promise.all([
+    import('../aws/credential-report.ts'),
+    import('../aws/iam-account.ts'),
+    import('../normalize/access-keys.ts'),
+    import('../normalize/credential-report.ts'),
+  ])
   let report: { csv: string; generatedAt: Date }
   try {
     report = await fetchCredentialReport(ctx.iam, ctx.report)
@@ -130,7 +142,8 @@ async function readReport(ctx: SourceContext): Promise<Reading<CredentialInvento
       ...(rootSummary ? { rootSummary } : {}),
       rootMfaKind,
     },
-    complete: rowsRejected.length === 0,
+    complete: rowsRejected.length === 0 && parsed.root !== undefined,
+    present: new Set([...(parsed.root ? ['root'] : []), ...users.map((u) => userId(u.name))]),
     asOf: report.generatedAt,
     problems,
     partial,

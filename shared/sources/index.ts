@@ -5,7 +5,7 @@ import { authorizationSource } from './authorization.ts'
 import { credentialsSource } from './credentials.ts'
 import { passwordPolicySource } from './password-policy.ts'
 import { trailsSource } from './trails.ts'
-import type { SourceContext, SourceModule } from './types.ts'
+import { type SourceContext, type SourceModule, unreadable } from './types.ts'
 
 /** Every data source, by name. */
 export const SOURCES: { [N in SourceName]: SourceModule<N> } = {

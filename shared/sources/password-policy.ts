@@ -1,6 +1,5 @@
 import { getPasswordPolicy } from '../aws/iam-account.ts'
-import { describeError } from './credentials.ts'
-import { type SourceModule, unreadable } from './types.ts'
+import { describeError, type SourceModule, unreadable } from './types.ts'
 
 /** The account password policy (A2), live; NoSuchEntity is a reading too: no policy at all. */
 export const passwordPolicySource: SourceModule<'passwordPolicy'> = {

@@ -1,10 +1,8 @@
-import { describeTrails } from '../aws/cloudtrail.ts'
 import type { TrailsSource } from '../checks/sources.ts'
-import { describeError } from './credentials.ts'
-import { type SourceModule, unreadable } from './types.ts'
+import { DAY_MS } from '../checks/types.ts'
+import { describeError, type SourceModule, unreadable } from './types.ts'
 
 const LOOK_BACK_DAYS = 3
-const DAY_MS = 86_400_000
 
 /**
  * The CloudTrail-health checks' data (A4): the trails (DescribeTrails, GetTrailStatus,
@@ -21,10 +19,9 @@ export const trailsSource: SourceModule<'trails'> = {
   async collect(ctx) {
     let trails: TrailsSource['trails']
     try {
-      const client = ctx.cloudTrail
-        ? await ctx.cloudTrail()
-        : (await import('../aws/cloudtrail.ts')).cloudTrailClient()
-      trails = await describeTrails(client)
+      // Loaded on first use: only the trails scan and trail events need the CloudTrail client.
+      const { cloudTrailClient, describeTrails } = await import('../aws/cloudtrail.ts')
+      trails = await describeTrails(ctx.cloudTrail ? await ctx.cloudTrail() : cloudTrailClient())
     } catch (err) {
       return unreadable(ctx.now, `CloudTrail could not be read: ${describeError(err)}`)
     }

@@ -1,10 +1,12 @@
 import type { AccessAnalyzerClient } from '@aws-sdk/client-accessanalyzer'
 import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail'
 import type { IAMClient } from '@aws-sdk/client-iam'
+import { errorCode } from '../aws/clients.ts'
 import type { ReportOptions } from '../aws/credential-report.ts'
 import type { CheckSources, Reading, SourceName } from '../checks/sources.ts'
 import type { MonitorRecordsRepository } from '../engine/repository.ts'
 import type { SourceScope } from '../engine/scope.ts'
+import { sanitizeForLog } from '../normalize/rejection.ts'
 
 /** The account being read, with its clients: one per account, ready for several accounts later. */
 export interface SourceContext {
@@ -31,6 +33,9 @@ export interface SourceModule<N extends SourceName> {
   actions: { account: readonly string[]; principals: readonly string[] }
   collect(ctx: SourceContext, scope: SourceScope): Promise<Reading<CheckSources[N]>>
 }
+
+export const describeError = (err: unknown) =>
+  `${errorCode(err)}: ${sanitizeForLog((err as Error)?.message ?? err, 200)}`
 
 /** A reading that could not be had at all. */
 export function unreadable<T>(now: Date, problem: string): Reading<T> {

@@ -93,7 +93,7 @@ describe('the authorization part of a scan, end to end', () => {
     expect(second.status).toBe('degraded')
     expect(second.incomplete).toEqual(['could not evaluate user/mallory: bad: not a JSON object'])
     expect(second.notEvaluated).toContain(
-      'admin-policy on user/mallory: authorization: bad: not a JSON object',
+      'privilege-escalation on user/mallory: authorization: bad: not a JSON object',
     )
     // bob's data was whole: his fixed findings resolve; mallory's failure opens, her passes are unknown.
     expect(resolved).toEqual(['console-user-no-mfa', 'user-direct-policy', 'user-no-mfa'])

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { AccountBuilder } from '../../local/iam-sim/builder.ts'
-import { runScan } from '../../shared/app/scan.ts'
-import { iam } from '../support/events.ts'
+import { pipelineContext, runScan } from '../../shared/app/scan.ts'
+import { evaluate } from '../../shared/engine/pipeline.ts'
+import { event, iam } from '../support/events.ts'
 import { type Harness, startHarness } from '../support/harness.ts'
 
 /**
@@ -59,13 +60,18 @@ describe('the resolution rule', () => {
         'extra',
         JSON.stringify({ Statement: { Effect: 'Allow', Action: 's3:*', Resource: '*' } }),
       )
-    const summary = await h.event(
-      iam('PutUserPolicy', { requestParameters: { userName: 'alice', policyName: 'extra' } }),
-    )
+    const putPolicy = iam('PutUserPolicy', { requestParameters: { userName: 'alice', policyName: 'extra' } })
+    const summary = await h.event(putPolicy)
     // Assess
     expect(summary.reevaluated).toEqual(['user/alice'])
     expect(await openOf('admin-without-mfa')).toEqual(['user/alice'])
     expect(await resolvedAlerts()).toEqual([])
+    // ... because the event judged it, on alice's live MFA state (not because it was left out)
+    const ctx = pipelineContext(h.eventDeps as never, ACCOUNT, new Date())
+    const run = await evaluate(ctx, { kind: 'event', event: event(putPolicy), runId: 'again' })
+    const judgement = run!.judgements.find((j) => j.checkId === 'admin-without-mfa')!
+    expect(judgement.status).toBe('judged')
+    expect(judgement.outcomes.map((o) => [o.resource.id, o.status])).toContainEqual(['user/alice', 'fail'])
   })
 
   it('resolves admin-without-mfa on the MFA event itself, read live', async () => {
@@ -104,10 +110,6 @@ describe('the resolution rule', () => {
     expect(await openOf('console-user-no-mfa')).toEqual(['user/bob'])
     expect(summary.counts.leftStale).toBeGreaterThan(0)
     expect(await resolvedAlerts()).toEqual([])
-    // ... until a report generated after the event agrees with it
-    h.sim.account.expireReport()
-    await h.scan()
-    expect(await openOf('console-user-no-mfa')).toEqual(['user/bob'])
   })
 
   it('does not resolve as gone the finding of a user created after the cached report', async () => {
@@ -146,5 +148,60 @@ describe('the resolution rule', () => {
     // Assess
     expect(await openOf('console-user-no-mfa')).toEqual([])
     expect((await h.alerts()).map((a) => a.attributes.transition)).toEqual([])
+  })
+
+  it('leaves root findings as they are when the report has no root row', async () => {
+    // Prepare: root has no MFA, and the finding is open
+    h = await startHarness(new AccountBuilder(ACCOUNT).root((r) => r.mfa('none')).build())
+    await h.scan()
+    expect(await openOf('root-mfa')).toEqual(['root'])
+    await h.alerts()
+    // Act: a report without the <root_account> row
+    h.sim.account.expireReport()
+    h.sim.account.reportTransform = (csv) => csv.replace(/\n<root_account>[^\n]*/, '')
+    const summary = (await h.scan()) as { status: string }
+    // Assess
+    expect(summary.status).toBe('degraded')
+    expect(await openOf('root-mfa')).toEqual(['root'])
+    expect(await resolvedAlerts()).toEqual([])
+  })
+
+  it("re-evaluates posture only for its own account's events, and files nothing under another account", async () => {
+    // Prepare
+    h = await startHarness(new AccountBuilder(ACCOUNT).user('bob', (u) => u.console({})).build())
+    // Act: an event of another account reaches this deployment
+    const summary = await h.event(
+      iam('DeactivateMFADevice', {
+        recipientAccountId: '999999999999',
+        requestParameters: { userName: 'bob' },
+      }),
+    )
+    // Assess
+    expect(summary.reevaluated).toEqual([])
+    const checkFindings = (await h.store.listFindings()).filter((f) => f.resourceType !== 'AwsPrincipal')
+    expect(checkFindings).toEqual([])
+  })
+
+  it('says why a key finding resolved: passed when deactivated, credential-gone when deleted, resource-gone with the user', async () => {
+    // Prepare: three users, each with one old active key, findings open
+    const b = new AccountBuilder(ACCOUNT)
+    for (const name of ['kim', 'lee', 'max'])
+      b.user(name, (u) => u.mfa().accessKey({ ageDays: 200, lastUsedDaysAgo: 1 }))
+    h = await startHarness(b.build())
+    await h.scan()
+    expect((await openOf('access-key-rotation')).sort()).toEqual(['user/kim', 'user/lee', 'user/max'])
+    // Act: kim's key deactivated, lee's deleted, max deleted, each event delivered
+    const users = h.sim.account.users
+    users.get('kim')!.accessKeys[0]!.status = 'Inactive'
+    await h.event(iam('UpdateAccessKey', { requestParameters: { userName: 'kim', status: 'Inactive' } }))
+    users.get('lee')!.accessKeys = []
+    await h.event(iam('DeleteAccessKey', { requestParameters: { userName: 'lee' } }))
+    users.delete('max')
+    await h.event(iam('DeleteUser', { requestParameters: { userName: 'max' } }))
+    // Assess
+    const resolved = (await h.store.listFindings({ checkId: 'access-key-rotation', status: 'RESOLVED' }))
+      .map((f) => `${f.resourceId}: ${f.resolution}`)
+      .sort()
+    expect(resolved).toEqual(['user/kim: passed', 'user/lee: credential-gone', 'user/max: resource-gone'])
   })
 })

@@ -64,4 +64,13 @@ export const POLICY_DOCUMENT_EVENTS = [
   'PutUserPolicy',
   'PutGroupPolicy',
   'PutRolePolicy',
+  // Removals resolve at once: a deleted document or principal is gone from the details.
+  'DeletePolicy',
+  'DeletePolicyVersion',
+  'DeleteUserPolicy',
+  'DeleteGroupPolicy',
+  'DeleteRolePolicy',
+  'DeleteUser',
+  'DeleteGroup',
+  'DeleteRole',
 ] as const

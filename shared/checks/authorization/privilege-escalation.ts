@@ -2,7 +2,8 @@ import type { Outcome } from '../../model/finding.ts'
 import { escalationPaths } from '../../policy/escalation.ts'
 import { isAdminStatement } from '../../policy/evaluate.ts'
 import { defineCheck, fail, pass } from '../types.ts'
-import { principalResource, principals } from './common.ts'
+import { POLICY_ATTACH_EVENTS } from './attached-managed.ts'
+import { POLICY_DOCUMENT_EVENTS, principalResource, principals } from './common.ts'
 
 export const privilegeEscalation = defineCheck({
   id: 'privilege-escalation',
@@ -15,16 +16,8 @@ export const privilegeEscalation = defineCheck({
   triggers: {
     schedule: 'authorization',
     events: {
-      iam: [
-        'AttachUserPolicy',
-        'AttachGroupPolicy',
-        'AttachRolePolicy',
-        'PutUserPolicy',
-        'PutGroupPolicy',
-        'PutRolePolicy',
-        'CreatePolicyVersion',
-        'SetDefaultPolicyVersion',
-      ],
+      // Joining or leaving a group changes what a user inherits.
+      iam: [...POLICY_ATTACH_EVENTS, ...POLICY_DOCUMENT_EVENTS, 'AddUserToGroup', 'RemoveUserFromGroup'],
     },
   },
   remediation:

@@ -9,10 +9,8 @@ export const supportRoleMissing = defineCheck({
   resourceType: 'AwsAccount',
   reads: ['authorization'],
   params: {},
-  triggers: {
-    schedule: 'authorization',
-    events: { iam: ['AttachRolePolicy', 'DetachRolePolicy', 'DeleteRole'] },
-  },
+  // An account-wide judgement: the daily scan makes it (an event's scope is the principals it touched).
+  triggers: { schedule: 'authorization', events: {} },
   remediation: 'Create a role for your incident responders and attach the AWSSupportAccess managed policy.',
   evaluate({ authorization: input }, { accountId }) {
     const roles = input.inventory.roles

@@ -11,7 +11,9 @@ export const userDirectPolicy = defineCheck({
   params: {},
   triggers: {
     schedule: 'authorization',
-    events: { iam: ['AttachUserPolicy', 'DetachUserPolicy', 'PutUserPolicy', 'DeleteUserPolicy'] },
+    events: {
+      iam: ['AttachUserPolicy', 'DetachUserPolicy', 'PutUserPolicy', 'DeleteUserPolicy', 'DeleteUser'],
+    },
   },
   remediation: "Move the user's policies to a group (or a role it assumes) and remove them from the user.",
   evaluate({ authorization: input }) {

@@ -20,7 +20,12 @@ export const accessKeyRotation = defineCheck({
     for (const user of input.users) {
       for (const key of user.accessKeys) {
         const credentialId = keyCredentialId(user, key)
-        if (!credentialId || !key.active) continue
+        if (!credentialId) continue
+        // An inactive key is compliant: say so, so its finding resolves as passed, not as gone.
+        if (!key.active) {
+          outcomes.push(pass(this.id, userResource(user), { active: false }, { credentialId }))
+          continue
+        }
         const ageDays = daysBetween(key.lastRotatedAt, now)
         const evidence = { createdAt: iso(key.lastRotatedAt), ageDays, maxAgeDays: params.maxAgeDays }
         outcomes.push(

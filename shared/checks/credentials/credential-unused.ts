@@ -72,7 +72,12 @@ export const credentialUnused = defineCheck({
       }
       for (const key of user.accessKeys) {
         const credentialId = keyCredentialId(user, key)
-        if (!credentialId || !key.active) continue
+        if (!credentialId) continue
+        // An inactive key is compliant: say so, so its finding resolves as passed, not as gone.
+        if (!key.active) {
+          outcomes.push(pass(this.id, userResource(user), { active: false }, { credentialId }))
+          continue
+        }
         const unreadable = unreadableReason(user, keyColumn(key, 'last_used_date'))
         if (unreadable) {
           outcomes.push(unknown(this.id, resource, unreadable, { credentialId }))

@@ -34,10 +34,19 @@ export const initialAccessKeyUnused = defineCheck({
   evaluate({ credentials: input }, { params }) {
     const outcomes: Outcome[] = []
     for (const user of input.users) {
-      if (!user.passwordEnabled) continue
       for (const key of user.accessKeys) {
         const credentialId = keyCredentialId(user, key)
-        if (!credentialId || !key.active) continue
+        // Only a console user's initial key counts; anyone else's keys pass.
+        if (credentialId && !user.passwordEnabled) {
+          outcomes.push(pass(this.id, userResource(user), { consoleUser: false }, { credentialId }))
+          continue
+        }
+        if (!credentialId) continue
+        // An inactive key is compliant: say so, so its finding resolves as passed, not as gone.
+        if (!key.active) {
+          outcomes.push(pass(this.id, userResource(user), { active: false }, { credentialId }))
+          continue
+        }
         const unreadable = unreadableReason(user, keyColumn(key, 'last_used_date'))
         if (unreadable) {
           outcomes.push(unknown(this.id, userResource(user), unreadable, { credentialId }))

@@ -10,10 +10,9 @@ export const rootAccessKey = defineCheck({
   resourceType: 'AwsAccount',
   reads: ['credentials'],
   params: {},
-  triggers: {
-    schedule: 'credentials',
-    events: { iam: ['CreateAccessKey', 'UpdateAccessKey', 'DeleteAccessKey'] },
-  },
+  // Root's keys are not readable live by an IAM principal: the scan judges them, and the
+  // root-access-key-created detection alerts on the event itself.
+  triggers: { schedule: 'credentials', events: {} },
   remediation:
     'Sign in as root, delete the root access keys (Security credentials > Access keys) and use IAM roles instead.',
   evaluate({ credentials: input }, { accountId }) {

@@ -9,7 +9,8 @@ export const rootHardwareMfa = defineCheck({
   resourceType: 'AwsAccount',
   reads: ['credentials'],
   params: {},
-  triggers: { schedule: 'credentials', events: { iam: ['EnableMFADevice', 'DeactivateMFADevice'] } },
+  // Root's MFA is judged by the scan; root-credential-change alerts live.
+  triggers: { schedule: 'credentials', events: {} },
   remediation:
     'Replace the root virtual MFA device with a hardware MFA device (FIDO key or hardware TOTP token).',
   evaluate({ credentials: input }, { accountId }) {

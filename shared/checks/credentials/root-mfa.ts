@@ -9,7 +9,8 @@ export const rootMfa = defineCheck({
   resourceType: 'AwsAccount',
   reads: ['credentials'],
   params: {},
-  triggers: { schedule: 'credentials', events: { iam: ['EnableMFADevice', 'DeactivateMFADevice'] } },
+  // Root's MFA is judged by the scan (report and account summary); root-credential-change alerts live.
+  triggers: { schedule: 'credentials', events: {} },
   remediation: 'Sign in as root and assign an MFA device (preferably hardware) under Security credentials.',
   evaluate({ credentials: input }, { accountId }) {
     const root = input.root

@@ -7,6 +7,8 @@ export interface RootSummary {
   mfaEnabled?: boolean
   passwordPresent?: boolean
   accessKeysPresent?: boolean
+  /** When it was read (live, unlike the report). */
+  readAt?: Date
 }
 
 /** Everything the credential checks read, normalized once. */

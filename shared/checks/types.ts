@@ -69,7 +69,7 @@ export function fail(
   checkId: string,
   resource: ResourceRef,
   evidence: Evidence,
-  extra: { credentialId?: string; severity?: Severity } = {},
+  extra: { credentialId?: string; severity?: Severity; asOf?: string } = {},
 ): Outcome {
   return { checkId, status: 'fail', resource, evidence, ...extra }
 }
@@ -78,7 +78,7 @@ export function pass(
   checkId: string,
   resource: ResourceRef,
   evidence: Evidence = {},
-  extra: { credentialId?: string } = {},
+  extra: { credentialId?: string; asOf?: string; basis?: readonly SourceName[] } = {},
 ): Outcome {
   return { checkId, status: 'pass', resource, evidence, ...extra }
 }

@@ -25,8 +25,8 @@ export interface Judgement {
   unknown: ReadonlyMap<string, string>
   /** Resources a source knows only in part (within what it judged): their findings stay as they are. */
   partial?: ReadonlySet<string>
-  /** The resources that exist, where its sources can tell (in every one of them). */
-  present?: ReadonlySet<string>
+  /** What exists according to each source that can tell, and as of when (a resource gone from one). */
+  presence?: ReadonlyArray<{ present: ReadonlySet<string>; asOf: Date; complete: boolean }>
   /** Why it was not evaluated. */
   reason?: string
   /** The error the check threw, when that is why. */
@@ -87,10 +87,18 @@ function judge(
   const partial = new Map<string, string>()
   for (const [name, r] of sources)
     for (const [id, why] of r!.partial) if (within(id)) partial.set(id, `${name}: ${why}`)
-  let present: ReadonlySet<string> | undefined
-  for (const [, r] of sources) if (r!.present) present = present ? intersect(present, r!.present) : r!.present
+  const presence = sources.flatMap(([, r]) =>
+    r!.present ? [{ present: r!.present, asOf: r!.asOf, complete: r!.complete }] : [],
+  )
+  // An outcome decided by fewer sources than the check reads is as of those sources.
+  const dated = outcomes.map((o) => {
+    const basis = o.basis?.map((name) => readings[name as SourceName]?.asOf).filter((d): d is Date => !!d)
+    return basis?.length && !o.asOf
+      ? { ...o, asOf: new Date(Math.min(...basis.map((d) => d.getTime()))).toISOString() }
+      : o
+  })
   // A failure seen in what could be read is real; a pass on partial data proves nothing.
-  const judged = outcomes.map((o) =>
+  const judged = dated.map((o) =>
     o.status === 'pass' && partial.has(o.resource.id)
       ? { ...o, status: 'unknown' as const, evidence: {}, reason: partial.get(o.resource.id)! }
       : o,
@@ -107,7 +115,7 @@ function judge(
     complete: sources.every(([, r]) => r!.complete),
     unknown,
     partial: new Set(partial.keys()),
-    ...(present ? { present } : {}),
+    ...(presence.length ? { presence } : {}),
   }
 }
 

@@ -61,6 +61,19 @@ export function judges(
   )
 }
 
+/**
+ * When a resource is known gone: a complete source lacks it, and no newer source has it. Undefined
+ * when a source still has it; false when no source can tell (absence of outcomes then decides).
+ */
+function goneAsOf(j: Judgement, resourceId: string): Date | false | undefined {
+  if (!j.presence) return false
+  const having = j.presence.filter((p) => p.present.has(resourceId))
+  const lacking = j.presence.filter((p) => p.complete && !p.present.has(resourceId))
+  const newest = lacking.reduce<Date | undefined>((d, p) => (d && d >= p.asOf ? d : p.asOf), undefined)
+  if (!newest || having.some((p) => p.asOf > newest)) return undefined
+  return newest
+}
+
 /** The data is at least as new as the finding's last transition (findings without an as-of: its time). */
 const freshEnough = (f: Finding, asOf: Date) => asOf.getTime() >= Date.parse(f.asOf ?? f.lastTransitionAt)
 
@@ -84,9 +97,10 @@ export function reconcile(input: ReconcileInput): ReconcilePlan {
 function reconcileOne(input: ReconcileInput, j: Judgement, plan: ReconcilePlan): void {
   const { scope, existing, scanId } = input
   const at = input.now.toISOString()
-  const asOf = j.asOf.toISOString()
   const failing = new Map<string, Outcome>()
-  const passing = new Set<string>()
+  const passing = new Map<string, Outcome>()
+  // An outcome may know its data is newer than the judgement's (a live read beside a cached report).
+  const asOfOf = (o?: Outcome) => (o?.asOf ? new Date(o.asOf) : j.asOf)
   const judgedResources = new Set<string>()
 
   for (const outcome of j.outcomes) {
@@ -103,7 +117,7 @@ function reconcileOne(input: ReconcileInput, j: Judgement, plan: ReconcilePlan):
     })
     judgedResources.add(outcome.resource.id)
     if (outcome.status === 'fail') failing.set(id, outcome)
-    else passing.add(id)
+    else passing.set(id, outcome)
   }
 
   for (const [id, outcome] of failing) {
@@ -117,7 +131,7 @@ function reconcileOne(input: ReconcileInput, j: Judgement, plan: ReconcilePlan):
       plan.notEvaluated++
       continue
     }
-    if (current && !freshEnough(current, j.asOf)) {
+    if (current && !freshEnough(current, asOfOf(outcome))) {
       plan.stale++
       continue
     }
@@ -135,7 +149,7 @@ function reconcileOne(input: ReconcileInput, j: Judgement, plan: ReconcilePlan):
       ...(outcome.credentialId ? { credentialId: outcome.credentialId } : {}),
       title: check?.title ?? outcome.checkId,
       evidence: outcome.evidence,
-      asOf,
+      asOf: asOfOf(outcome).toISOString(),
       firstOpenedAt: current?.firstOpenedAt ?? at,
       lastTransitionAt: at,
       seq: current?.seq ?? 0,
@@ -150,14 +164,17 @@ function reconcileOne(input: ReconcileInput, j: Judgement, plan: ReconcilePlan):
       plan.notEvaluated++
       continue
     }
-    if (!freshEnough(current, j.asOf)) {
-      plan.stale++
+    const judged = judgedResources.has(current.resourceId)
+    const gone = judged ? undefined : goneAsOf(j, current.resourceId)
+    const exists = judged || (j.presence !== undefined && gone === undefined)
+    if (!exists && !(gone instanceof Date || (gone === false && j.complete))) {
+      plan.withheldResolutions++
       continue
     }
-    // Exists: judged, or present in the data; gone: absent from complete data.
-    const exists = judgedResources.has(current.resourceId) || (j.present?.has(current.resourceId) ?? false)
-    if (!exists && !j.complete) {
-      plan.withheldResolutions++
+    // As of the data that decided: the passing outcome's, or the source that no longer has it.
+    const asOf = gone instanceof Date ? gone : asOfOf(passing.get(current.id))
+    if (!freshEnough(current, asOf)) {
+      plan.stale++
       continue
     }
     const resolution: ResolutionReason = passing.has(current.id)
@@ -170,7 +187,14 @@ function reconcileOne(input: ReconcileInput, j: Judgement, plan: ReconcilePlan):
     const { resolvedAt: _r, resolution: _p, ...rest } = current
     plan.transitions.push(
       advance(
-        { ...rest, status: 'RESOLVED', resolvedAt: at, resolution, asOf, lastTransitionAt: at },
+        {
+          ...rest,
+          status: 'RESOLVED',
+          resolvedAt: at,
+          resolution,
+          asOf: asOf.toISOString(),
+          lastTransitionAt: at,
+        },
         'RESOLVED',
         scanId,
         at,

@@ -51,6 +51,10 @@ export interface Outcome {
   evidence: Evidence
   /** Overrides the check's severity for this outcome (escalations). */
   severity?: Severity
+  /** When its data was true, where that is newer than the sources' as-of (a live read beside a report). */
+  asOf?: string
+  /** The sources this outcome was decided by, when fewer than the check reads: it is as of them. */
+  basis?: readonly string[]
 }
 
 /** Identity of a finding: stable across scans, so the same problem is always the same finding. */

@@ -121,11 +121,14 @@ async function readReport(ctx: SourceContext): Promise<Reading<CredentialInvento
     }
   })
   const [rootSummary, rootMfaKind] = await Promise.all([
-    getRootSummary(ctx.iam).catch((err) => {
-      problems.push(`GetAccountSummary failed: ${describeError(err)}`)
-      partial.set('root', 'GetAccountSummary failed')
-      return undefined
-    }),
+    getRootSummary(ctx.iam).then(
+      (summary) => ({ ...summary, readAt: ctx.now }),
+      (err) => {
+        problems.push(`GetAccountSummary failed: ${describeError(err)}`)
+        partial.set('root', 'GetAccountSummary failed')
+        return undefined
+      },
+    ),
     rootHasVirtualMfa(ctx.iam).then(
       (virtual): CredentialInventory['rootMfaKind'] => (virtual ? 'virtual' : 'not-virtual'),
       (err): CredentialInventory['rootMfaKind'] => {

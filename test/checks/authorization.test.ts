@@ -143,8 +143,9 @@ describe('admin-without-mfa', () => {
     expect(outcomes.map((o) => [o.resource.id, o.status])).toEqual([
       ['user/alice', 'unknown'],
       ['user/bob', 'fail'],
-      ['user/carol', 'unknown'],
+      ['user/carol', 'pass'],
     ])
+    expect(outcomes[2]!.basis).toEqual(['authorization'])
   })
 })
 

@@ -4,6 +4,7 @@ import { wholeReading } from '../../shared/checks/sources.ts'
 import { defineCheck } from '../../shared/checks/types.ts'
 import { parseConfig } from '../../shared/config/config.ts'
 import { evaluateChecks } from '../../shared/engine/evaluate.ts'
+import { details, source } from '../support/authorization.ts'
 import { ACCOUNT, inventory, NOW, policy, user } from '../support/fixtures.ts'
 
 const exploding = defineCheck({
@@ -73,5 +74,20 @@ describe('evaluateChecks', () => {
     ])
     expect(j!.unknown.get('user/bob')).toBe('credentials: ListAccessKeys failed')
     expect(j!.asOf).toEqual(reportAt)
+  })
+
+  it('dates an outcome decided by fewer sources than its check reads by those sources', () => {
+    // Prepare: carol is no administrator; the credential report is two hours older than the details
+    const check = CHECKS.find((c) => c.id === 'admin-without-mfa')!
+    const reportAt = new Date(NOW.getTime() - 2 * 3_600_000)
+    const readings = {
+      authorization: wholeReading(source(details({ users: { carol: {} } })), NOW),
+      credentials: wholeReading(inventory({ users: [user('carol')] }), reportAt),
+    }
+    // Act
+    const [j] = evaluateChecks([check], readings, ctx)
+    // Assess
+    expect(j!.asOf).toEqual(reportAt)
+    expect(j!.outcomes[0]).toMatchObject({ status: 'pass', asOf: NOW.toISOString() })
   })
 })

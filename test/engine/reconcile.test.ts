@@ -244,4 +244,34 @@ describe('reconcile', () => {
     })
     expect(plan.transitions).toEqual([])
   })
+
+  it('dates a resource-gone resolution by the newest source that no longer has the resource', () => {
+    // Prepare: the cached report (older) still lists alice; the live details (now) no longer do
+    const open = { ...stored('user-no-mfa', 'alice', 'OPEN'), asOf: '2026-11-22T12:00:00.000Z' }
+    const report = { present: new Set(['alice']), asOf: new Date('2026-11-22T10:00:00Z'), complete: true }
+    const live = { present: new Set<string>(), asOf: NOW, complete: true }
+    const base = input({ existing: byId(open), asOf: report.asOf })
+    // Act
+    const plan = reconcile({
+      ...base,
+      judgements: base.judgements.map((j) => ({ ...j, presence: [report, live] })),
+    })
+    // Assess
+    expect(plan.transitions[0]!.finding).toMatchObject({
+      resolution: 'resource-gone',
+      asOf: NOW.toISOString(),
+    })
+  })
+
+  it('does not call a resource gone that a newer source still has', () => {
+    const open = stored('user-no-mfa', 'alice', 'OPEN')
+    const report = { present: new Set<string>(), asOf: new Date('2026-11-22T10:00:00Z'), complete: true }
+    const live = { present: new Set(['alice']), asOf: NOW, complete: true }
+    const base = input({ existing: byId(open) })
+    const plan = reconcile({
+      ...base,
+      judgements: base.judgements.map((j) => ({ ...j, presence: [report, live] })),
+    })
+    expect(plan.transitions.map((t) => t.finding.resolution)).toEqual(['passed'])
+  })
 })

@@ -27,6 +27,7 @@ const result = await fc.check(lifecycleProperty(Number(values.steps), stats), { 
 const seconds = ((performance.now() - started) / 1000).toFixed(1)
 if (result.failed) {
   console.log(fc.defaultReportMessage(result))
+  console.log(String((result.errorInstance as Error | undefined)?.message ?? result.errorInstance))
 }
 console.error(`seed ${seed}, ${seconds} s, ${stats.transitions ?? 0} transitions`)
 console.log(

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto'
 import { marshall } from '@aws-sdk/util-dynamodb'
 import fc from 'fast-check'
 import { AccountBuilder } from '../../local/iam-sim/builder.ts'
-import type { SimAccessKey, SimUser } from '../../local/iam-sim/model.ts'
+import type { SimAccessKey, SimAccount } from '../../local/iam-sim/model.ts'
 import { newId } from '../../local/iam-sim/model.ts'
 import { type IamSimulator, startIamSimulator } from '../../local/iam-sim/server.ts'
 import { handleCloudTrail } from '../../shared/app/cloudtrail-events.ts'
@@ -18,6 +18,7 @@ import { notifyRecords } from '../../shared/app/notifier.ts'
 import { runScan } from '../../shared/app/scan.ts'
 import { iamClient } from '../../shared/aws/clients.ts'
 import { CHECKS } from '../../shared/checks/registry.ts'
+import type { ScheduleName } from '../../shared/checks/types.ts'
 import { parseConfig } from '../../shared/config/config.ts'
 import { MemoryCounters } from '../../shared/detections/thresholds.ts'
 import { MemoryFindingsRepository } from '../../shared/engine/memory-repository.ts'
@@ -37,7 +38,10 @@ export const CHECKS_UNDER_TEST = [
   'user-no-mfa',
   'multiple-active-keys',
   'access-key-rotation',
+  'root-mfa',
+  'admin-without-mfa',
 ]
+const SCHEDULE = new Map(CHECKS.map((c) => [c.id, c.triggers.schedule]))
 const config = parseConfig({
   checks: Object.fromEntries(
     CHECKS.filter((c) => !CHECKS_UNDER_TEST.includes(c.id)).map((c) => [c.id, { enabled: false }]),
@@ -46,13 +50,17 @@ const config = parseConfig({
 })
 
 /** Ground truth: which findings' conditions hold, from the simulator's model alone. */
-function truthOf(users: Iterable<SimUser>, now: number): Set<string> {
+function truthOf(account: SimAccount, now: number): Set<string> {
   const holds = new Set<string>()
-  for (const u of users) {
+  const root = account.root
+  if (!root.mfa && (root.hasPassword || root.accessKeys.some((k) => k.status === 'Active')))
+    holds.add('root-mfa|root|')
+  for (const u of account.users.values()) {
     const id = `user/${u.name}`
     const mfa = u.mfaDevices.length > 0
     if (u.loginProfile && !mfa) holds.add(`console-user-no-mfa|${id}|`)
     if (!mfa) holds.add(`user-no-mfa|${id}|`)
+    if (!mfa && u.groups.includes('admins')) holds.add(`admin-without-mfa|${id}|`)
     const active = u.accessKeys.filter((k) => k.status === 'Active')
     if (active.length > 1) holds.add(`multiple-active-keys|${id}|`)
     for (const k of active)
@@ -71,6 +79,7 @@ export type Fault =
   | 'fail-ListMFADevices'
   | 'throttle'
   | 'crash-mid-write'
+  | 'corrupt-row'
 
 export interface Stats {
   steps: number
@@ -109,7 +118,8 @@ export class World {
   static async start(): Promise<World> {
     // Three users to start from: a console user without MFA, one with MFA and an old key, one bare.
     const account = new AccountBuilder(ACCOUNT)
-      .user('ann', (u) => u.console({ lastUsedDaysAgo: 1 }))
+      .group('admins', (g) => g.attach('AdministratorAccess'))
+      .user('ann', (u) => u.console({ lastUsedDaysAgo: 1 }).group('admins'))
       .user('ben', (u) => u.mfa().accessKey({ ageDays: 200, lastUsedDaysAgo: 1 }))
       .user('cat')
       .build()
@@ -147,7 +157,7 @@ export class World {
 
   private recordTruth() {
     const now = this.now().getTime()
-    this.truth.push([now, truthOf(this.account.users.values(), now)])
+    this.truth.push([now, truthOf(this.account, now)])
   }
 
   /** What held at a moment: the last change at or before it. */
@@ -177,6 +187,15 @@ export class World {
   async change(user: UserName, what: Change, delivery: Delivery, fault: Fault): Promise<void> {
     const u = this.account.getUser(user)
     const at = this.now()
+    // Root's MFA changes too; its event triggers no check (the scan judges root), so none is sent.
+    if (what === 'root-mfa-on' || what === 'root-mfa-off') {
+      if (what === 'root-mfa-on')
+        this.account.root.mfa = { kind: 'hardware', serialNumber: 'GAHT-ROOT', enableDate: at }
+      else delete this.account.root.mfa
+      this.recordTruth()
+      this.account.advance(1000)
+      return this.afterStep()
+    }
     let event: string | undefined
     const params: Record<string, unknown> = { userName: user }
     if (what === 'create') {
@@ -228,6 +247,14 @@ export class World {
     } else if (what === 'key-delete' && u.accessKeys.length > 0) {
       params.accessKeyId = u.accessKeys.shift()!.id
       event = 'DeleteAccessKey'
+    } else if (what === 'join-admins' && !u.groups.includes('admins')) {
+      u.groups.push('admins')
+      params.groupName = 'admins'
+      event = 'AddUserToGroup'
+    } else if (what === 'leave-admins' && u.groups.includes('admins')) {
+      u.groups = u.groups.filter((g) => g !== 'admins')
+      params.groupName = 'admins'
+      event = 'RemoveUserFromGroup'
     }
     if (!event) return
     this.recordTruth()
@@ -276,23 +303,33 @@ export class World {
   }
 
   /** A scheduled scan; `fresh` makes IAM generate a new report first (else the cached one is used). */
-  async scan(fresh: boolean, fault: Fault): Promise<void> {
+  async scan(fresh: boolean, parts: ScheduleName[], fault: Fault): Promise<void> {
     if (fresh) this.account.expireReport()
+    if (fault === 'corrupt-row')
+      this.account.reportTransform = (csv) => csv.replace(/\n(ann|ben|cat),arn:[^,]*/, '\n$1,not-an-arn')
     let crashed = false
-    const run = await this.withFault(fault, () => runScan(this.deps())).catch((err) => {
+    const run = await this.withFault(fault, () => runScan({ ...this.deps(), parts })).catch((err) => {
       if (fault !== 'crash-mid-write' && fault !== 'throttle') throw err
       crashed = true
       return undefined
     })
+    this.account.reportTransform = undefined
     this.account.advance(1000)
     await this.afterStep()
     // After a fault-free scan on a fresh report, the open findings are exactly what holds.
     if (fresh && fault === 'none' && !crashed && run?.status === 'complete') {
       const open = [...this.repo.states.values()]
-        .filter((f) => f.status === 'OPEN' && CHECKS_UNDER_TEST.includes(f.checkId))
+        .filter(
+          (f) =>
+            f.status === 'OPEN' &&
+            CHECKS_UNDER_TEST.includes(f.checkId) &&
+            parts.includes(SCHEDULE.get(f.checkId)!),
+        )
         .map((f) => `${f.checkId}|${f.resourceId}|${f.credentialId ?? ''}`)
         .sort()
-      const holds = [...truthOf(this.account.users.values(), this.now().getTime())].sort()
+      const holds = [...truthOf(this.account, this.now().getTime())]
+        .filter((k) => parts.includes(SCHEDULE.get(k.split('|')[0]!)!))
+        .sort()
       if (JSON.stringify(open) !== JSON.stringify(holds))
         this.violation(
           `after a fresh fault-free scan, open findings ${JSON.stringify(open)} != truth ${JSON.stringify(holds)}`,
@@ -397,6 +434,10 @@ export type Change =
   | 'old-key'
   | 'key-off'
   | 'key-delete'
+  | 'join-admins'
+  | 'leave-admins'
+  | 'root-mfa-on'
+  | 'root-mfa-off'
 
 // ---- fast-check commands ----
 
@@ -423,18 +464,20 @@ class ChangeCmd implements Cmd {
 }
 class ScanCmd implements Cmd {
   readonly fresh: boolean
+  readonly parts: ScheduleName[]
   readonly fault: Fault
-  constructor(fresh: boolean, fault: Fault) {
+  constructor(fresh: boolean, parts: ScheduleName[], fault: Fault) {
     this.fresh = fresh
+    this.parts = parts
     this.fault = fault
   }
   check = () => true
   async run(_: object, w: World) {
     w.log.push(this.toString())
-    await w.scan(this.fresh, this.fault)
+    await w.scan(this.fresh, this.parts, this.fault)
   }
   toString = () =>
-    `scan(${this.fresh ? 'fresh' : 'cached'} report${this.fault === 'none' ? '' : `, ${this.fault}`})`
+    `scan(${this.parts.join('+')}, ${this.fresh ? 'fresh' : 'cached'} report${this.fault === 'none' ? '' : `, ${this.fault}`})`
 }
 class LateCmd implements Cmd {
   check = () => true
@@ -469,6 +512,7 @@ const fault = fc.oneof(
       'fail-ListMFADevices',
       'throttle',
       'crash-mid-write',
+      'corrupt-row',
     ),
   },
 )
@@ -484,6 +528,15 @@ const change = fc.constantFrom<Change>(
   'old-key',
   'key-off',
   'key-delete',
+  'join-admins',
+  'leave-admins',
+  'root-mfa-on',
+  'root-mfa-off',
+)
+const parts = fc.constantFrom<ScheduleName[]>(
+  ['credentials'],
+  ['authorization'],
+  ['credentials', 'authorization'],
 )
 const delivery = fc.constantFrom<Delivery>('now', 'now', 'now', 'lost', 'twice', 'late')
 
@@ -494,8 +547,8 @@ export const commands = (maxCommands: number) =>
       fc.tuple(user, change, delivery, fault).map(([u, c, d, f]) => new ChangeCmd(u, c, d, f)),
       fc.tuple(user, change, delivery, fault).map(([u, c, d, f]) => new ChangeCmd(u, c, d, f)),
       fc.tuple(user, change, delivery, fault).map(([u, c, d, f]) => new ChangeCmd(u, c, d, f)),
-      fc.tuple(fc.boolean(), fault).map(([fresh, f]) => new ScanCmd(fresh, f)),
-      fc.tuple(fc.boolean(), fault).map(([fresh, f]) => new ScanCmd(fresh, f)),
+      fc.tuple(fc.boolean(), parts, fault).map(([fresh, p, f]) => new ScanCmd(fresh, p, f)),
+      fc.tuple(fc.boolean(), parts, fault).map(([fresh, p, f]) => new ScanCmd(fresh, p, f)),
       fc.constant(new LateCmd()),
       fc.boolean().map((on) => new OutageCmd(on)),
     ],

@@ -21,9 +21,13 @@ export const rootMfa = defineCheck({
     const hasKey = (summary?.accessKeysPresent ?? false) || root.accessKeys.some((k) => k.active)
     const hasPassword = summary?.passwordPresent ?? root.passwordEnabled ?? true
     const resource = rootResource(accountId, root.arn)
+    const evidence = { mfaActive, hasPassword, hasAccessKey: hasKey }
+    // Decided by the live summary alone: as of its read, not of the report.
+    const live = summary?.readAt ? { asOf: summary.readAt.toISOString() } : {}
     if (!mfaActive && (hasPassword || hasKey)) {
-      return [fail(this.id, resource, { mfaActive, hasPassword, hasAccessKey: hasKey })]
+      const liveFail = summary?.mfaEnabled === false && (summary.passwordPresent || summary.accessKeysPresent)
+      return [fail(this.id, resource, evidence, liveFail ? live : {})]
     }
-    return [pass(this.id, resource, { mfaActive, hasPassword, hasAccessKey: hasKey })]
+    return [pass(this.id, resource, evidence, summary?.mfaEnabled === true ? live : {})]
   },
 })

@@ -1,5 +1,6 @@
-import type { ResourceRef } from '../model/finding.ts'
+import type { Outcome, ResourceRef } from '../model/finding.ts'
 import type { AccessKeySlot, CredentialUser, ReportColumn } from '../normalize/credential-report.ts'
+import { pass } from './types.ts'
 
 /** The same id the authorization checks give a user (`user/<name>`): one user, one resource id. */
 export function userResource(user: CredentialUser): ResourceRef {
@@ -52,4 +53,21 @@ export function unreadableReason(user: CredentialUser, ...columns: ReportColumn[
 /** The reason an outcome gives for a report column whose value was unexpected. */
 export function unexpectedValue(column: ReportColumn): string {
   return `${column} has an unexpected value`
+}
+
+/**
+ * One outcome per access key of the user that can be named (joined to its AccessKeyId): an inactive key
+ * passes (it is compliant, so its finding resolves as passed, not as gone); `judge` decides active ones.
+ */
+export function judgeActiveKeys(
+  checkId: string,
+  user: CredentialUser,
+  judge: (key: AccessKeySlot, credentialId: string) => Outcome,
+): Outcome[] {
+  return user.accessKeys.flatMap((key) => {
+    const credentialId = keyCredentialId(user, key)
+    if (!credentialId) return []
+    if (!key.active) return [pass(checkId, userResource(user), { active: false }, { credentialId })]
+    return [judge(key, credentialId)]
+  })
 }

@@ -1,5 +1,5 @@
 import type { Outcome } from '../../model/finding.ts'
-import { iso, keyCredentialId, userResource } from '../resources.ts'
+import { iso, judgeActiveKeys, userResource } from '../resources.ts'
 import { daysBetween, defineCheck, fail, pass } from '../types.ts'
 
 export const accessKeyRotation = defineCheck({
@@ -18,22 +18,15 @@ export const accessKeyRotation = defineCheck({
   evaluate({ credentials: input }, { now, params }) {
     const outcomes: Outcome[] = []
     for (const user of input.users) {
-      for (const key of user.accessKeys) {
-        const credentialId = keyCredentialId(user, key)
-        if (!credentialId) continue
-        // An inactive key is compliant: say so, so its finding resolves as passed, not as gone.
-        if (!key.active) {
-          outcomes.push(pass(this.id, userResource(user), { active: false }, { credentialId }))
-          continue
-        }
-        const ageDays = daysBetween(key.lastRotatedAt, now)
-        const evidence = { createdAt: iso(key.lastRotatedAt), ageDays, maxAgeDays: params.maxAgeDays }
-        outcomes.push(
-          ageDays > params.maxAgeDays
+      outcomes.push(
+        ...judgeActiveKeys(this.id, user, (key, credentialId) => {
+          const ageDays = daysBetween(key.lastRotatedAt, now)
+          const evidence = { createdAt: iso(key.lastRotatedAt), ageDays, maxAgeDays: params.maxAgeDays }
+          return ageDays > params.maxAgeDays
             ? fail(this.id, userResource(user), evidence, { credentialId })
-            : pass(this.id, userResource(user), evidence, { credentialId }),
-        )
-      }
+            : pass(this.id, userResource(user), evidence, { credentialId })
+        }),
+      )
     }
     return outcomes
   },

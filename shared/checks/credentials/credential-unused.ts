@@ -2,8 +2,8 @@ import type { Evidence, Outcome } from '../../model/finding.ts'
 import type { CredentialUser } from '../../normalize/credential-report.ts'
 import {
   iso,
+  judgeActiveKeys,
   keyColumn,
-  keyCredentialId,
   unexpectedValue,
   unreadableReason,
   userResource,
@@ -70,33 +70,23 @@ export const credentialUnused = defineCheck({
           )
         }
       }
-      for (const key of user.accessKeys) {
-        const credentialId = keyCredentialId(user, key)
-        if (!credentialId) continue
-        // An inactive key is compliant: say so, so its finding resolves as passed, not as gone.
-        if (!key.active) {
-          outcomes.push(pass(this.id, userResource(user), { active: false }, { credentialId }))
-          continue
-        }
-        const unreadable = unreadableReason(user, keyColumn(key, 'last_used_date'))
-        if (unreadable) {
-          outcomes.push(unknown(this.id, resource, unreadable, { credentialId }))
-          continue
-        }
-        const idle = daysBetween(key.lastUsedAt ?? key.lastRotatedAt, now)
-        const limit = key.lastUsedAt ? params.maxUnusedDays : params.graceDays
-        const evidence = {
-          credential: credentialId,
-          lastUsedAt: iso(key.lastUsedAt),
-          idleDays: idle,
-          neverUsed: !key.lastUsedAt,
-        }
-        outcomes.push(
-          idle > limit
+      outcomes.push(
+        ...judgeActiveKeys(this.id, user, (key, credentialId) => {
+          const unreadable = unreadableReason(user, keyColumn(key, 'last_used_date'))
+          if (unreadable) return unknown(this.id, resource, unreadable, { credentialId })
+          const idle = daysBetween(key.lastUsedAt ?? key.lastRotatedAt, now)
+          const limit = key.lastUsedAt ? params.maxUnusedDays : params.graceDays
+          const evidence = {
+            credential: credentialId,
+            lastUsedAt: iso(key.lastUsedAt),
+            idleDays: idle,
+            neverUsed: !key.lastUsedAt,
+          }
+          return idle > limit
             ? fail(this.id, resource, evidence, { credentialId })
-            : pass(this.id, resource, evidence, { credentialId }),
-        )
-      }
+            : pass(this.id, resource, evidence, { credentialId })
+        }),
+      )
     }
     return outcomes
   },

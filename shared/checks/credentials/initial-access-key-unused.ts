@@ -1,5 +1,5 @@
 import type { Outcome } from '../../model/finding.ts'
-import { iso, keyColumn, keyCredentialId, unreadableReason, userResource } from '../resources.ts'
+import { iso, judgeActiveKeys, keyColumn, unreadableReason, userResource } from '../resources.ts'
 import { defineCheck, fail, pass, unknown } from '../types.ts'
 
 export const initialAccessKeyUnused = defineCheck({
@@ -34,37 +34,25 @@ export const initialAccessKeyUnused = defineCheck({
   evaluate({ credentials: input }, { params }) {
     const outcomes: Outcome[] = []
     for (const user of input.users) {
-      for (const key of user.accessKeys) {
-        const credentialId = keyCredentialId(user, key)
-        // Only a console user's initial key counts; anyone else's keys pass.
-        if (credentialId && !user.passwordEnabled) {
-          outcomes.push(pass(this.id, userResource(user), { consoleUser: false }, { credentialId }))
-          continue
-        }
-        if (!credentialId) continue
-        // An inactive key is compliant: say so, so its finding resolves as passed, not as gone.
-        if (!key.active) {
-          outcomes.push(pass(this.id, userResource(user), { active: false }, { credentialId }))
-          continue
-        }
-        const unreadable = unreadableReason(user, keyColumn(key, 'last_used_date'))
-        if (unreadable) {
-          outcomes.push(unknown(this.id, userResource(user), unreadable, { credentialId }))
-          continue
-        }
-        const minutesAfterCreation = (key.lastRotatedAt.getTime() - user.createdAt.getTime()) / 60_000
-        const atSetup = minutesAfterCreation <= params.setupWindowMinutes
-        const evidence = {
-          userCreatedAt: iso(user.createdAt),
-          keyCreatedAt: iso(key.lastRotatedAt),
-          lastUsedAt: iso(key.lastUsedAt),
-        }
-        outcomes.push(
-          atSetup && !key.lastUsedAt
-            ? fail(this.id, userResource(user), evidence, { credentialId })
-            : pass(this.id, userResource(user), evidence, { credentialId }),
-        )
-      }
+      const resource = userResource(user)
+      outcomes.push(
+        ...judgeActiveKeys(this.id, user, (key, credentialId) => {
+          // Only a console user's initial key counts; anyone else's keys pass.
+          if (!user.passwordEnabled) return pass(this.id, resource, { consoleUser: false }, { credentialId })
+          const unreadable = unreadableReason(user, keyColumn(key, 'last_used_date'))
+          if (unreadable) return unknown(this.id, resource, unreadable, { credentialId })
+          const minutesAfterCreation = (key.lastRotatedAt.getTime() - user.createdAt.getTime()) / 60_000
+          const atSetup = minutesAfterCreation <= params.setupWindowMinutes
+          const evidence = {
+            userCreatedAt: iso(user.createdAt),
+            keyCreatedAt: iso(key.lastRotatedAt),
+            lastUsedAt: iso(key.lastUsedAt),
+          }
+          return atSetup && !key.lastUsedAt
+            ? fail(this.id, resource, evidence, { credentialId })
+            : pass(this.id, resource, evidence, { credentialId })
+        }),
+      )
     }
     return outcomes
   },

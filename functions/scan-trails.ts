@@ -4,6 +4,7 @@ import { createScanHandler } from '../shared/app/scan-handler.ts'
 import { cloudTrailClient } from '../shared/aws/cloudtrail.ts'
 
 /** Hourly: the trails and the monitor's own event stream (catalog A4). */
-export const createHandler = (deps: () => ScanDeps) => createScanHandler(['trails'], deps)
+export const createHandler = (deps: () => ScanDeps, write?: (line: string) => void) =>
+  createScanHandler(['trails'], deps, write)
 
 export const handler = createHandler(once(() => ({ ...scanDepsFromEnv(), cloudTrail: cloudTrailClient() })))

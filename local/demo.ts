@@ -52,7 +52,13 @@ Object.assign(process.env, {
   IAMWATCH_LOG_LEVEL: process.env.IAMWATCH_LOG_LEVEL ?? 'ERROR',
   ACCOUNT_ID: sim.account.accountId,
 })
-const scan = (await import('../functions/scan-credentials.ts')).handler
+// The real scan handler, wired from the environment as in Lambda; its heartbeat lines (EMF metrics
+// for CloudWatch) are kept rather than printed.
+const { once, scanDepsFromEnv } = await import('../shared/app/runtime.ts')
+const heartbeats: string[] = []
+const scan = (await import('../functions/scan-credentials.ts')).createHandler(once(scanDepsFromEnv), (line) =>
+  heartbeats.push(line),
+)
 const notify = (await import('../functions/notify.ts')).handler
 const { FindingsStore } = await import('../shared/aws/findings-store.ts')
 const { documentClient } = await import('../shared/aws/clients.ts')

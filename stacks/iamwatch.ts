@@ -1,5 +1,6 @@
 import { dataResources } from './data.ts'
 import { eventRouting } from './events.ts'
+import { heartbeatAlarms } from './heartbeat.ts'
 import { lambdaFunction } from './lambda.ts'
 import {
   notifyPolicy,
@@ -19,16 +20,27 @@ export const SCHEDULED_SCANS = [
   {
     id: 'CredentialScan',
     name: 'scan-credentials',
+    part: 'credentials',
     schedule: CREDENTIAL_SCAN_SCHEDULE,
+    periodSeconds: 4 * 3600,
     policy: scanCredentialsPolicy,
   },
   {
     id: 'AuthorizationScan',
     name: 'scan-authorization',
+    part: 'authorization',
     schedule: 'rate(1 day)',
+    periodSeconds: 86_400,
     policy: scanAuthorizationPolicy,
   },
-  { id: 'TrailsScan', name: 'scan-trails', schedule: 'rate(1 hour)', policy: scanTrailsPolicy },
+  {
+    id: 'TrailsScan',
+    name: 'scan-trails',
+    part: 'trails',
+    schedule: 'rate(1 hour)',
+    periodSeconds: 3600,
+    policy: scanTrailsPolicy,
+  },
 ] as const
 
 /** Only history items (transitions) wake the notifier; state, scan and marker writes do not. */
@@ -123,6 +135,13 @@ export function iamwatch(options: StackOptions = {}) {
       },
     })
   }
+
+  // A heartbeat per part: ops hear of a scan that did not finish within twice its period.
+  heartbeatAlarms({
+    app,
+    opsTopicArn: ops.arn,
+    scans: scans.map(({ spec, fn }) => ({ ...spec, functionName: fn.name })),
+  })
 
   const notify = lambdaFunction(
     {

@@ -1,13 +1,24 @@
 import middy from '@middy/core'
+import { heartbeatRecord, stdoutLine } from './heartbeat.ts'
 import { logFailure } from './middleware.ts'
 import { runScan, type ScanDeps, type ScanPart, type ScanSummary } from './scan.ts'
 
-/** A scheduled scan of some parts: the handler files only say which parts and where deps come from. */
-export function createScanHandler(parts: readonly ScanPart[], deps: () => ScanDeps) {
+/**
+ * A scheduled scan of some parts: the handler files only say which parts and where deps come from.
+ * A scan that runs to its end (complete or degraded) sends each part's heartbeat.
+ */
+export function createScanHandler(
+  parts: readonly ScanPart[],
+  deps: () => ScanDeps,
+  write: (line: string) => void = stdoutLine,
+) {
   return middy()
     .use(logFailure(() => deps().log))
     .handler(async (): Promise<Omit<ScanSummary, 'outcomes'>> => {
       const { outcomes: _outcomes, ...summary } = await runScan({ ...deps(), parts })
+      const functionName = process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'local'
+      for (const part of parts)
+        write(JSON.stringify(heartbeatRecord(part, functionName, summary.status === 'degraded', new Date())))
       return summary
     })
 }

@@ -51,6 +51,8 @@ export interface Harness {
   event(record: Record<string, unknown>): Promise<CloudTrailSummary>
   /** Runs the real scan handler once. */
   scan(): Promise<Record<string, unknown>>
+  /** The heartbeat lines (EMF) the scan handler wrote. */
+  heartbeats: string[]
   /** Lets the notifier consume the stream, then returns what the subscribed queue received. */
   alerts(): Promise<Awaited<ReturnType<typeof drainQueue>>>
   stop(): Promise<void>
@@ -94,7 +96,11 @@ export async function startHarness(
     }
     return notify(event as never, {} as never)
   })
-  const scanHandler = createScanHandler(() => scanDeps)
+  const heartbeats: string[] = []
+  const scanHandler = createScanHandler(
+    () => scanDeps,
+    (line) => heartbeats.push(line),
+  )
   const db = documentClient({ endpoint: inject('dynamoEndpoint'), region: 'us-east-1' })
   const eventDeps: CloudTrailDeps = {
     iam: scanDeps.iam,
@@ -123,6 +129,7 @@ export async function startHarness(
       crashes = times
     },
     scan: () => scanHandler({}, {} as never) as Promise<Record<string, unknown>>,
+    heartbeats,
     alerts: async () => {
       await poller.drain()
       return drainQueue(snsEndpoint, queueUrl)

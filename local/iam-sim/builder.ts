@@ -127,6 +127,20 @@ export class AccountBuilder {
     return this
   }
 
+  /**
+   * An organization trail created in another account (the management or delegated administrator
+   * account): this account sees it as a shadow trail whose ARN carries the owner's id.
+   */
+  organizationTrail(name: string, ownerAccountId: string, spec: Partial<Omit<SimTrail, 'name'>> = {}): this {
+    return this.trail(name, { ...spec, organization: { ownerAccountId } })
+  }
+
+  /** The trail ARNs the caller's policy grants GetTrailStatus and GetEventSelectors on (`*` wildcards). */
+  trailReadGrant(...arns: string[]): this {
+    this.account.trailReadGrant = arns
+    return this
+  }
+
   analyzer(region: string, name = 'account-analyzer', status: SimAnalyzer['status'] = 'ACTIVE'): this {
     this.account.analyzers.set(region, [
       ...(this.account.analyzers.get(region) ?? []),

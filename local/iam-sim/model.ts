@@ -57,6 +57,12 @@ export interface SimTrail {
     Name?: string
     FieldSelectors: Array<{ Field: string; Equals?: string[] }>
   }>
+  /**
+   * An organization trail (IsOrganizationTrail). `ownerAccountId`: the management (or delegated
+   * administrator) account that created it, whose id its ARN carries; absent, this account's own. A
+   * member account sees another account's organization trail as a shadow trail, by ARN only.
+   */
+  organization?: { ownerAccountId?: string }
 }
 
 export interface SimAnalyzer {
@@ -122,6 +128,12 @@ export class SimAccount {
   readonly managedPolicies = new Map<string, SimManagedPolicy>()
   readonly serverCertificates: SimServerCertificate[] = []
   readonly trails: SimTrail[] = []
+  /**
+   * The trail ARNs (`*` wildcards) the caller's identity policy allows cloudtrail:GetTrailStatus and
+   * cloudtrail:GetEventSelectors on, as a role's `Resource` list; any other trail is AccessDenied, as
+   * IAM authorizes the ARN a call addresses. Undefined: every trail.
+   */
+  trailReadGrant?: readonly string[]
   /** IAM Access Analyzer analyzers, by region. */
   readonly analyzers = new Map<string, SimAnalyzer[]>()
   readonly unassignedVirtualMfa: SimMfaDevice[] = []

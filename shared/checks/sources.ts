@@ -70,9 +70,23 @@ export interface TrailState {
   managementEvents: 'all' | 'read' | 'write' | 'none'
 }
 
+/**
+ * A trail DescribeTrails listed whose state could not be read (GetTrailStatus or GetEventSelectors
+ * failed for it: in a member account, an organization trail the caller may not read), and why. It is
+ * not among `trails`: the checks judge nothing of it.
+ */
+export interface UnreadableTrail {
+  name: string
+  arn: string
+  homeRegion: string
+  reason: string
+}
+
 /** What the CloudTrail-health checks read (catalog A4): the monitor's own eyes. */
 export interface TrailsSource {
   trails: TrailState[]
+  /** Trails listed but not read whole (the source marks each `partial`); absent when every trail was read. */
+  unreadable?: UnreadableTrail[]
   /** When the last CloudTrail event reached the detector; undefined when unknown (no findings table). */
   lastEventAt?: Date
 }

@@ -1,7 +1,9 @@
 import type { ResourceRef } from '../../model/finding.ts'
-import type { TrailState } from '../sources.ts'
+import type { TrailState, UnreadableTrail } from '../sources.ts'
 
-export const trailResource = (t: TrailState): ResourceRef => ({
+export type { UnreadableTrail } from '../sources.ts'
+
+export const trailResource = (t: Pick<TrailState, 'arn'>): ResourceRef => ({
   type: 'AwsCloudTrailTrail',
   id: t.arn,
   arn: t.arn,
@@ -19,3 +21,7 @@ export const TRAIL_EVENTS = [
   'StopLogging',
   'PutEventSelectors',
 ] as const
+
+/** What could not be read, for a check's unknown outcome: `could not read <arn> (<why>); ...`. */
+export const unreadableReason = (unreadable: readonly UnreadableTrail[]): string =>
+  unreadable.map((t) => `could not read ${t.arn} (${t.reason})`).join('; ')

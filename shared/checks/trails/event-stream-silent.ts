@@ -1,5 +1,5 @@
-import { defineCheck, fail, pass } from '../types.ts'
-import { accountTrailResource } from './common.ts'
+import { defineCheck, fail, pass, unknown } from '../types.ts'
+import { accountTrailResource, unreadableReason } from './common.ts'
 
 export const eventStreamSilent = defineCheck({
   id: 'event-stream-silent',
@@ -14,10 +14,16 @@ export const eventStreamSilent = defineCheck({
   remediation:
     'Check the EventBridge rules, the on-cloudtrail-event function and its dead-letter queue; CloudTrail may deliver nothing to EventBridge if the trail changed.',
   evaluate({ trails: input }, { accountId, now, params }) {
-    // Without a record of the stream (no findings table) or with no trail logging, there is nothing to judge.
-    if (!input.lastEventAt || !input.trails.some((t) => t.isLogging)) return []
-    const silentHours = (now.getTime() - input.lastEventAt.getTime()) / 3_600_000
+    // Without a record of the stream (no findings table) there is nothing to judge.
+    if (!input.lastEventAt) return []
     const resource = { ...accountTrailResource(accountId), id: 'event-stream' }
+    // Any trail read as logging (an organization trail too) means events should be flowing. With none,
+    // there is nothing to judge, unless a trail that could not be read may be logging.
+    if (!input.trails.some((t) => t.isLogging)) {
+      const unreadable = input.unreadable ?? []
+      return unreadable.length ? [unknown(this.id, resource, unreadableReason(unreadable))] : []
+    }
+    const silentHours = (now.getTime() - input.lastEventAt.getTime()) / 3_600_000
     const evidence = {
       lastEventAt: input.lastEventAt.toISOString(),
       silentHours: Math.floor(silentHours),

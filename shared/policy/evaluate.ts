@@ -16,7 +16,7 @@ export interface Grant {
   grantedBy: Array<{ policy: string; statement: number; sid?: string }>
 }
 
-function coversAction(s: Statement, action: string): boolean {
+export function coversAction(s: Statement, action: string): boolean {
   if (s.actions) return s.actions.some((p) => actionMatches(p, action))
   return !(s.notActions ?? []).some((p) => actionMatches(p, action))
 }

@@ -1,11 +1,12 @@
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, inject, it } from 'vitest'
 import { AccountBuilder } from '../../local/iam-sim/builder.ts'
 import { startIamSimulator } from '../../local/iam-sim/server.ts'
 import { silentLog } from '../../shared/app/log.ts'
 import { runScan, type ScanPart } from '../../shared/app/scan.ts'
 import { accessAnalyzerClient } from '../../shared/aws/access-analyzer.ts'
-import { iamClient } from '../../shared/aws/clients.ts'
+import { documentClient, iamClient } from '../../shared/aws/clients.ts'
+import { FindingsStore } from '../../shared/aws/findings-store.ts'
 import { CHECKS } from '../../shared/checks/registry.ts'
 import { type AnyCheck, triggerEvents } from '../../shared/checks/types.ts'
 import { parseConfig } from '../../shared/config/config.ts'
@@ -25,7 +26,7 @@ const TABLE = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:iamwatch-ciFindings`
 const reconcile = [
   [
     'ReconcileFindings',
-    ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan'],
+    ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
     [TABLE, `${TABLE}/index/*`],
   ],
   [
@@ -62,7 +63,38 @@ const PREFIX: Record<string, string> = {
   GetEventSelectors: 'cloudtrail',
 }
 
-async function calledBy(part: ScanPart): Promise<string[]> {
+/** A transaction is authorized item by item: the action each kind of item needs. */
+const TRANSACT_ITEM_ACTION: Record<string, string> = {
+  Put: 'dynamodb:PutItem',
+  Update: 'dynamodb:UpdateItem',
+  Delete: 'dynamodb:DeleteItem',
+  ConditionCheck: 'dynamodb:ConditionCheckItem',
+}
+
+/** The IAM actions a DynamoDB call needs, from the operation and its input. */
+function dynamoActions(operation: string, input: Record<string, unknown>): string[] {
+  if (operation === 'TransactWriteItems')
+    return (input.TransactItems as Array<Record<string, unknown>>).flatMap((item) =>
+      Object.keys(item).map((kind) => TRANSACT_ITEM_ACTION[kind] ?? `dynamodb:unknown-${kind}`),
+    )
+  if (operation === 'TransactGetItems') return ['dynamodb:GetItem']
+  return [`dynamodb:${operation}`]
+}
+
+interface Calls {
+  /** IAM actions of the IAM, CloudTrail and Access Analyzer calls (as the simulator saw them). */
+  iam: string[]
+  /** DynamoDB operations, as sent. */
+  dynamoOperations: string[]
+  /** The IAM actions those DynamoDB calls need. */
+  dynamo: string[]
+}
+
+/**
+ * Runs a real scan of one part twice (a first run, then a re-scan after a change) against the
+ * simulator and DynamoDB Local, and records every call it makes.
+ */
+async function calledBy(part: ScanPart): Promise<Calls> {
   const account = new AccountBuilder(ACCOUNT)
     .user('alice', (u) => u.policies((p) => p.attach('AdministratorAccess')))
     .role('r', {
@@ -79,20 +111,43 @@ async function calledBy(part: ScanPart): Promise<string[]> {
   })
   const sim = await startIamSimulator(account, { reportDelayMs: 5 })
   try {
-    const { store } = await newStore()
-    await runScan({
-      parts: [part],
-      iam: iamClient({ endpoint: sim.endpoint, region: 'us-east-1' }),
-      cloudTrail: new CloudTrailClient({ endpoint: sim.endpoint, region: 'us-east-1' }),
-      accessAnalyzer: (region) => accessAnalyzerClient(region, { endpoint: sim.endpoint }),
-      accountId: ACCOUNT,
-      store,
-      config: parseConfig({}),
-      region: 'us-east-1',
-      log: silentLog,
-      report: { pollIntervalMs: 5 },
-    })
-    return [...sim.requests.keys()].map((a) => `${PREFIX[a] ?? 'iam'}:${a}`)
+    const { tableName } = await newStore()
+    const db = documentClient({ endpoint: inject('dynamoEndpoint'), region: 'us-east-1' })
+    const operations: Array<{ operation: string; input: Record<string, unknown> }> = []
+    db.middlewareStack.add(
+      (next, context) => async (args) => {
+        operations.push({
+          operation: String(context.commandName).replace(/Command$/, ''),
+          input: args.input as Record<string, unknown>,
+        })
+        return next(args)
+      },
+      { step: 'initialize', name: 'recordDynamoCalls' },
+    )
+    const store = new FindingsStore(db, tableName)
+    const scan = () =>
+      runScan({
+        parts: [part],
+        iam: iamClient({ endpoint: sim.endpoint, region: 'us-east-1' }),
+        cloudTrail: new CloudTrailClient({ endpoint: sim.endpoint, region: 'us-east-1' }),
+        accessAnalyzer: (region) => accessAnalyzerClient(region, { endpoint: sim.endpoint }),
+        accountId: ACCOUNT,
+        store,
+        config: parseConfig({}),
+        region: 'us-east-1',
+        log: silentLog,
+        report: { pollIntervalMs: 5 },
+      })
+    await scan()
+    // A change between the runs, so the re-scan moves findings that exist (resolves, opens).
+    account.trails[0]!.isLogging = false
+    account.trails[0]!.logFileValidationEnabled = false
+    await scan()
+    return {
+      iam: [...sim.requests.keys()].map((a) => `${PREFIX[a] ?? 'iam'}:${a}`),
+      dynamoOperations: [...new Set(operations.map((o) => o.operation))],
+      dynamo: [...new Set(operations.flatMap((o) => dynamoActions(o.operation, o.input)))],
+    }
   } finally {
     await sim.stop()
   }
@@ -109,6 +164,7 @@ describe("the scheduled scanners' roles", () => {
     ]
     for (const [role, runs] of roles) {
       const sources = new Set(CHECKS.filter(runs).flatMap((c) => c.reads))
+      expect(sources.size, role).toBeGreaterThan(0)
       // Act
       const granted = statements(role).flatMap((s) => s.Action)
       // Assess: the event role reads credentials live per user, never the account-wide report
@@ -146,7 +202,7 @@ describe("the scheduled scanners' roles", () => {
       [
         'ReadTrailState',
         ['cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors'],
-        [`arn:aws:cloudtrail:*:${ACCOUNT}:trail/*`],
+        ['arn:aws:cloudtrail:*:*:trail/*'],
       ],
       ...reconcile,
       logs('scan-trails'),
@@ -157,9 +213,29 @@ describe("the scheduled scanners' roles", () => {
     ['authorization', 'ScanAuthorizationPolicy'],
     ['trails', 'ScanTrailsPolicy'],
   ] as const)('allows every call a real %s scan makes', async (part, policyName) => {
-    const called = await calledBy(part)
+    const { iam: called } = await calledBy(part)
     const granted = statements(policyName).flatMap((s) => s.Action)
     expect(called.length).toBeGreaterThanOrEqual(3)
     for (const action of called) expect(granted, `${action} is called but not granted`).toContain(action)
   })
+
+  it.each([
+    ['credentials', 'ScanCredentialsPolicy'],
+    ['authorization', 'ScanAuthorizationPolicy'],
+    ['trails', 'ScanTrailsPolicy'],
+  ] as const)(
+    'lets a real %s scan make every DynamoDB call it makes, none of them a Scan',
+    async (part, policyName) => {
+      // Act: a first scan and a re-scan, recording each DynamoDB call
+      const { dynamo, dynamoOperations } = await calledBy(part)
+      // Assess: the calls reconciliation needs were made, each is granted, and Scan is neither made nor granted
+      const granted = statements(policyName).flatMap((s) => s.Action)
+      expect(dynamoOperations).toEqual(expect.arrayContaining(['PutItem', 'TransactWriteItems']))
+      expect(dynamoOperations.some((o) => o === 'BatchGetItem' || o === 'GetItem')).toBe(true)
+      expect(dynamoOperations).not.toContain('Scan')
+      expect(dynamoOperations).not.toContain('ExecuteStatement')
+      for (const action of dynamo) expect(granted, `${action} is called but not granted`).toContain(action)
+      expect(granted).not.toContain('dynamodb:Scan')
+    },
+  )
 })

@@ -7,12 +7,13 @@ import { runScan } from '../../shared/app/scan.ts'
 import { iamClient } from '../../shared/aws/clients.ts'
 import type { FindingsStore } from '../../shared/aws/findings-store.ts'
 import { parseConfig } from '../../shared/config/config.ts'
+import { scanTrailsPolicy } from '../../stacks/permissions.ts'
 import { newStore } from '../support/harness.ts'
 
 const MEMBER = '111122223333'
 const MANAGEMENT = '999988887777'
 const ORG_ARN = `arn:aws:cloudtrail:us-east-1:${MANAGEMENT}:trail/org-trail`
-/** The resource pattern the scan roles grant GetTrailStatus/GetEventSelectors on (stacks/permissions.ts). */
+/** A grant of the account's own trails only (what the scan roles granted before organization trails). */
 const OWN_TRAILS_ONLY = `arn:aws:cloudtrail:*:${MEMBER}:trail/*`
 const HOUR = 3_600_000
 
@@ -46,6 +47,27 @@ async function scanTrails(store: FindingsStore) {
 }
 
 describe('a scan of the trails part in a member account of an organization', () => {
+  it("is complete under the scan role's own grant: the deployed role may read the organization trail", async () => {
+    // Prepare: the simulated caller may read exactly the trails the trails scanner's role grants
+    const granted = scanTrailsPolicy({
+      accountId: MEMBER,
+      region: 'us-east-1',
+      partition: 'aws',
+      tableArn: 't',
+      keyArn: 'k',
+      dlqArn: 'd',
+      alertTopicArn: 'a',
+      logGroupArn: 'l',
+    }).Statement.find((st) => st.Sid === 'ReadTrailState')!.Resource
+    const store = await start(
+      new AccountBuilder(MEMBER).organizationTrail('org-trail', MANAGEMENT).trailReadGrant(...granted),
+    )
+    // Act
+    const { summary } = await scanTrails(store)
+    // Assess
+    expect(summary.status).toBe('complete')
+  })
+
   it('is complete with only the organization trail, and judges the event stream', async () => {
     // Prepare
     const store = await start(new AccountBuilder(MEMBER).organizationTrail('org-trail', MANAGEMENT))

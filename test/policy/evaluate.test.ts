@@ -84,6 +84,7 @@ describe("IAM's documented policy examples", () => {
             Sid: 'Keys',
             Effect: 'Allow',
             Action: 'iam:*AccessKey*',
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, not a template
             Resource: 'arn:aws:iam::*:user/${aws:username}',
           },
         ],

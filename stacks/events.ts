@@ -1,8 +1,16 @@
-import { rulePatterns } from '../shared/eventbridge/patterns.ts'
+import {
+  ALARM_INPUT_TRANSFORMER,
+  alarmStatePattern,
+  monitorDirectRule,
+  rulePatterns,
+} from '../shared/eventbridge/patterns.ts'
 import { forwarderPolicy } from './permissions.ts'
 import { serviceTrust } from './trust-policies.ts'
 
 export const HOME_REGION = 'us-east-1'
+
+/** Retries for every target: EventBridge retries for up to an hour, then dead-letters. */
+const RETRY = { maximumRetryAttempts: 8, maximumEventAgeInSeconds: 3600 }
 
 export interface EventRoutingArgs {
   app: string
@@ -11,14 +19,20 @@ export interface EventRoutingArgs {
   functionArn: $util.Output<string>
   functionName: $util.Output<string>
   dlq: { arn: $util.Output<string>; url: $util.Output<string> }
+  /** The ops topic: the direct monitor-tampered alert and the other regions' alarms go there. */
+  opsTopicArn: $util.Output<string>
+  /** The deployed KMS key, recognised by the direct monitor-tampered rule whatever the request calls it. */
+  keyArn: $util.Output<string>
   /** Other regions whose regional events (STS, sign-in, CloudTrail, GuardDuty, Config, ...) are forwarded home. */
   regions: readonly string[]
 }
 
 /**
  * EventBridge rules on the home region's default bus, one per generated pattern (so adding a detection
- * updates them), each targeting the handler with retries and the dead-letter queue; and in each other
- * region, rules for the regional patterns that forward to the home bus.
+ * updates them), each targeting the handler with retries and the dead-letter queue; a rule that sends changes
+ * to the monitor's own resources straight to the ops topic as well, so that alert does not depend on the
+ * handler; and in each other region, rules for the regional patterns that forward to the home bus, with
+ * retries, a dead-letter queue and an alarm there.
  */
 export function eventRouting(args: EventRoutingArgs) {
   const rules = rulePatterns()
@@ -35,7 +49,7 @@ export function eventRouting(args: EventRoutingArgs) {
     new aws.cloudwatch.EventTarget(`${id}Target`, {
       rule: rule.name,
       arn: args.functionArn,
-      retryPolicy: { maximumRetryAttempts: 8, maximumEventAgeInSeconds: 3600 },
+      retryPolicy: RETRY,
       deadLetterConfig: { arn: args.dlq.arn },
     })
     new aws.lambda.Permission(`${id}Invoke`, {
@@ -45,22 +59,49 @@ export function eventRouting(args: EventRoutingArgs) {
       sourceArn: rule.arn,
     })
   }
+
+  // The direct alert: from EventBridge to the ops topic, beside the handler (which also sees these events
+  // through its service rules). The topic and key policies let `<app>-*` rules of this account publish.
+  const direct = args.keyArn.apply((keyArn) => monitorDirectRule({ app: args.app, keyArn }))
+  const directRule = new aws.cloudwatch.EventRule('RuleMonitorTamperedDirect', {
+    name: `${args.app}-monitor-tampered-direct`,
+    description: "iamwatch: changes to the monitor's own resources, straight to the ops topic",
+    eventPattern: direct.apply((d) => JSON.stringify(d.pattern)),
+    state: 'ENABLED',
+  })
+  new aws.cloudwatch.EventTarget('RuleMonitorTamperedDirectTarget', {
+    rule: directRule.name,
+    arn: args.opsTopicArn,
+    inputTransformer: direct.apply((d) => d.inputTransformer),
+    retryPolicy: RETRY,
+    deadLetterConfig: { arn: args.dlq.arn },
+  })
+  ruleArns.push(directRule.arn)
+
+  // The other regions' alarms (their dead letters) arrive here forwarded; the home region's alarms notify the
+  // ops topic themselves.
+  const alarmsRule = new aws.cloudwatch.EventRule('RuleRegionalAlarms', {
+    name: `${args.app}-regional-alarms`,
+    description: "iamwatch: the monitor's alarms in other regions, to the ops topic",
+    eventPattern: JSON.stringify({
+      ...alarmStatePattern(args.app),
+      region: [{ 'anything-but': HOME_REGION }],
+    }),
+    state: 'ENABLED',
+  })
+  new aws.cloudwatch.EventTarget('RuleRegionalAlarmsTarget', {
+    rule: alarmsRule.name,
+    arn: args.opsTopicArn,
+    inputTransformer: ALARM_INPUT_TRANSFORMER,
+    retryPolicy: RETRY,
+    deadLetterConfig: { arn: args.dlq.arn },
+  })
+  ruleArns.push(alarmsRule.arn)
+
   new aws.sqs.QueuePolicy('DeadLettersFromEventBridge', {
     queueUrl: args.dlq.url,
     policy: $resolve([args.dlq.arn, ...ruleArns]).apply(([queueArn, ...sources]) =>
-      JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Sid: 'EventBridgeRulesDeadLetter',
-            Effect: 'Allow',
-            Principal: { Service: 'events.amazonaws.com' },
-            Action: 'sqs:SendMessage',
-            Resource: queueArn,
-            Condition: { ArnEquals: { 'aws:SourceArn': sources } },
-          },
-        ],
-      }),
+      JSON.stringify(deadLetterPolicy(queueArn!, sources as string[])),
     ),
   })
 
@@ -76,27 +117,116 @@ export function eventRouting(args: EventRoutingArgs) {
     policy: homeBus.apply((arn) => JSON.stringify(forwarderPolicy(arn))),
   })
   for (const region of others) {
-    const provider = new aws.Provider(`Aws${pascal(region)}`, { region: region as aws.Region })
-    for (const r of rules.filter((x) => x.regional)) {
-      const id = `Forward${pascal(region)}${pascal(r.name)}`
+    const R = pascal(region)
+    // Tagged like the home region's resources (SST sets these on its own provider), so the stage tag
+    // recognises them too.
+    const provider = new aws.Provider(`Aws${R}`, {
+      region: region as aws.Region,
+      defaultTags: { tags: { 'sst:app': $app.name, 'sst:stage': $app.stage } },
+    })
+    // EventBridge takes a dead-letter queue only in the rule's own region (user guide, "Event retry policy and
+    // using dead-letter queues": "The Amazon SQS queue you use must be in the same Region in which you create
+    // the rule"), so each region has its own, encrypted with SQS-managed keys (the monitor's KMS key is in
+    // the home region), and an alarm on it whose state change is forwarded home to the ops topic.
+    const queue = new aws.sqs.Queue(
+      `Forward${R}DeadLetters`,
+      {
+        name: `${args.app}-forward-dead-letters`,
+        messageRetentionSeconds: 14 * 86_400,
+        sqsManagedSseEnabled: true,
+      },
+      { provider },
+    )
+    const forwarded = [
+      ...rules
+        .filter((x) => x.regional)
+        .map((r) => ({
+          key: pascal(r.name),
+          name: `${args.app}-forward-${r.name}`,
+          description: `iamwatch: forward ${r.name} events from ${region} to ${HOME_REGION}`,
+          pattern: r.pattern,
+          allManagementEvents: r.allManagementEvents,
+        })),
+      {
+        key: 'Alarms',
+        name: `${args.app}-forward-alarms`,
+        description: `iamwatch: forward the monitor's alarms from ${region} to ${HOME_REGION}`,
+        pattern: alarmStatePattern(args.app),
+        allManagementEvents: false,
+      },
+    ]
+    const sources: $util.Output<string>[] = []
+    for (const f of forwarded) {
+      const id = `Forward${R}${f.key}`
       const rule = new aws.cloudwatch.EventRule(
         id,
         {
-          name: `${args.app}-forward-${r.name}`,
-          description: `iamwatch: forward ${r.name} events from ${region} to ${HOME_REGION}`,
-          eventPattern: JSON.stringify(r.pattern),
-          state: r.allManagementEvents ? 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS' : 'ENABLED',
+          name: f.name,
+          description: f.description,
+          eventPattern: JSON.stringify(f.pattern),
+          state: f.allManagementEvents ? 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS' : 'ENABLED',
         },
         { provider },
       )
+      sources.push(rule.arn)
       new aws.cloudwatch.EventTarget(
         `${id}Target`,
-        { rule: rule.name, arn: homeBus, roleArn: role.arn },
+        {
+          rule: rule.name,
+          arn: homeBus,
+          roleArn: role.arn,
+          retryPolicy: RETRY,
+          deadLetterConfig: { arn: queue.arn },
+        },
         { provider },
       )
     }
+    new aws.sqs.QueuePolicy(
+      `Forward${R}DeadLettersPolicy`,
+      {
+        queueUrl: queue.url,
+        policy: $resolve([queue.arn, ...sources]).apply(([queueArn, ...arns]) =>
+          JSON.stringify(deadLetterPolicy(queueArn!, arns as string[])),
+        ),
+      },
+      { provider },
+    )
+    new aws.cloudwatch.MetricAlarm(
+      `Forward${R}DeadLettersAlarm`,
+      {
+        name: `${args.app}-forward-dead-letters`,
+        alarmDescription: `iamwatch could not forward events from ${region} to ${HOME_REGION}: inspect ${args.app}-forward-dead-letters in ${region}`,
+        namespace: 'AWS/SQS',
+        metricName: 'ApproximateNumberOfMessagesVisible',
+        dimensions: { QueueName: queue.name },
+        statistic: 'Maximum',
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: 0,
+        comparisonOperator: 'GreaterThanThreshold',
+        treatMissingData: 'notBreaching',
+      },
+      { provider },
+    )
   }
   return { rules: rules.map((r) => r.name), forwardedRegions: others }
+}
+
+/** Only these rules may dead-letter into the queue. */
+function deadLetterPolicy(queueArn: string, sourceArns: string[]) {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'EventBridgeRulesDeadLetter',
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: queueArn,
+        Condition: { ArnEquals: { 'aws:SourceArn': sourceArns } },
+      },
+    ],
+  }
 }
 
 function pascal(s: string): string {

@@ -1,3 +1,4 @@
+import { DEFAULT_MONITORED_REGIONS } from '../shared/config/config.ts'
 import { dataResources } from './data.ts'
 import { eventRouting } from './events.ts'
 import { heartbeatAlarms } from './heartbeat.ts'
@@ -51,6 +52,8 @@ export interface StackOptions {
   buildDir?: string
   /** IAMWATCH_CONFIG for the functions (thresholds), as JSON. */
   config?: string
+  /** Reserve concurrency per function (default true; see RESERVED_CONCURRENCY in stacks/lambda.ts). */
+  reserveConcurrency?: boolean
   /** Regions to watch besides us-east-1 (their regional events are forwarded home). */
   regions?: readonly string[]
 }
@@ -82,7 +85,13 @@ export function iamwatch(options: StackOptions = {}) {
       alertTopicArn: alertTopicArn!,
       logGroupArn,
     }))
-  const common = { app, accountId: identity.accountId, keyArn: key.arn, dlqArn: dlq.arn }
+  const common = {
+    app,
+    accountId: identity.accountId,
+    keyArn: key.arn,
+    dlqArn: dlq.arn,
+    reserveConcurrency: options.reserveConcurrency ?? true,
+  }
   const config = options.config ?? '{}'
 
   // The scheduled scans: each part its own function, role and schedule.
@@ -175,7 +184,14 @@ export function iamwatch(options: StackOptions = {}) {
       name: 'on-cloudtrail-event',
       async: true,
       codeDir: `${buildDir}/on-cloudtrail-event`,
-      environment: { FINDINGS_TABLE: table.name, ACCOUNT_ID: identity.accountId, IAMWATCH_CONFIG: config },
+      environment: {
+        FINDINGS_TABLE: table.name,
+        ACCOUNT_ID: identity.accountId,
+        IAMWATCH_CONFIG: config,
+        // monitor-tampered recognises the deployed key by its ARN and the stage's tag.
+        IAMWATCH_KEY_ARN: key.arn,
+        IAMWATCH_STAGE: $app.stage,
+      },
       policy: (logGroupArn) => arns(logGroupArn).apply(onCloudTrailEventPolicy),
     },
     ops.arn,
@@ -187,7 +203,9 @@ export function iamwatch(options: StackOptions = {}) {
     functionArn: onEvent.fn.arn,
     functionName: onEvent.fn.name,
     dlq: { arn: dlq.arn, url: dlq.url },
-    regions: options.regions ?? [],
+    opsTopicArn: ops.arn,
+    keyArn: key.arn,
+    regions: options.regions ?? DEFAULT_MONITORED_REGIONS,
   })
 
   return {

@@ -14,6 +14,8 @@ export interface LambdaArgs {
   policy: (logGroupArn: string) => $util.Input<PolicyDocument>
   /** Invoked asynchronously (schedule, EventBridge): retried twice, then sent to the dead-letter queue. */
   async?: boolean
+  /** Reserve RESERVED_CONCURRENCY for it (default); off for an account whose quota is too small. */
+  reserveConcurrency?: boolean
 }
 
 /** The name of a function, and of its role: `<app>-<function>`. */
@@ -33,7 +35,8 @@ export const functionResourceName = (app: string, name: FunctionName) => `${app}
  * the same part (a retry overlapping a slow run) would only contend on the same findings, and a
  * throttled scheduled invocation is retried from the asynchronous queue.
  * 33 in all; Lambda keeps at least 100 of a region's concurrency unreserved, so an account whose
- * quota is still that of a new account (below 133) must raise it before deploying.
+ * quota is still that of a new account (below 133) must raise it before deploying, or deploy with
+ * IAMWATCH_RESERVED_CONCURRENCY=off (no reservation, no cap).
  */
 export const RESERVED_CONCURRENCY: Readonly<Record<FunctionName, number>> = {
   'on-cloudtrail-event': 20,
@@ -74,7 +77,9 @@ export function lambdaFunction(args: LambdaArgs, opsTopicArn: $util.Input<string
       role: role.arn,
       memorySize: spec.memoryMb,
       timeout: spec.timeoutSeconds,
-      reservedConcurrentExecutions: RESERVED_CONCURRENCY[args.name],
+      ...(args.reserveConcurrency === false
+        ? {}
+        : { reservedConcurrentExecutions: RESERVED_CONCURRENCY[args.name] }),
       environment: { variables: { ...args.environment, NODE_OPTIONS: '--enable-source-maps' } },
       loggingConfig: {
         logFormat: 'JSON',

@@ -12,7 +12,16 @@ import { SEVERITIES } from '../model/severity.ts'
  */
 const Override = v.strictObject({
   enabled: v.optional(v.boolean()),
-  params: v.optional(v.record(v.string(), v.pipe(v.number(), v.finite()))),
+  /** Numbers for thresholds; strings for the parameters a detection declares as strings (a name prefix). */
+  params: v.optional(v.record(v.string(), v.union([v.pipe(v.number(), v.finite()), v.string()]))),
+})
+const KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/
+/** What the deployment says about the monitor itself (the stack sets it; see configFromEnv). */
+const Monitor = v.strictObject({
+  /** The deployed KMS key: changes to it are monitor-tampered whatever it is called in the request. */
+  keyArn: v.optional(v.pipe(v.string(), v.regex(KEY_ARN, 'must be a KMS key ARN'))),
+  /** The SST stage deployed: resources tagged sst:app=iamwatch and sst:stage=<stage> are the monitor's. */
+  stage: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9-]*$/, 'must be a stage name'))),
 })
 const ConfigSchema = v.strictObject({
   checks: v.optional(v.record(v.string(), Override), {}),
@@ -29,12 +38,16 @@ const ConfigSchema = v.strictObject({
   ),
   /** Minimum severity that is alerted; lower-severity transitions are still stored. */
   alertMinSeverity: v.optional(v.picklist(SEVERITIES), 'info'),
+  monitor: v.optional(Monitor, {}),
 })
 export type IamwatchConfig = v.InferOutput<typeof ConfigSchema>
 
 export class ConfigError extends Error {}
 
-type Rule = { params: Record<string, { min?: number }> }
+type Rule = {
+  params: Record<string, { min?: number }>
+  stringParams?: Record<string, { pattern?: RegExp; patternMessage?: string }>
+}
 const SECTIONS = [
   ['checks', 'check', getCheck],
   ['detections', 'detection', getDetection],
@@ -51,11 +64,21 @@ export function parseConfig(raw: unknown): IamwatchConfig {
       const rule = lookup(id) as Rule | undefined
       if (!rule) throw new ConfigError(`${section}.${id}: no such ${noun}`)
       for (const [name, value] of Object.entries(override.params ?? {})) {
+        const at = `${section}.${id}.params.${name}`
         const spec = rule.params[name]
-        const has = Object.keys(rule.params).join(', ') || 'none'
-        if (!spec) throw new ConfigError(`${section}.${id}.params.${name}: no such parameter (has: ${has})`)
-        if (spec.min !== undefined && value < spec.min) {
-          throw new ConfigError(`${section}.${id}.params.${name}: must be at least ${spec.min}`)
+        const text = rule.stringParams?.[name]
+        const has =
+          [...Object.keys(rule.params), ...Object.keys(rule.stringParams ?? {})].join(', ') || 'none'
+        if (!spec && !text) throw new ConfigError(`${at}: no such parameter (has: ${has})`)
+        if (text) {
+          if (typeof value !== 'string') throw new ConfigError(`${at}: must be a string`)
+          if (text.pattern && !text.pattern.test(value))
+            throw new ConfigError(`${at}: ${text.patternMessage ?? `must match ${text.pattern}`}`)
+          continue
+        }
+        if (typeof value !== 'number') throw new ConfigError(`${at}: must be a number`)
+        if (spec!.min !== undefined && value < spec!.min) {
+          throw new ConfigError(`${at}: must be at least ${spec!.min}`)
         }
       }
     }
@@ -63,22 +86,98 @@ export function parseConfig(raw: unknown): IamwatchConfig {
   return config
 }
 
-/** Reads configuration from the IAMWATCH_CONFIG environment variable (JSON). */
+/**
+ * Reads configuration from the IAMWATCH_CONFIG environment variable (JSON). The stack tells the functions what
+ * the monitor itself is through IAMWATCH_KEY_ARN (the deployed key) and IAMWATCH_STAGE; they fill `monitor`
+ * where IAMWATCH_CONFIG does not set it.
+ */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): IamwatchConfig {
   const text = env.IAMWATCH_CONFIG
-  if (!text) return parseConfig({})
-  let raw: unknown
-  try {
-    raw = JSON.parse(text)
-  } catch (err) {
-    throw new ConfigError(`IAMWATCH_CONFIG is not JSON: ${(err as Error).message}`)
+  let raw: unknown = {}
+  if (text) {
+    try {
+      raw = JSON.parse(text)
+    } catch (err) {
+      throw new ConfigError(`IAMWATCH_CONFIG is not JSON: ${(err as Error).message}`)
+    }
+  }
+  const fromStack = {
+    ...(env.IAMWATCH_KEY_ARN ? { keyArn: env.IAMWATCH_KEY_ARN } : {}),
+    ...(env.IAMWATCH_STAGE ? { stage: env.IAMWATCH_STAGE } : {}),
+  }
+  if (Object.keys(fromStack).length > 0 && raw && typeof raw === 'object' && !Array.isArray(raw)) {
+    const r = raw as { monitor?: unknown }
+    const own = r.monitor && typeof r.monitor === 'object' ? r.monitor : {}
+    raw = { ...r, monitor: { ...fromStack, ...own } }
   }
   return parseConfig(raw)
 }
 
-function withDefaults(specs: Record<string, { default: number }>, overrides: Params | undefined): Params {
-  const defaults = Object.fromEntries(Object.entries(specs).map(([k, spec]) => [k, spec.default]))
-  return { ...defaults, ...(overrides ?? {}) }
+/**
+ * The regions enabled by default in every AWS account (the commercial partition), watched unless
+ * IAMWATCH_REGIONS narrows (or widens) the list. Source: AWS Account Management Reference Guide, "Enable or
+ * disable AWS Regions in your account" (docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html):
+ * regions launched before March 20, 2019 are enabled by default and cannot be disabled, later ones are opt-in;
+ * the list of those regions as the AWS assistant user guide gives it under "Regions that are enabled by
+ * default" (docs.aws.amazon.com/assistant/latest/userguide/regions.html), and as EC2 DescribeRegions reports
+ * them (OptInStatus "opt-in-not-required"). Opt-in regions (af-south-1, ap-east-1, eu-south-1, me-south-1,
+ * il-central-1, ...) must be enabled in the account before they can be watched.
+ */
+export const DEFAULT_MONITORED_REGIONS = [
+  'us-east-1',
+  'us-east-2',
+  'us-west-1',
+  'us-west-2',
+  'ap-south-1',
+  'ap-northeast-1',
+  'ap-northeast-2',
+  'ap-northeast-3',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'ca-central-1',
+  'eu-central-1',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-west-3',
+  'eu-north-1',
+  'sa-east-1',
+] as const
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/
+
+/** The regions to watch: IAMWATCH_REGIONS (comma-separated) when set, else every default-enabled region. */
+export function monitoredRegions(value: string | undefined): string[] {
+  const listed = (value ?? '')
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean)
+  if (listed.length === 0) return [...DEFAULT_MONITORED_REGIONS]
+  for (const r of listed) {
+    if (!REGION.test(r)) throw new ConfigError(`IAMWATCH_REGIONS: "${r}" is not a region name`)
+  }
+  return [...new Set(listed)]
+}
+
+function withDefaults(
+  specs: Record<string, { default: number }>,
+  overrides: Record<string, number | string> | undefined,
+): Params {
+  const values = Object.entries(specs).map(([k, spec]) => {
+    const v = overrides?.[k]
+    return [k, typeof v === 'number' ? v : spec.default] as const
+  })
+  return Object.fromEntries(values)
+}
+
+function stringsWithDefaults(
+  specs: Record<string, { default: string }> | undefined,
+  overrides: Record<string, number | string> | undefined,
+): Record<string, string> {
+  const values = Object.entries(specs ?? {}).map(([k, spec]) => {
+    const v = overrides?.[k]
+    return [k, typeof v === 'string' ? v : spec.default] as const
+  })
+  return Object.fromEntries(values)
 }
 
 export function paramsFor(check: AnyCheck, config: IamwatchConfig): Params {
@@ -107,6 +206,7 @@ export function detectionSettings(config: IamwatchConfig): DetectionSettings {
 
 function buildDetectionSettings(config: IamwatchConfig) {
   const cache = new Map<string, Params>()
+  const strings = new Map<string, Record<string, string>>()
   return {
     params: (d: AnyDetection) => {
       let p = cache.get(d.id)
@@ -116,7 +216,16 @@ function buildDetectionSettings(config: IamwatchConfig) {
       }
       return p
     },
+    strings: (d: AnyDetection) => {
+      let s = strings.get(d.id)
+      if (!s) {
+        s = stringsWithDefaults(d.stringParams, config.detections[d.id]?.params)
+        strings.set(d.id, s)
+      }
+      return s
+    },
     enabled: (d: AnyDetection) => config.detections[d.id]?.enabled !== false,
     trustedAccounts: new Set(config.trustedAccounts),
+    monitor: config.monitor,
   }
 }

@@ -1,11 +1,22 @@
 import type { CloudTrailEvent } from '../cloudtrail/event.ts'
 import type { Severity } from '../model/severity.ts'
+import { apiName } from './helpers.ts'
 import { DETECTIONS } from './registry.ts'
-import type { AnyDetection, Details, DetectionContext } from './types.ts'
+import {
+  type AnyDetection,
+  type Details,
+  type DetectionContext,
+  type MonitorIdentity,
+  serviceEvents,
+} from './types.ts'
 
 export interface DetectionSettings {
   params(detection: AnyDetection): Record<string, number>
+  /** The detection's string parameters, defaults filled in (none: an empty record). */
+  strings?(detection: AnyDetection): Record<string, string>
   trustedAccounts: ReadonlySet<string>
+  /** The deployed monitor's identity, for monitor-tampered. */
+  monitor?: MonitorIdentity
   enabled(detection: AnyDetection): boolean
 }
 
@@ -24,22 +35,46 @@ export interface DetectionResult {
   counts: Array<{ detection: AnyDetection; key: string }>
 }
 
-/** Detections by the event names they read, plus those that read every event (root identity, error codes). */
+/**
+ * Detections by the event names they read, plus those that read every event (root identity, error codes).
+ * Names of services that append an API version (Lambda) are found with or without it.
+ */
 export class DetectionIndex {
   /** Per event name, the detections that read it followed by those that read every event. */
   private readonly byName = new Map<string, AnyDetection[]>()
+  /** Per versioned API name, the detections that read it (with or without the suffix), then the others. */
+  private readonly byApi = new Map<string, AnyDetection[]>()
   private readonly always: AnyDetection[] = []
   constructor(detections: readonly AnyDetection[] = DETECTIONS) {
     const named = new Map<string, AnyDetection[]>()
+    const versioned = new Map<string, AnyDetection[]>()
+    const add = (map: Map<string, AnyDetection[]>, name: string, d: AnyDetection) => {
+      const list = map.get(name) ?? []
+      if (!list.includes(d)) map.set(name, [...list, d])
+    }
     for (const d of detections) {
-      if (d.events.kind !== 'names') this.always.push(d)
-      else for (const name of d.events.names) named.set(name, [...(named.get(name) ?? []), d])
+      if (d.events.kind !== 'names' && d.events.kind !== 'services') {
+        this.always.push(d)
+        continue
+      }
+      for (const s of serviceEvents(d.events))
+        for (const name of s.names) {
+          add(named, name, d)
+          if (s.versioned) add(versioned, name, d)
+        }
     }
     for (const [name, list] of named) this.byName.set(name, [...list, ...this.always])
+    for (const [name, list] of versioned) this.byApi.set(name, [...list, ...this.always])
   }
 
   candidates(e: CloudTrailEvent): readonly AnyDetection[] {
-    return this.byName.get(e.eventName) ?? this.always
+    const exact = this.byName.get(e.eventName)
+    if (exact) return exact
+    if (this.byApi.size > 0) {
+      const api = apiName(e.eventName)
+      if (api !== e.eventName) return this.byApi.get(api) ?? this.always
+    }
+    return this.always
   }
 }
 
@@ -85,7 +120,12 @@ function contextFor(d: AnyDetection, settings: DetectionSettings): DetectionCont
   let ctx = byId.get(d.id)
   if (ctx === undefined) {
     ctx = settings.enabled(d)
-      ? { params: settings.params(d), trustedAccounts: settings.trustedAccounts }
+      ? {
+          params: settings.params(d),
+          strings: settings.strings?.(d) ?? {},
+          trustedAccounts: settings.trustedAccounts,
+          monitor: settings.monitor ?? {},
+        }
       : null
     byId.set(d.id, ctx)
   }

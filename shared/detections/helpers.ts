@@ -60,3 +60,13 @@ export function targetAccount(e: CloudTrailEvent): string | undefined {
 }
 
 export const str = (x: unknown): string | undefined => (typeof x === 'string' && x.length > 0 ? x : undefined)
+
+const API_VERSION = /^(.+?)\d{8}(?:v\d+)?$/
+
+/**
+ * The API an eventName records, without the API-version suffix some services append (Lambda:
+ * `PutFunctionConcurrency20171031` -> `PutFunctionConcurrency`; catalog section C). Other names are unchanged.
+ */
+export function apiName(eventName: string): string {
+  return API_VERSION.exec(eventName)?.[1] ?? eventName
+}

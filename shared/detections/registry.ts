@@ -8,6 +8,7 @@ import { crossAccountRoleAssumption } from './cross-account-role-assumption.ts'
 import { iamPolicyChange } from './iam-policy-change.ts'
 import { loginProfileChanged } from './login-profile-changed.ts'
 import { mfaDeactivated } from './mfa-deactivated.ts'
+import { monitorTampered } from './monitor-tampered.ts'
 import { organizationsChange } from './organizations-change.ts'
 import { passwordPolicyChanged } from './password-policy-changed.ts'
 import { rootAccessKeyCreated } from './root-access-key-created.ts'
@@ -20,7 +21,7 @@ import { trustPolicyChanged } from './trust-policy-changed.ts'
 import type { AnyDetection } from './types.ts'
 import { unauthorizedApiCalls } from './unauthorized-api-calls.ts'
 
-/** Every real-time detection iamwatch ships: catalog section B. */
+/** Every real-time detection iamwatch ships: catalog section B (and, of B2, monitor-tampered). */
 export const DETECTIONS: readonly AnyDetection[] = [
   rootConsoleLogin,
   rootConsoleLoginFailed,
@@ -42,6 +43,7 @@ export const DETECTIONS: readonly AnyDetection[] = [
   unauthorizedApiCalls,
   compromisedKeyQuarantine,
   passwordPolicyChanged,
+  monitorTampered,
 ] as AnyDetection[]
 
 const BY_ID = new Map(DETECTIONS.map((d) => [d.id, d]))

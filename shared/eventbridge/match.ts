@@ -1,7 +1,8 @@
 /**
  * EventBridge event-pattern matching, as the EventBridge user guide specifies it ("Event patterns",
  * "Content filtering"): exact values (any of a list), prefix, suffix, equals-ignore-case, wildcard,
- * anything-but (values, prefix, suffix, equals-ignore-case, wildcard), numeric ranges, exists, cidr,
+ * anything-but (values, prefix, suffix, equals-ignore-case, wildcard), numeric ranges, exists (leaf nodes
+ * only), cidr (IPv4 and IPv6),
  * $or, nested objects, and array-valued event fields (match when any element matches).
  * No maintained npm library evaluates patterns; this one is tested against the guide's examples.
  */
@@ -30,16 +31,20 @@ function matchObject(pattern: Pattern, value: unknown): boolean {
 function matchLeaf(matchers: readonly unknown[], field: unknown, present: boolean): boolean {
   const values = Array.isArray(field) ? field : [field]
   return matchers.some((m) => {
-    if (m && typeof m === 'object' && 'exists' in (m as object)) {
-      const exists =
-        present &&
-        field !== undefined &&
-        !(field !== null && typeof field === 'object' && !Array.isArray(field))
-      return (m as { exists: boolean }).exists ? exists : !present || field === undefined
-    }
+    // Exists works on leaf nodes only: a field that holds an object has no value at that path, so it does
+    // not exist for `true` and matches `false` (user guide, content filtering, "Exists matching").
+    if (m && typeof m === 'object' && 'exists' in (m as object))
+      return (m as { exists: boolean }).exists === (present && hasLeaf(field))
     if (!present) return false
     return values.some((v) => matchValue(m, v))
   })
+}
+
+/** A value at this path: anything but an object, or an array holding one. */
+function hasLeaf(field: unknown): boolean {
+  if (field === undefined) return false
+  if (Array.isArray(field)) return field.some(hasLeaf)
+  return field === null || typeof field !== 'object'
 }
 
 function matchValue(m: unknown, v: unknown): boolean {
@@ -131,18 +136,49 @@ function wildcard(p: string): RegExp {
   return re
 }
 
+/** IPv4 and IPv6 (the user guide: "You can use IP address matching for IPv4 and IPv6 addresses"). */
 function inCidr(ip: string, cidr: string): boolean {
-  const toInt = (a: string) => {
-    const parts = a.split('.').map(Number)
-    return parts.length === 4 && parts.every((x) => Number.isInteger(x) && x >= 0 && x <= 255)
-      ? parts.reduce((n, x) => n * 256 + x, 0)
-      : undefined
-  }
   const [base, bitsText] = cidr.split('/')
   const bits = Number(bitsText)
-  const a = toInt(ip)
-  const b = toInt(base ?? '')
-  if (a === undefined || b === undefined || !(bits >= 0 && bits <= 32)) return false
-  const size = 2 ** (32 - bits)
-  return Math.floor(a / size) === Math.floor(b / size)
+  const a = toAddress(ip)
+  const b = toAddress(base ?? '')
+  if (!a || !b || a.width !== b.width || !Number.isInteger(bits) || bits < 0 || bits > a.width) return false
+  const shift = BigInt(a.width - bits)
+  return a.value >> shift === b.value >> shift
+}
+
+function toAddress(text: string): { value: bigint; width: 32 | 128 } | undefined {
+  const v4 = ipv4(text)
+  if (v4 !== undefined) return { value: v4, width: 32 }
+  const v6 = ipv6(text)
+  return v6 === undefined ? undefined : { value: v6, width: 128 }
+}
+
+function ipv4(text: string): bigint | undefined {
+  const parts = text.split('.')
+  if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255)) return undefined
+  return parts.reduce((n, p) => (n << 8n) | BigInt(p), 0n)
+}
+
+function ipv6(text: string): bigint | undefined {
+  if (!/^[0-9a-fA-F:.]+$/.test(text) || text.split('::').length > 2) return undefined
+  const groups = (half: string) => (half === '' ? [] : half.split(':'))
+  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined]
+  const left = groups(head ?? '')
+  const right = tail === undefined ? [] : groups(tail)
+  // An embedded IPv4 address (::ffff:192.0.2.1) stands for the last two groups.
+  const last = (tail === undefined ? left : right).at(-1)
+  const embedded = last?.includes('.') ? ipv4(last) : undefined
+  if (last?.includes('.') && embedded === undefined) return undefined
+  const words = (list: string[]) =>
+    embedded !== undefined && list.at(-1) === last ? list.slice(0, -1) : list
+  const l = tail === undefined ? words(left) : left
+  const r = tail === undefined ? [] : words(right)
+  const fixed = l.length + r.length + (embedded !== undefined ? 2 : 0)
+  if (tail === undefined ? fixed !== 8 : fixed > 7) return undefined
+  const all = [...l, ...Array<string>(8 - fixed).fill('0'), ...r]
+  if (!all.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return undefined
+  let value = all.reduce((n, g) => (n << 16n) | BigInt(`0x${g}`), 0n)
+  if (embedded !== undefined) value = (value << 32n) | embedded
+  return value
 }

@@ -1,7 +1,8 @@
 import { CHECKS } from '../checks/registry.ts'
 import { triggerEvents } from '../checks/types.ts'
+import { MONITOR_EVENTS } from '../detections/monitor-tampered.ts'
 import { DETECTIONS } from '../detections/registry.ts'
-import type { AnyDetection } from '../detections/types.ts'
+import { type AnyDetection, serviceEvents } from '../detections/types.ts'
 import type { Pattern } from './match.ts'
 
 export const API_CALL = 'AWS API Call via CloudTrail'
@@ -44,14 +45,17 @@ export function postureTriggerEvents(): Map<string, string[]> {
  */
 export function rulePatterns(detections: readonly AnyDetection[] = DETECTIONS): RulePattern[] {
   const bySource = new Map<string, Set<string>>()
-  const add = (source: string, names: readonly string[]) => {
-    const set = bySource.get(source) ?? new Set<string>()
+  /** Names matched by prefix: services that append an API version to their eventNames (Lambda). */
+  const prefixes = new Map<string, Set<string>>()
+  const add = (source: string, names: readonly string[], map = bySource) => {
+    const set = map.get(source) ?? new Set<string>()
     for (const n of names) set.add(n)
-    bySource.set(source, set)
+    map.set(source, set)
+    if (!bySource.has(source)) bySource.set(source, new Set())
   }
   const rules: RulePattern[] = []
   for (const d of detections) {
-    if (d.events.kind === 'names') for (const s of d.events.sources) add(s, d.events.names)
+    for (const s of serviceEvents(d.events)) add(s.source, s.names, s.versioned ? prefixes : bySource)
   }
   for (const [source, names] of postureTriggerEvents()) add(source, names)
   const identityTypes = [
@@ -62,8 +66,10 @@ export function rulePatterns(detections: readonly AnyDetection[] = DETECTIONS): 
   // (no errorCode: every change detection is success-only, and failed sign-ins carry none).
   const notIdentity: Pattern =
     identityTypes.length > 0 ? { userIdentity: { type: [{ 'anything-but': identityTypes }] } } : {}
-  for (const [source, names] of [...bySource].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [source, exact] of [...bySource].sort(([a], [b]) => a.localeCompare(b))) {
     const signin = source === 'signin.amazonaws.com'
+    const byPrefix = [...(prefixes.get(source) ?? [])].sort()
+    const names = [...exact].filter((n) => !byPrefix.some((p) => n.startsWith(p))).sort()
     rules.push({
       name: source.replace(/\.amazonaws\.com$/, ''),
       pattern: {
@@ -71,7 +77,7 @@ export function rulePatterns(detections: readonly AnyDetection[] = DETECTIONS): 
         'detail-type': [signin ? CONSOLE_SIGN_IN : API_CALL],
         detail: {
           eventSource: [source],
-          eventName: [...names].sort(),
+          eventName: [...names, ...byPrefix.map((prefix) => ({ prefix }))],
           errorCode: [{ exists: false }],
           ...notIdentity,
         },
@@ -110,6 +116,155 @@ export function rulePatterns(detections: readonly AnyDetection[] = DETECTIONS): 
     })
   }
   return rules
+}
+
+export interface InputTransformer {
+  inputPaths: Record<string, string>
+  inputTemplate: string
+}
+
+/**
+ * The rule that sends a change to the monitor's own resources straight to the ops topic, besides the
+ * handler: when the handler, its rule or its key is what was changed, the alert still arrives. It knows the
+ * deployment's resources by their names (`<app>-...`; log groups `/iamwatch/<app>-...`, the key alias
+ * `alias/<app>`) and by the deployed key's ARN, and takes the same events as monitor-tampered (success only,
+ * Lambda names by prefix), from this region or forwarded from another.
+ */
+export function monitorDirectRule(args: { app: string; keyArn?: string }): {
+  pattern: Pattern
+  inputTransformer: InputTransformer
+} {
+  const p = `${args.app}-`
+  const names = (source: string, only?: readonly string[]) => {
+    const s = MONITOR_EVENTS.find((x) => x.source === source)!
+    const list = (only ?? s.names) as readonly string[]
+    // The name as is, or followed by its API version (20150331, 20171031v2, ...): unlike the handler's rules,
+    // this one alerts people, so DeleteFunctionConcurrency must not pass for DeleteFunction.
+    return 'versioned' in s && s.versioned ? list.flatMap((n) => [n, { prefix: `${n}20` }]) : [...list]
+  }
+  const on = (source: string, fields: Pattern, only?: readonly string[]): Pattern => ({
+    eventSource: [source],
+    eventName: names(source, only),
+    ...fields,
+  })
+  const keyId = args.keyArn?.includes(':key/')
+    ? args.keyArn.slice(args.keyArn.indexOf(':key/') + 5)
+    : undefined
+  const keys: unknown[] = [
+    ...(args.keyArn ? [args.keyArn] : []),
+    ...(keyId ? [keyId] : []),
+    `alias/${args.app}`,
+    { prefix: `alias/${p}` },
+    { wildcard: `*:alias/${args.app}` },
+    { wildcard: `*:alias/${p}*` },
+  ]
+  const fn = [{ prefix: p }, { wildcard: `*function:${p}*` }]
+  const branches: Pattern[] = [
+    on('events.amazonaws.com', { requestParameters: { name: [{ prefix: p }] } }, [
+      'DeleteRule',
+      'DisableRule',
+      'PutRule',
+    ]),
+    on('events.amazonaws.com', { requestParameters: { rule: [{ prefix: p }] } }, [
+      'RemoveTargets',
+      'PutTargets',
+    ]),
+    on('scheduler.amazonaws.com', { requestParameters: { name: [{ prefix: p }] } }),
+    on('lambda.amazonaws.com', { requestParameters: { functionName: fn } }),
+    on('lambda.amazonaws.com', { responseElements: { functionArn: fn } }, [
+      'DeleteEventSourceMapping',
+      'UpdateEventSourceMapping',
+    ]),
+    on('kms.amazonaws.com', { requestParameters: { keyId: keys } }),
+    on('sns.amazonaws.com', { requestParameters: { topicArn: [{ wildcard: `*:${p}*` }] } }, [
+      'DeleteTopic',
+      'SetTopicAttributes',
+      'Subscribe',
+    ]),
+    on('sns.amazonaws.com', { requestParameters: { subscriptionArn: [{ wildcard: `*:${p}*` }] } }, [
+      'Unsubscribe',
+    ]),
+    on('dynamodb.amazonaws.com', {
+      requestParameters: { tableName: [{ prefix: p }, { wildcard: `*:table/${p}*` }] },
+    }),
+    on('logs.amazonaws.com', {
+      requestParameters: { logGroupName: [{ prefix: `/iamwatch/${p}` }, { prefix: p }] },
+    }),
+    on('iam.amazonaws.com', { requestParameters: { roleName: [{ prefix: p }] } }),
+  ]
+  const field = (path: string) => `$.detail.${path}`
+  const resourcePaths = {
+    rule: 'requestParameters.name',
+    ruleOfTargets: 'requestParameters.rule',
+    function: 'requestParameters.functionName',
+    mappedFunction: 'responseElements.functionArn',
+    key: 'requestParameters.keyId',
+    topic: 'requestParameters.topicArn',
+    subscription: 'requestParameters.subscriptionArn',
+    table: 'requestParameters.tableName',
+    logGroup: 'requestParameters.logGroupName',
+    role: 'requestParameters.roleName',
+  }
+  return {
+    pattern: {
+      'detail-type': [API_CALL],
+      detail: { errorCode: [{ exists: false }], $or: branches as unknown as readonly unknown[] },
+    },
+    inputTransformer: {
+      inputPaths: {
+        who: field('userIdentity.arn'),
+        whoType: field('userIdentity.type'),
+        service: field('eventSource'),
+        action: field('eventName'),
+        when: field('eventTime'),
+        region: field('awsRegion'),
+        account: '$.account',
+        eventId: field('eventID'),
+        sourceIp: field('sourceIPAddress'),
+        ...Object.fromEntries(Object.entries(resourcePaths).map(([k, v]) => [k, field(v)])),
+      },
+      // A JSON string: EventBridge leaves out the variables whose path the event lacks (user guide, "Amazon
+      // EventBridge input transformation"), so only the resource this change names appears.
+      inputTemplate: JSON.stringify(
+        `[iamwatch] CRITICAL monitor-tampered: the monitor's own resources were changed. ` +
+          `Who: <who> (<whoType>). ` +
+          `What: <service> <action>. ` +
+          `Resource: ${Object.keys(resourcePaths)
+            .map((k) => `<${k}>`)
+            .join(' ')}. ` +
+          `When: <when>. Region: <region>. Account: <account>. ` +
+          `CloudTrail eventID: <eventId> (source IP <sourceIp>). ` +
+          `Sent by EventBridge directly, so it arrives even if the iamwatch handler is what was changed: ` +
+          `check the resource, and redeploy if it was not your change.`,
+      ),
+    },
+  }
+}
+
+/** State changes of the monitor's own CloudWatch alarms (`<app>-...`), as CloudWatch sends them to EventBridge. */
+export function alarmStatePattern(app: string): Pattern {
+  return {
+    source: ['aws.cloudwatch'],
+    'detail-type': ['CloudWatch Alarm State Change'],
+    detail: { alarmName: [{ prefix: `${app}-` }] },
+  }
+}
+
+/** The ops message for an alarm of another region, forwarded home (the home region's alarms notify directly). */
+export const ALARM_INPUT_TRANSFORMER: InputTransformer = {
+  inputPaths: {
+    alarm: '$.detail.alarmName',
+    state: '$.detail.state.value',
+    previous: '$.detail.previousState.value',
+    region: '$.region',
+    account: '$.account',
+    when: '$.time',
+  },
+  // No state reason: EventBridge does not escape the values it puts in a template (user guide, "Common
+  // issues with transforming input"), and the reason is free text.
+  inputTemplate: JSON.stringify(
+    '[iamwatch] alarm <alarm> in <region> (account <account>) is <state> (was <previous>) at <when>. Look at it in that region.',
+  ),
 }
 
 /** How a CloudTrail record looks on EventBridge (for tests and local replay through the rules). */

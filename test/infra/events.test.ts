@@ -6,9 +6,9 @@ import { pipelineContext } from '../../shared/app/scan.ts'
 import { accessAnalyzerClient } from '../../shared/aws/access-analyzer.ts'
 import { iamClient } from '../../shared/aws/clients.ts'
 import { cloudTrailClient } from '../../shared/aws/cloudtrail.ts'
-import { parseConfig } from '../../shared/config/config.ts'
+import { DEFAULT_MONITORED_REGIONS, parseConfig } from '../../shared/config/config.ts'
 import { evaluate } from '../../shared/engine/pipeline.ts'
-import { rulePatterns } from '../../shared/eventbridge/patterns.ts'
+import { monitorDirectRule, rulePatterns } from '../../shared/eventbridge/patterns.ts'
 import type { Statement } from '../../stacks/permissions.ts'
 import { event, iam, record } from '../support/events.ts'
 import { newStore } from '../support/harness.ts'
@@ -16,7 +16,8 @@ import { ACCOUNT, type MockResource, runStack } from './pulumi-mocks.ts'
 
 let resources: MockResource[]
 const ofType = (type: string, rs = resources) => rs.filter((r) => r.type === type)
-const inputs = (r: MockResource) => r.inputs as Record<string, any> // biome-ignore lint/suspicious/noExplicitAny: Pulumi inputs are untyped JSON
+// biome-ignore lint/suspicious/noExplicitAny: Pulumi inputs are untyped JSON
+const inputs = (r: MockResource) => r.inputs as Record<string, any>
 const policyOf = (name: string, rs = resources) =>
   JSON.parse(inputs(rs.find((r) => r.type === 'aws:iam/rolePolicy:RolePolicy' && r.name === name)!).policy)
     .Statement as Statement[]
@@ -29,6 +30,18 @@ const SERVICE: Record<string, string> = {
 }
 const qualified = (action: string) => `${SERVICE[action] ?? 'iam'}:${action}`
 const DLQ_ARN = `arn:aws:sqs:us-east-1:${ACCOUNT}:iamwatch-ciDeadLetters`
+const OPS_ARN = `arn:aws:sns:us-east-1:${ACCOUNT}:iamwatch-ci-ops`
+const KEY_ARN = `arn:aws:kms:us-east-1:${ACCOUNT}:iamwatch-ciKey`
+const EXTRA_RULES = new Set(['iamwatch-ci-monitor-tampered-direct', 'iamwatch-ci-regional-alarms'])
+/** The rules that invoke the handler: every rule on the home bus but the two that publish to the ops topic. */
+const handlerRules = (rs = resources) =>
+  ofType('aws:cloudwatch/eventRule:EventRule', rs).filter(
+    (r) => !EXTRA_RULES.has(inputs(r).name) && !String(inputs(r).name).includes('-forward-'),
+  )
+const byName = (type: string, name: string, rs = resources) =>
+  ofType(type, rs).find((r) => inputs(r).name === name)!
+const targetOf = (ruleResource: MockResource, rs = resources) =>
+  ofType('aws:cloudwatch/eventTarget:EventTarget', rs).filter((t) => t.name === `${ruleResource.name}Target`)
 const FN_ARN = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:iamwatch-ci-on-cloudtrail-event`
 
 beforeAll(async () => {
@@ -38,7 +51,7 @@ beforeAll(async () => {
 describe('event routing (Pulumi mocks)', () => {
   it('creates one rule per generated pattern on the default bus, with the patterns generated from the detections', () => {
     const byName = (a: unknown[], b: unknown[]) => String(a[0]).localeCompare(String(b[0]))
-    const rules = ofType('aws:cloudwatch/eventRule:EventRule').map((r) => [
+    const rules = handlerRules().map((r) => [
       inputs(r).name,
       JSON.parse(inputs(r).eventPattern),
       inputs(r).state,
@@ -55,7 +68,7 @@ describe('event routing (Pulumi mocks)', () => {
   })
 
   it('targets the handler from every rule with retries and the dead-letter queue, and lets each rule invoke it', () => {
-    const targets = ofType('aws:cloudwatch/eventTarget:EventTarget')
+    const targets = ofType('aws:cloudwatch/eventTarget:EventTarget').filter((t) => inputs(t).arn === FN_ARN)
     expect(targets).toHaveLength(rulePatterns().length)
     for (const t of targets) {
       expect(inputs(t)).toMatchObject({
@@ -78,8 +91,8 @@ describe('event routing (Pulumi mocks)', () => {
       Resource: DLQ_ARN,
     })
     expect([...statement.Condition.ArnEquals['aws:SourceArn']].sort()).toEqual(
-      rulePatterns()
-        .map((p) => `arn:aws:events:us-east-1:${ACCOUNT}:rule/iamwatch-ci-${p.name}`)
+      [...rulePatterns().map((p) => p.name), 'monitor-tampered-direct', 'regional-alarms']
+        .map((name) => `arn:aws:events:us-east-1:${ACCOUNT}:rule/iamwatch-ci-${name}`)
         .sort(),
     )
   })
@@ -125,7 +138,8 @@ describe('event routing (Pulumi mocks)', () => {
       [
         'ReadTrailStateOnChange',
         ['cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors'],
-        [`arn:aws:cloudtrail:*:${ACCOUNT}:trail/*`],
+        // Any account: an organization trail is read by its ARN in the management account.
+        ['arn:aws:cloudtrail:*:*:trail/*'],
       ],
       [
         'RecordDetectionsAndPosture',
@@ -215,8 +229,8 @@ describe('regional forwarding (Pulumi mocks)', () => {
   }, 120_000)
 
   it('forwards the regional patterns from each other region to the home bus, through a role that can only put events there', () => {
-    const forwarded = ofType('aws:cloudwatch/eventRule:EventRule', withRegions).filter((r) =>
-      String(inputs(r).name).includes('-forward-'),
+    const forwarded = ofType('aws:cloudwatch/eventRule:EventRule', withRegions).filter(
+      (r) => String(inputs(r).name).includes('-forward-') && inputs(r).name !== 'iamwatch-ci-forward-alarms',
     )
     expect(forwarded.map((r) => JSON.parse(inputs(r).eventPattern))).toEqual(
       rulePatterns()
@@ -228,9 +242,148 @@ describe('regional forwarding (Pulumi mocks)', () => {
     const targets = ofType('aws:cloudwatch/eventTarget:EventTarget', withRegions).filter(
       (t) => inputs(t).arn === homeBus,
     )
-    expect(targets).toHaveLength(forwarded.length)
+    expect(targets).toHaveLength(forwarded.length + 1)
     expect(policyOf('ForwarderPolicy', withRegions)).toEqual([
       { Sid: 'ForwardToHomeBus', Effect: 'Allow', Action: ['events:PutEvents'], Resource: [homeBus] },
     ])
+  })
+})
+
+describe('the direct alert when the monitor itself is changed (Pulumi mocks)', () => {
+  it("publishes changes to the monitor's own resources straight to the ops topic, with a readable message", () => {
+    // Prepare
+    const expected = monitorDirectRule({ app: 'iamwatch-ci', keyArn: KEY_ARN })
+    // Act
+    const rule = byName('aws:cloudwatch/eventRule:EventRule', 'iamwatch-ci-monitor-tampered-direct')
+    const targets = targetOf(rule)
+    // Assess
+    expect(JSON.parse(inputs(rule).eventPattern)).toEqual(expected.pattern)
+    expect(inputs(rule).state).toBe('ENABLED')
+    expect(targets).toHaveLength(1)
+    expect(inputs(targets[0]!)).toMatchObject({
+      rule: 'iamwatch-ci-monitor-tampered-direct',
+      arn: OPS_ARN,
+      inputTransformer: expected.inputTransformer,
+      retryPolicy: { maximumRetryAttempts: 8, maximumEventAgeInSeconds: 3600 },
+      deadLetterConfig: { arn: DLQ_ARN },
+    })
+  })
+
+  it('sends alarm state changes of the monitor in other regions to the ops topic, and not those of the home region', () => {
+    // Act
+    const rule = byName('aws:cloudwatch/eventRule:EventRule', 'iamwatch-ci-regional-alarms')
+    const [target] = targetOf(rule)
+    // Assess
+    expect(JSON.parse(inputs(rule).eventPattern)).toEqual({
+      source: ['aws.cloudwatch'],
+      'detail-type': ['CloudWatch Alarm State Change'],
+      region: [{ 'anything-but': 'us-east-1' }],
+      detail: { alarmName: [{ prefix: 'iamwatch-ci-' }] },
+    })
+    expect(inputs(target!)).toMatchObject({ arn: OPS_ARN, deadLetterConfig: { arn: DLQ_ARN } })
+    expect(inputs(target!).inputTransformer.inputTemplate).toContain('<alarm>')
+  })
+})
+
+describe('forwarding from every monitored region (Pulumi mocks)', () => {
+  let all: MockResource[]
+  const others = DEFAULT_MONITORED_REGIONS.filter((r) => r !== 'us-east-1')
+  const pascal = (s: string) => s.replace(/(^|[-_.])(\w)/g, (_, __, c: string) => c.toUpperCase())
+  beforeAll(async () => {
+    ;({ resources: all } = await runStack('ci', { regions: [...DEFAULT_MONITORED_REGIONS] }))
+  }, 300_000)
+
+  it('forwards the regional rules, the monitor-tampered sources among them, from each of the 16 other default regions', () => {
+    // Prepare
+    const regional = rulePatterns().filter((p) => p.regional)
+    // Act
+    const forwarded = ofType('aws:cloudwatch/eventRule:EventRule', all).filter(
+      (r) =>
+        String(inputs(r).name).startsWith('iamwatch-ci-forward-') &&
+        inputs(r).name !== 'iamwatch-ci-forward-alarms',
+    )
+    // Assess
+    expect(others).toHaveLength(16)
+    expect(forwarded).toHaveLength(regional.length * others.length)
+    for (const region of others) {
+      const here = forwarded.filter((r) => r.provider?.includes(`Aws${pascal(region)}`))
+      expect(here.map((r) => inputs(r).name).sort(), region).toEqual(
+        regional.map((p) => `iamwatch-ci-forward-${p.name}`).sort(),
+      )
+    }
+    for (const source of ['events', 'scheduler', 'lambda', 'kms', 'sns', 'dynamodb', 'logs'])
+      expect(regional.map((p) => p.name)).toContain(source)
+  })
+
+  it('gives each regional forwarding target retries and a dead-letter queue in its own region, which only its rules may use', () => {
+    for (const region of others) {
+      // Prepare
+      const inRegion = (r: MockResource) => r.provider?.includes(`Aws${pascal(region)}`) ?? false
+      const queue = ofType('aws:sqs/queue:Queue', all).find(inRegion)!
+      const queueArn = `arn:aws:sqs:us-east-1:${ACCOUNT}:${queue.name}`
+      const rules = ofType('aws:cloudwatch/eventRule:EventRule', all).filter(inRegion)
+      // Act
+      const targets = ofType('aws:cloudwatch/eventTarget:EventTarget', all).filter(inRegion)
+      const policy = JSON.parse(inputs(ofType('aws:sqs/queuePolicy:QueuePolicy', all).find(inRegion)!).policy)
+      // Assess
+      expect(inputs(queue)).toMatchObject({
+        name: 'iamwatch-ci-forward-dead-letters',
+        messageRetentionSeconds: 14 * 86_400,
+        sqsManagedSseEnabled: true,
+      })
+      expect(targets).toHaveLength(rules.length)
+      for (const t of targets)
+        expect(inputs(t), region).toMatchObject({
+          retryPolicy: { maximumRetryAttempts: 8, maximumEventAgeInSeconds: 3600 },
+          deadLetterConfig: { arn: queueArn },
+        })
+      expect(policy.Statement[0]).toMatchObject({
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: queueArn,
+      })
+      expect(policy.Statement[0].Condition.ArnEquals['aws:SourceArn']).toHaveLength(rules.length)
+    }
+  })
+
+  it('alarms in each region on dead letters, and forwards the alarm home where it reaches the ops topic', () => {
+    for (const region of others) {
+      // Prepare
+      const inRegion = (r: MockResource) => r.provider?.includes(`Aws${pascal(region)}`) ?? false
+      // Act
+      const alarm = ofType('aws:cloudwatch/metricAlarm:MetricAlarm', all).find(inRegion)!
+      const forward = ofType('aws:cloudwatch/eventRule:EventRule', all)
+        .filter(inRegion)
+        .find((r) => inputs(r).name === 'iamwatch-ci-forward-alarms')!
+      // Assess
+      expect(inputs(alarm)).toMatchObject({
+        name: 'iamwatch-ci-forward-dead-letters',
+        namespace: 'AWS/SQS',
+        metricName: 'ApproximateNumberOfMessagesVisible',
+        dimensions: { QueueName: 'iamwatch-ci-forward-dead-letters' },
+        threshold: 0,
+        comparisonOperator: 'GreaterThanThreshold',
+      })
+      expect(JSON.parse(inputs(forward).eventPattern)).toEqual({
+        source: ['aws.cloudwatch'],
+        'detail-type': ['CloudWatch Alarm State Change'],
+        detail: { alarmName: [{ prefix: 'iamwatch-ci-' }] },
+      })
+      expect(inputs(targetOf(forward, all)[0]!).arn).toBe(
+        `arn:aws:events:us-east-1:${ACCOUNT}:event-bus/default`,
+      )
+    }
+  })
+
+  it("tags what it creates in other regions with the app and stage, as the home region's resources are", () => {
+    const providers = ofType('pulumi:providers:aws', all)
+    expect(providers.length).toBeGreaterThanOrEqual(others.length)
+    for (const region of others) {
+      const provider = providers.find((p) => p.name === `Aws${pascal(region)}`)!
+      expect(inputs(provider).region).toBe(region)
+      expect(JSON.parse(String(inputs(provider).defaultTags))).toEqual({
+        tags: { 'sst:app': 'iamwatch', 'sst:stage': 'ci' },
+      })
+    }
   })
 })

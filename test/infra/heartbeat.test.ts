@@ -40,7 +40,7 @@ describe('the heartbeat (Pulumi mocks)', () => {
         alarmActions: [`arn:aws:sns:us-east-1:${ACCOUNT}:iamwatch-ci-ops`],
       })
       // CloudWatch's limit: period x evaluation periods <= 7 days.
-      expect(alarm!.period * alarm!.evaluationPeriods).toBeLessThanOrEqual(604_800)
+      expect(Number(alarm!.period) * Number(alarm!.evaluationPeriods)).toBeLessThanOrEqual(604_800)
     }
   })
 

@@ -21,7 +21,7 @@ export const REGION = 'us-east-1'
  */
 export async function runStack(
   stage: string,
-  options: { regions?: string[] } = {},
+  options: { regions?: string[]; reserveConcurrency?: boolean } = {},
 ): Promise<{ resources: MockResource[]; outputs: Record<string, unknown> }> {
   if (!existsSync(join(PLATFORM, 'node_modules', '@pulumi', 'aws'))) {
     throw new Error(
@@ -83,7 +83,11 @@ export async function runStack(
     $output: pulumi.output,
   })
   const { iamwatch } = await import('../../stacks/iamwatch.ts')
-  const out = iamwatch({ buildDir: '.build', regions: options.regions ?? [] })
+  const out = iamwatch({
+    buildDir: '.build',
+    regions: options.regions ?? [],
+    ...(options.reserveConcurrency === undefined ? {} : { reserveConcurrency: options.reserveConcurrency }),
+  })
   const outputs: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(out)) {
     const o = v as { apply?: (f: (x: unknown) => void) => void }

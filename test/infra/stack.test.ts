@@ -226,6 +226,16 @@ describe('concurrency', () => {
     expect(total).toBe(33)
   })
 
+  it('reserves nothing when deployed with IAMWATCH_RESERVED_CONCURRENCY=off (an account with a small quota)', async () => {
+    // Act
+    const { resources: unreserved } = await runStack('small', { reserveConcurrency: false })
+    // Assess
+    const functions = unreserved.filter((r) => r.type === 'aws:lambda/function:Function')
+    expect(functions).toHaveLength(5)
+    for (const f of functions)
+      expect(f.inputs.reservedConcurrentExecutions, String(f.inputs.name)).toBeUndefined()
+  }, 120_000)
+
   it('lets throttled events of the capped handler wait in its asynchronous queue, then dead-letter', () => {
     // Act
     const config = ofType('aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig').find(

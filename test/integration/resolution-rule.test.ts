@@ -153,8 +153,8 @@ describe('the resolution rule', () => {
   it('leaves root findings as they are when the report has no root row', async () => {
     // Prepare: root has no MFA, and the finding is open
     h = await startHarness(new AccountBuilder(ACCOUNT).root((r) => r.mfa('none')).build())
-    await h.scan()
-    expect(await openOf('root-mfa')).toEqual(['root'])
+    const first = await h.scan()
+    expect(await openOf('root-mfa'), JSON.stringify(first)).toEqual(['root'])
     await h.alerts()
     // Act: a report without the <root_account> row
     h.sim.account.expireReport()
@@ -162,7 +162,7 @@ describe('the resolution rule', () => {
     const summary = (await h.scan()) as { status: string }
     // Assess
     expect(summary.status).toBe('degraded')
-    expect(await openOf('root-mfa')).toEqual(['root'])
+    expect(await openOf('root-mfa'), JSON.stringify(summary)).toEqual(['root'])
     expect(await resolvedAlerts()).toEqual([])
   })
 

@@ -14,11 +14,22 @@ export function createScanHandler(
 ) {
   return middy()
     .use(logFailure(() => deps().log))
-    .handler(async (): Promise<Omit<ScanSummary, 'outcomes'>> => {
-      const { outcomes: _outcomes, ...summary } = await runScan({ ...deps(), parts })
+    .handler(async (_event: unknown, context?: { getRemainingTimeInMillis?: () => number }) => {
+      const remaining = context?.getRemainingTimeInMillis?.()
+      const deadline = remaining === undefined ? undefined : new Date(Date.now() + readingTime(remaining))
+      const { outcomes: _outcomes, ...summary } = await runScan({
+        ...deps(),
+        parts,
+        ...(deadline ? { deadline } : {}),
+      })
       const functionName = process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'local'
       for (const part of parts)
         write(JSON.stringify(heartbeatRecord(part, functionName, summary.status === 'degraded', new Date())))
-      return summary
+      return summary as Omit<ScanSummary, 'outcomes'>
     })
+}
+
+/** Of the function's remaining time, what reading may take: the rest (a fifth, at least 15 s) is for the writes. */
+export function readingTime(remainingMs: number): number {
+  return Math.max(0, remainingMs - Math.max(15_000, remainingMs / 5))
 }

@@ -5,6 +5,7 @@ import type { IAMClient } from '@aws-sdk/client-iam'
 import type { STSClient } from '@aws-sdk/client-sts'
 import type { ReportOptions } from '../aws/credential-report.ts'
 import { callerAccountId } from '../aws/sts.ts'
+import type { Reading } from '../checks/sources.ts'
 import type { ScheduleName } from '../checks/types.ts'
 import type { IamwatchConfig } from '../config/config.ts'
 import type { CheckError } from '../engine/evaluate.ts'
@@ -12,7 +13,7 @@ import { type EvaluationRun, evaluate, type PipelineContext, type Trigger } from
 import type { FindingsRepository, ScanRun } from '../engine/repository.ts'
 import type { Outcome } from '../model/finding.ts'
 import { collectSource } from '../sources/index.ts'
-import type { SourceContext } from '../sources/types.ts'
+import { type SourceContext, unreadable } from '../sources/types.ts'
 import type { Log } from './log.ts'
 
 export interface ScanDeps {
@@ -32,6 +33,12 @@ export interface ScanDeps {
   /** Clients for the other parts (built from the standard configuration when absent). */
   cloudTrail?: CloudTrailClient
   accessAnalyzer?: (region: string) => AccessAnalyzerClient
+  /**
+   * Stop reading by then (a Lambda's remaining time less a reserve for the writes): a source still
+   * being read is given up, its checks are not evaluated, and the run is recorded as degraded instead
+   * of being killed mid-write.
+   */
+  deadline?: Date
 }
 
 export type ScanPart = ScheduleName
@@ -77,6 +84,28 @@ export function sourceContext(
   }
 }
 
+/** A reading, or an unreadable one if the deadline comes first. */
+async function beforeDeadline<T>(
+  reading: Promise<Reading<T>>,
+  deadline: Date | undefined,
+  name: string,
+  now: Date,
+): Promise<Reading<T>> {
+  if (!deadline) return reading
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<Reading<T>>((resolve) => {
+    timer = setTimeout(
+      () => resolve(unreadable(now, `${name} not read before the function's deadline`)),
+      Math.max(0, deadline.getTime() - Date.now()),
+    )
+  })
+  try {
+    return await Promise.race([reading, late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /** The pipeline's context for one run: sources read through the AWS adapters, findings in the store. */
 export function pipelineContext(
   deps: Omit<ScanDeps, 'accountId'>,
@@ -89,7 +118,7 @@ export function pipelineContext(
     region: deps.region,
     config: deps.config,
     now,
-    collect: (name, scope) => collectSource(sources, name, scope),
+    collect: (name, scope) => beforeDeadline(collectSource(sources, name, scope), deps.deadline, name, now),
     ...(deps.store ? { repository: deps.store } : {}),
     log: deps.log,
   }

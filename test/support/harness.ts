@@ -51,6 +51,8 @@ export interface Harness {
   event(record: Record<string, unknown>): Promise<CloudTrailSummary>
   /** Runs the real scan handler once. */
   scan(): Promise<Record<string, unknown>>
+  /** Runs the real scan handler with a Lambda context (its remaining time). */
+  scanWithContext(context: { getRemainingTimeInMillis: () => number }): Promise<Record<string, unknown>>
   /** The heartbeat lines (EMF) the scan handler wrote. */
   heartbeats: string[]
   /** Lets the notifier consume the stream, then returns what the subscribed queue received. */
@@ -129,6 +131,7 @@ export async function startHarness(
       crashes = times
     },
     scan: () => scanHandler({}, {} as never) as Promise<Record<string, unknown>>,
+    scanWithContext: (context) => scanHandler({}, context as never) as Promise<Record<string, unknown>>,
     heartbeats,
     alerts: async () => {
       await poller.drain()

@@ -2,6 +2,7 @@ import { FRAMEWORKS } from '../checks/frameworks.ts'
 import { getCheck } from '../checks/registry.ts'
 import { getDetection } from '../detections/registry.ts'
 import type { HistoryEntry } from '../model/finding.ts'
+import { escapePlain, subjectText } from './escape.ts'
 
 /** An alert, channel-neutral: the publisher maps it onto SNS. */
 export interface AlertMessage {
@@ -12,20 +13,101 @@ export interface AlertMessage {
 }
 
 const SUBJECT_MAX = 100
+const ELLIPSIS = '...'
+/** The shortest a title is cut to before the subject gives up the region or the transition's reason. */
+const MIN_TITLE = 20
+/** An account id or a region: longer is not one, and must not crowd out the rest. */
+const CONTEXT_MAX = 24
 
-/** Subjects must be ASCII without control characters and under 100 characters (SNS rules). */
+/**
+ * Subjects must be printable ASCII on one line, at most 100 characters (SNS rules). Invisible
+ * characters are removed, others shown as `?`, and a long text is cut at a word boundary with "...".
+ */
 export function safeSubject(text: string): string {
-  const ascii = text
-    .replace(/[^\x20-\x7e]/g, '?')
-    .replace(/\s+/g, ' ')
-    .trim()
-  return ascii.length <= SUBJECT_MAX ? ascii : `${ascii.slice(0, SUBJECT_MAX - 3)}...`
+  return cutAtWord(subjectText(text), SUBJECT_MAX)
 }
 
-/** Plain-text channel: strip control characters so a hostile name cannot forge lines in the alert. */
-export function plain(value: unknown): string {
-  const text = Array.isArray(value) ? value.join(', ') : String(value)
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ')
+/** Plain-text channel: invisible and control characters out, so a hostile name cannot forge lines. */
+export const plain = escapePlain
+
+/** The parts of a subject: `<head>: <title> - <identifier> (<context>)`. */
+interface SubjectParts {
+  head: string
+  /** The head without its detail, e.g. RESOLVED without "(credential-gone)". */
+  shortHead: string
+  title: string
+  identifier: string
+  /** The account, then optional context (the region), in order of importance. */
+  context: readonly [string, ...string[]]
+}
+
+/**
+ * A subject within SNS's limits. The identifier (the resource, principal or credential) is what tells
+ * one alert from another, so it is kept whole whenever it fits: the title is cut at a word boundary
+ * first, then the optional context (the region) and the head's detail (the resolution reason) are
+ * dropped, then the title is cut to its first word or to "...". Only an identifier too long for all of
+ * these is cut, at a path or name boundary, with "...".
+ */
+function composeSubject(parts: SubjectParts): string {
+  const head = subjectText(parts.head)
+  const shortHead = subjectText(parts.shortHead)
+  const title = subjectText(parts.title)
+  const id = subjectText(parts.identifier) || 'unknown'
+  const fullContext = parts.context.map((c) => cutIdentifier(subjectText(c), CONTEXT_MAX)).filter(Boolean)
+  const mainContext = fullContext.slice(0, 1)
+  const render = (h: string, t: string, i: string, c: readonly string[]) =>
+    `${h}: ${t} - ${i}${c.length ? ` (${c.join(', ')})` : ''}`
+  // Room for the title beside a whole identifier, in order of preference.
+  const attempts: Array<[string, readonly string[], number]> = [
+    [head, fullContext, MIN_TITLE],
+    [head, mainContext, MIN_TITLE],
+    [shortHead, mainContext, MIN_TITLE],
+    [shortHead, mainContext, ELLIPSIS.length],
+  ]
+  for (const [h, c, minTitle] of attempts) {
+    const room = SUBJECT_MAX - render(h, '', id, c).length
+    if (room >= Math.min(minTitle, title.length)) return render(h, cutAtWord(title, room), id, c)
+  }
+  // The identifier alone is too long: cut it at a boundary, leaving the title a few words.
+  const room = SUBJECT_MAX - render(shortHead, '', '', mainContext).length
+  const shortTitle = cutAtWord(title, Math.min(title.length, MIN_TITLE - 4))
+  const cutId = cutIdentifier(id, room - shortTitle.length)
+  // Within the limit by construction; the cut is a guard, not a path.
+  return cutAtWord(render(shortHead, cutAtWord(title, room - cutId.length), cutId, mainContext), SUBJECT_MAX)
+}
+
+/** Text cut to `max` characters at a word boundary, with "..." (mid-word only for a single long word). */
+function cutAtWord(text: string, max: number): string {
+  if (text.length <= max) return text
+  if (max < ELLIPSIS.length) return ''
+  const limit = max - ELLIPSIS.length
+  const space = text.lastIndexOf(' ', limit)
+  const kept = space > 0 ? text.slice(0, space) : text.slice(0, limit)
+  return `${kept.trimEnd()}${ELLIPSIS}`
+}
+
+/**
+ * Where an identifier may be cut: after a path separator (`role/...`), before a list separator, and
+ * only then before a separator inside a name (`svc-deploy...`).
+ */
+const ID_BOUNDARIES = [
+  { separators: '/:', keep: true },
+  { separators: ', ', keep: false },
+  { separators: '-._@=+', keep: false },
+] as const
+
+/** An identifier cut to `max` characters at a separator, with "..."; mid-name only as a last resort. */
+function cutIdentifier(id: string, max: number): string {
+  if (id.length <= max) return id
+  const limit = Math.max(max - ELLIPSIS.length, 0)
+  for (const { separators, keep } of ID_BOUNDARIES) {
+    for (let i = Math.min(limit, id.length - 1); i > 0; i--) {
+      if (!separators.includes(id[i]!)) continue
+      const kept = id.slice(0, keep ? i + 1 : i).replace(/[ ,]+$/, '')
+      if (kept.length > 0 && kept.length <= limit) return `${kept}${ELLIPSIS}`
+    }
+  }
+  return `${id.slice(0, limit)}${ELLIPSIS}`
 }
 
 function frameworkLine(checkId: string): string | undefined {
@@ -61,9 +143,13 @@ function detectionAlert(entry: HistoryEntry, o: NonNullable<HistoryEntry['occurr
   const detection = getDetection(entry.checkId)
   const sev = entry.severity.toUpperCase()
   const who = o.actor.arn ?? o.actor.userName ?? o.actor.type ?? 'unknown'
-  const subject = safeSubject(
-    `[iamwatch] ${sev}: ${entry.title} - ${shortActor(o.actor)} (${entry.accountId}, ${o.awsRegion ?? entry.region})`,
-  )
+  const subject = composeSubject({
+    head: `[iamwatch] ${sev}`,
+    shortHead: `[iamwatch] ${sev}`,
+    title: entry.title,
+    identifier: shortActor(o.actor),
+    context: [entry.accountId, o.awsRegion ?? entry.region],
+  })
   const link = cloudTrailLink(o.awsRegion, o.eventId)
   const { result, mfaUsed, ...details } = o.details
   const lines = [
@@ -74,8 +160,8 @@ function detectionAlert(entry: HistoryEntry, o: NonNullable<HistoryEntry['occurr
     ...(mfaUsed !== undefined ? [`MFA used:    ${mfaUsed ? 'yes' : 'NO'}`] : []),
     `Source IP:   ${plain(o.sourceIp ?? 'unknown')}`,
     `User agent:  ${plain(o.userAgent ?? 'unknown')}`,
-    `When (UTC):  ${o.eventTime ?? 'unknown'}`,
-    `Account:     ${entry.accountId}    Region: ${plain(o.awsRegion ?? entry.region)}`,
+    `When (UTC):  ${plain(o.eventTime ?? 'unknown')}`,
+    `Account:     ${plain(entry.accountId)}    Region: ${plain(o.awsRegion ?? entry.region)}`,
     `Event:       ${plain(o.eventSource)} ${plain(o.eventName)}, eventID ${plain(o.eventId ?? o.eventKey)}`,
     ...(link ? [`CloudTrail:  ${link}`] : []),
     ...(Object.keys(details).length
@@ -125,9 +211,14 @@ function postureAlert(entry: HistoryEntry): AlertMessage {
   const sev = entry.severity.toUpperCase()
   const verb =
     entry.transition === 'RESOLVED' ? `RESOLVED (${entry.resolution ?? 'passed'})` : entry.transition
-  const subject = safeSubject(
-    `[iamwatch] ${sev} ${verb}: ${entry.title} - ${entry.resourceId} (${entry.accountId})`,
-  )
+  const subject = composeSubject({
+    head: `[iamwatch] ${sev} ${verb}`,
+    shortHead: `[iamwatch] ${sev} ${entry.transition}`,
+    title: entry.title,
+    // The credential tells apart the findings of one resource (a user's password and each access key).
+    identifier: entry.credentialId ? `${entry.resourceId}, ${entry.credentialId}` : entry.resourceId,
+    context: [entry.accountId],
+  })
   const what =
     entry.transition === 'RESOLVED'
       ? 'No action needed: this finding no longer fails.'
@@ -140,7 +231,7 @@ function postureAlert(entry: HistoryEntry): AlertMessage {
     `Resource:   ${plain(entry.resourceType)} ${plain(entry.resourceId)}`,
     `ARN:        ${plain(entry.resourceArn)}`,
     ...(entry.credentialId ? [`Credential: ${plain(entry.credentialId)}`] : []),
-    `Account:    ${entry.accountId}    Region: ${entry.region}`,
+    `Account:    ${plain(entry.accountId)}    Region: ${plain(entry.region)}`,
     `When (UTC): ${entry.at}`,
     `Finding:    ${entry.findingId}    Transition: ${entry.transitionId}`,
     '',

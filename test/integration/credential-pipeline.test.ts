@@ -43,8 +43,9 @@ describe('credential scan end to end', () => {
       transition: 'OPENED',
       accountId: '111122223333',
     })
+    // The credential is part of the subject, whole; the title gives way to it.
     expect(rootKey.subject).toMatch(
-      /^\[iamwatch\] CRITICAL OPENED: The root account has an active access key/,
+      /^\[iamwatch\] CRITICAL OPENED: The root account has an active.* - root, access_key_1 \(111122223333\)$/,
     )
     expect(rootKey.message).toContain('What to do:')
     expect(rootKey.detail).toMatchObject({

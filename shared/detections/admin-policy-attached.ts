@@ -1,4 +1,4 @@
-import { principalOf, succeeded } from './helpers.ts'
+import { principalOf, str, succeeded } from './helpers.ts'
 import { policyTarget } from './iam-policy-change.ts'
 import { defineDetection } from './types.ts'
 
@@ -13,7 +13,7 @@ export const adminPolicyAttached = defineDetection({
   params: {},
   match: (e) =>
     ATTACH.has(e.eventName) &&
-    String(e.requestParameters.policyArn ?? '').endsWith('/AdministratorAccess') &&
+    (str(e.requestParameters.policyArn) ?? '').endsWith('/AdministratorAccess') &&
     succeeded(e)
       ? {}
       : null,

@@ -14,9 +14,9 @@ export const compromisedKeyQuarantine = defineDetection({
   params: {},
   match: (e) => {
     if (!succeeded(e)) return null
-    if (ATTACH.has(e.eventName) && String(e.requestParameters.policyArn ?? '').includes(`/${QUARANTINE}`))
+    if (ATTACH.has(e.eventName) && (str(e.requestParameters.policyArn) ?? '').includes(`/${QUARANTINE}`))
       return {}
-    return PUT.has(e.eventName) && String(e.requestParameters.policyName ?? '').startsWith(QUARANTINE)
+    return PUT.has(e.eventName) && (str(e.requestParameters.policyName) ?? '').startsWith(QUARANTINE)
       ? {}
       : null
   },

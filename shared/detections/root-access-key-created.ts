@@ -1,4 +1,4 @@
-import { isRoot, principalOf, rootTargetsItself, succeeded } from './helpers.ts'
+import { isRoot, principalOf, rootTargetsItself, str, succeeded } from './helpers.ts'
 import { defineDetection } from './types.ts'
 
 export const rootAccessKeyCreated = defineDetection({
@@ -13,7 +13,7 @@ export const rootAccessKeyCreated = defineDetection({
   principal: principalOf,
   context: (e) => ({
     accessKeyId:
-      String((e.responseElements.accessKey as { accessKeyId?: string } | undefined)?.accessKeyId ?? '') ||
+      (str((e.responseElements.accessKey as { accessKeyId?: unknown } | undefined)?.accessKeyId) ?? '') ||
       null,
   }),
   runbook: [

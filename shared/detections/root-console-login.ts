@@ -1,9 +1,9 @@
 import type { CloudTrailEvent } from '../cloudtrail/event.ts'
-import { isRoot, principalOf, signinResult } from './helpers.ts'
+import { isRoot, principalOf, signinResult, str } from './helpers.ts'
 import { defineDetection } from './types.ts'
 
 export const mfaUsed = (e: CloudTrailEvent) =>
-  String(e.additionalEventData.MFAUsed ?? 'No').toLowerCase() === 'yes'
+  (str(e.additionalEventData.MFAUsed) ?? 'No').toLowerCase() === 'yes'
 
 export const rootConsoleLogin = defineDetection({
   id: 'root-console-login',
@@ -20,7 +20,7 @@ export const rootConsoleLogin = defineDetection({
   context: (e) => ({
     result: 'Success',
     mfaUsed: mfaUsed(e),
-    loginTo: String(e.additionalEventData.LoginTo ?? '') || null,
+    loginTo: (str(e.additionalEventData.LoginTo) ?? '') || null,
   }),
   runbook: [
     'Confirm with the account owner that this sign-in was expected; if not, treat the account as compromised.',

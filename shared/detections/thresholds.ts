@@ -44,7 +44,10 @@ export function decide(
 export function prune(events: Record<string, number>, keep: number): Record<string, number> {
   const entries = Object.entries(events)
   if (entries.length <= keep) return events
-  return Object.fromEntries(entries.sort((a, b) => b[1] - a[1]).slice(0, keep))
+  return Object.assign(
+    Object.create(null),
+    Object.fromEntries(entries.sort((a, b) => b[1] - a[1]).slice(0, keep)),
+  )
 }
 
 /** In memory: the CLI's replay (fresh per invocation) and the tests. */
@@ -52,7 +55,8 @@ export class MemoryCounters implements CounterStore {
   private readonly states = new Map<string, CounterState>()
 
   async add(u: CounterUpdate): Promise<CounterResult> {
-    const state = this.states.get(u.counterId) ?? { events: {} }
+    // No prototype: an eventID such as `constructor` or `__proto__` is an ordinary key.
+    const state = this.states.get(u.counterId) ?? { events: Object.create(null) as Record<string, number> }
     state.events[u.eventId] ??= u.atMs
     state.events = prune(state.events, u.threshold * 2)
     const result = decide(state, u)

@@ -32,6 +32,16 @@ describe('threshold detections', () => {
     expect(fired).toEqual(['unauthorized-api-calls@deny-19'])
   })
 
+  it('counts events whose eventIDs are names an object already has (constructor, __proto__, toString)', async () => {
+    // Prepare: the 18th to 20th denied calls carry hostile eventIDs
+    const events = Array.from({ length: 17 }, (_, i) => denied(i))
+    events.push(denied(17, 'constructor'), denied(18, '__proto__'), denied(19, 'toString'))
+    // Act
+    const fired = await run(events)
+    // Assess
+    expect(fired).toEqual(['unauthorized-api-calls@toString'])
+  })
+
   it('does not fire when no hour holds 20 of them (one every 4 minutes)', async () => {
     expect(await run(Array.from({ length: 25 }, (_, i) => denied(i * 4)))).toEqual([])
   })

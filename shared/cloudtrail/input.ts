@@ -5,11 +5,34 @@ import { normalizeRecord } from './parse.ts'
 
 export const MAX_RECORD_BYTES = 256 * 1024
 export const MAX_FILE_BYTES = 64 * 1024 * 1024
+/** The deepest nesting of arrays and objects read, envelopes included: CloudTrail's own stays far below. */
+export const MAX_DEPTH = 64
 const NOT_JSON = Symbol('not JSON')
+
+export interface ParseOptions {
+  /** The largest input read as one document (text, or gzip once decompressed). Default MAX_FILE_BYTES. */
+  maxInputBytes?: number
+  /** The deepest nesting of arrays and objects accepted, envelopes included. Default MAX_DEPTH. */
+  maxDepth?: number
+}
+
+interface Position {
+  /** The record's position in its input, from 0, counting rejected records too. */
+  index: number
+  /** 1-based line, for JSON-lines input only. */
+  line?: number
+}
+
+/** One record of the input, in input order: the event it became, or why it could not. */
+export type Entry =
+  | (Position & { event: CloudTrailEvent; rejection?: undefined })
+  | (Position & { rejection: Rejection; event?: undefined })
 
 export interface Parsed {
   events: CloudTrailEvent[]
   rejections: Rejection[]
+  /** Events and rejections together, in input order. */
+  entries: Entry[]
 }
 
 const CLOUDTRAIL_DETAIL_TYPES = new Set([
@@ -18,127 +41,492 @@ const CLOUDTRAIL_DETAIL_TYPES = new Set([
   'AWS Service Event via CloudTrail',
 ])
 
+interface Context {
+  maxInputBytes: number
+  maxDepth: number
+  /** The index the next entry gets. */
+  next: number
+}
+
+const context = (options: ParseOptions, next = 0): Context => ({
+  maxInputBytes: options.maxInputBytes ?? MAX_FILE_BYTES,
+  maxDepth: options.maxDepth ?? MAX_DEPTH,
+  next,
+})
+
 /**
  * Everything CloudTrail can arrive as: a bare record, an EventBridge envelope, a log file
  * ({"Records": [...]}), an array of any of those, or JSON lines; gzip or not. One bad record is
- * rejected with its reason; the others still come through.
+ * rejected with its reason; the others still come through. Never throws, whatever the input: nesting
+ * is measured before anything recursive sees it, and envelopes are unwrapped without recursion.
  */
-export function parseCloudTrail(input: string | Uint8Array | unknown): Parsed {
-  const out: Parsed = { events: [], rejections: [] }
-  if (input instanceof Uint8Array) {
-    let bytes = input
-    if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-      try {
-        bytes = gunzipSync(bytes, { maxOutputLength: MAX_FILE_BYTES })
-      } catch (err) {
-        out.rejections.push({ source: 'cloudtrail', reason: `not readable gzip: ${(err as Error).message}` })
-        return out
-      }
-    }
-    return parseCloudTrail(new TextDecoder().decode(bytes))
-  }
-  if (typeof input !== 'string') {
-    // Parsed objects come from the platform (EventBridge, Lambda), which caps events at 256 KB.
-    collect(input, out, undefined, true)
-    return out
-  }
-  if (input.length > MAX_FILE_BYTES) {
-    out.rejections.push({
-      source: 'cloudtrail',
-      reason: `input of ${input.length} bytes exceeds ${MAX_FILE_BYTES}`,
-    })
-    return out
-  }
-  let doc: unknown = NOT_JSON
-  try {
-    doc = JSON.parse(input) // tolerates surrounding whitespace: no trim, which would copy the text
-  } catch {
-    // not one JSON document: JSON lines below
-  }
-  if (doc !== NOT_JSON) {
-    // A document under the record limit cannot hold an oversized record: skip the size walk.
-    collect(doc, out, undefined, input.length <= MAX_RECORD_BYTES)
-    return out
-  }
-  for (const [i, line] of input.split('\n').entries()) {
-    if (!line.trim()) continue
-    if (line.length > MAX_RECORD_BYTES) {
-      out.rejections.push({
-        source: 'cloudtrail',
-        line: i + 1,
-        reason: `record of ${line.length} bytes exceeds ${MAX_RECORD_BYTES}`,
-      })
-      continue
-    }
-    try {
-      collect(JSON.parse(line), out, i + 1, true)
-    } catch (err) {
-      out.rejections.push({
-        source: 'cloudtrail',
-        line: i + 1,
-        reason: `not JSON: ${(err as Error).message.slice(0, 120)}`,
-      })
-    }
+export function parseCloudTrail(input: string | Uint8Array | unknown, options: ParseOptions = {}): Parsed {
+  const out: Parsed = { events: [], rejections: [], entries: [] }
+  for (const entry of cloudTrailEntries(input, options)) {
+    out.entries.push(entry)
+    if (entry.event) out.events.push(entry.event)
+    else out.rejections.push(entry.rejection)
   }
   return out
 }
 
-function collect(doc: unknown, out: Parsed, line?: number, sizeKnownSmall = false): void {
-  const at = line ? { line } : {}
-  if (Array.isArray(doc)) {
-    for (const item of doc) collect(item, out, line, sizeKnownSmall)
-    return
-  }
-  if (!doc || typeof doc !== 'object') {
-    out.rejections.push({ source: 'cloudtrail', ...at, reason: 'not a JSON object' })
-    return
-  }
-  const o = doc as Record<string, unknown>
-  if (Array.isArray(o.Records)) {
-    for (const record of o.Records) collect(record, out, line, sizeKnownSmall)
-    return
-  }
-  let record: unknown = o
-  let detailType: string | undefined
-  if ('detail-type' in o && 'detail' in o) {
-    detailType = String(o['detail-type'])
-    if (!CLOUDTRAIL_DETAIL_TYPES.has(detailType)) {
-      out.rejections.push({
-        source: 'cloudtrail',
-        ...at,
-        reason: `EventBridge event is not from CloudTrail: ${detailType.slice(0, 80)}`,
-      })
+/** parseCloudTrail's entries, one at a time: a caller that streams them holds one record at a time. */
+export function* cloudTrailEntries(
+  input: string | Uint8Array | unknown,
+  options: ParseOptions = {},
+): Generator<Entry> {
+  const ctx = context(options)
+  if (input instanceof Uint8Array) {
+    let bytes = input
+    if (isGzip(bytes)) {
+      try {
+        bytes = gunzipSync(bytes, { maxOutputLength: ctx.maxInputBytes })
+      } catch (err) {
+        yield rejected(ctx, gzipFailure(err, ctx.maxInputBytes))
+        return
+      }
+    }
+    if (bytes.length > ctx.maxInputBytes) {
+      yield rejected(ctx, `input too large: ${bytes.length} bytes exceeds ${ctx.maxInputBytes}`)
       return
     }
-    record = o.detail
-  }
-  const size = sizeKnownSmall ? 0 : roughSize(record)
-  if (size > MAX_RECORD_BYTES) {
-    out.rejections.push({
-      source: 'cloudtrail',
-      ...at,
-      reason: `record of about ${size} bytes exceeds ${MAX_RECORD_BYTES}`,
-    })
+    let text: string
+    try {
+      text = new TextDecoder().decode(bytes)
+    } catch (err) {
+      yield rejected(ctx, `not readable text: ${messageOf(err)}`)
+      return
+    }
+    yield* textEntries(text, ctx)
     return
   }
-  const result = normalizeRecord(record, undefined, detailType)
-  if (result.ok) out.events.push(result.event)
-  else out.rejections.push({ ...result.rejection, ...at })
+  if (typeof input === 'string') {
+    yield* textEntries(input, ctx)
+    return
+  }
+  // Parsed objects come from the platform (EventBridge, Lambda), which caps events at 256 KB; their
+  // nesting is measured as they are walked.
+  yield* documentEntries(input, ctx, undefined, false)
 }
 
-/** A cheap upper bound of a parsed record's JSON size, without serializing it. */
-function roughSize(value: unknown, budget = MAX_RECORD_BYTES + 1): number {
+/**
+ * One line of a JSON-lines input that is read line by line: its records, numbered from `firstIndex`.
+ * A line may hold any shape parseCloudTrail reads (a record, an envelope, a log file, an array).
+ */
+export function* jsonLineEntries(
+  text: string,
+  line: number,
+  firstIndex: number,
+  options: ParseOptions = {},
+): Generator<Entry> {
+  yield* lineEntries(text, line, context(options, firstIndex))
+}
+
+/** The entry for a line too long to hold (a streaming reader counts its bytes and drops them). */
+export function tooLargeLine(bytes: number, line: number, index: number): Entry {
+  return rejected(context({}, index), tooLarge(bytes), line)
+}
+
+/** True for the gzip magic number. */
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes[0] === 0x1f && bytes[1] === 0x8b
+}
+
+/** Why gzip could not be read, naming the bound when it was the decompressed size (a gzip bomb). */
+export function gzipFailure(err: unknown, maxOutputBytes: number): string {
+  const e = err as { code?: string }
+  return e?.code === 'ERR_BUFFER_TOO_LARGE'
+    ? `decompresses to more than ${maxOutputBytes} bytes`
+    : `not readable gzip: ${messageOf(err)}`
+}
+
+/**
+ * The deepest nesting of arrays and objects in JSON text, counting brackets outside strings, without
+ * parsing or recursing; it stops at `limit + 1`. Not a validator: JSON.parse still decides.
+ */
+export function nestingDepth(text: string, limit: number, start = 0, end = text.length): number {
+  return scan(text, limit, start, end).max
+}
+
+function scan(
+  text: string,
+  limit: number,
+  start: number,
+  end: number,
+): { max: number; depth: number; inString: boolean; firstEnd: number } {
+  let depth = 0
+  let max = 0
+  let inString = false
+  let firstEnd = -1
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) i++
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) inString = true
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) {
+        max = depth
+        if (max > limit) break
+      }
+    } else if (c === 0x5d || c === 0x7d) {
+      if (--depth === 0 && firstEnd === -1) firstEnd = i + 1
+    }
+  }
+  return { max, depth, inString, firstEnd }
+}
+
+const NON_BLANK = /\S/
+
+/** The largest single value (a record or an envelope) parsed out of a large document to be measured. */
+const MAX_LEAF_CHARS = 4 * MAX_RECORD_BYTES
+
+function* textEntries(input: string, ctx: Context): Generator<Entry> {
+  const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input // a byte-order mark
+  if (text.length > ctx.maxInputBytes) {
+    yield rejected(ctx, `input too large: ${text.length} bytes exceeds ${ctx.maxInputBytes}`)
+    return
+  }
+  const s = scan(text, ctx.maxDepth, 0, text.length)
+  if (s.max > ctx.maxDepth) {
+    if (!looksLikeJsonLines(text)) {
+      yield rejected(ctx, tooDeep(ctx))
+      return
+    }
+  } else if (text.length <= MAX_RECORD_BYTES) {
+    let doc: unknown = NOT_JSON
+    try {
+      doc = JSON.parse(text) // tolerates surrounding whitespace: no trim, which would copy the text
+    } catch {
+      // not one JSON document: JSON lines below
+    }
+    if (doc !== NOT_JSON) {
+      // A document under the record limit cannot hold an oversized record: skip the size walk.
+      yield* documentEntries(doc, ctx, undefined, true)
+      return
+    }
+  } else {
+    // A large document is never parsed whole (that takes several times the text): when the text is one
+    // array or object, it is walked, and each record parsed on its own; otherwise it is JSON lines.
+    const first = skipSpace(text, 0)
+    const opens = text.charCodeAt(first) === 0x5b || text.charCodeAt(first) === 0x7b
+    const end = opens ? s.firstEnd : skipValue(text, first)
+    if (end !== -1 && skipSpace(text, end) === text.length) {
+      yield* walkDocument(text, first, ctx)
+      return
+    }
+  }
+  let line = 0
+  for (let start = 0; start <= text.length; ) {
+    let end = text.indexOf('\n', start)
+    if (end === -1) end = text.length
+    line++
+    const piece = text.slice(start, end)
+    if (NON_BLANK.test(piece)) yield* lineEntries(piece, line, ctx)
+    start = end + 1
+  }
+}
+
+function skipSpace(text: string, i: number): number {
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break
+  }
+  return i
+}
+
+/** The index just past the string that opens at `i`, or -1 when the text ends first. */
+function skipString(text: string, i: number): number {
+  for (let j = i + 1; j < text.length; j++) {
+    const c = text.charCodeAt(j)
+    if (c === 0x5c) j++
+    else if (c === 0x22) return j + 1
+  }
+  return -1
+}
+
+/** The index just past the value that starts at `i` (brackets counted, not validated), or -1. */
+function skipValue(text: string, i: number): number {
+  const c = text.charCodeAt(i)
+  if (c === 0x22) return skipString(text, i)
+  if (c === 0x5b || c === 0x7b) {
+    let depth = 0
+    for (let j = i; j < text.length; j++) {
+      const d = text.charCodeAt(j)
+      if (d === 0x22) {
+        j = skipString(text, j) - 1
+        if (j < 0) return -1
+      } else if (d === 0x5b || d === 0x7b) depth++
+      else if ((d === 0x5d || d === 0x7d) && --depth === 0) return j + 1
+    }
+    return -1
+  }
+  let j = i
+  while (j < text.length && !/[\s,\]}]/.test(text[j]!)) j++
+  return j === i ? -1 : j
+}
+
+/**
+ * Walks one JSON document without parsing it whole or recursing: arrays are descended, and so is the
+ * "Records" array of an object (the first one; its other members are skipped); anything else is a
+ * record, parsed on its own. The nesting was measured before (a stack of at most maxDepth frames).
+ * Text that turns out not to be JSON is rejected from there on; the records before it stay.
+ */
+function* walkDocument(text: string, start: number, ctx: Context): Generator<Entry> {
+  type Frame = { kind: 'array'; records: boolean } | { kind: 'object'; start: number; records: boolean }
+  const stack: Frame[] = []
+  let i = start
+  let state: 'value' | 'member' | 'afterMember' | 'afterValue' = 'value'
+  const fail = (what: string): Entry =>
+    rejected(ctx, `not JSON: ${what} at position ${i}; the rest of the document was not read`)
+  const leaf = function* (from: number, to: number): Generator<Entry> {
+    if (to - from > MAX_LEAF_CHARS) {
+      yield rejected(ctx, tooLarge(to - from))
+      return
+    }
+    const piece = text.slice(from, to)
+    let value: unknown
+    try {
+      value = JSON.parse(piece)
+    } catch (err) {
+      yield rejected(ctx, `not JSON: ${messageOf(err).slice(0, 120)}`)
+      return
+    }
+    yield* documentEntries(value, ctx, undefined, piece.length <= MAX_RECORD_BYTES)
+  }
+  for (;;) {
+    i = skipSpace(text, i)
+    const c = text.charCodeAt(i)
+    if (state === 'value') {
+      if (c === 0x5b) {
+        stack.push({ kind: 'array', records: false })
+        i = skipSpace(text, i + 1)
+        if (text.charCodeAt(i) === 0x5d) {
+          stack.pop()
+          i++
+          state = 'afterValue'
+        }
+      } else if (c === 0x7b) {
+        stack.push({ kind: 'object', start: i, records: false })
+        i++
+        state = 'member'
+      } else {
+        const end = skipValue(text, i)
+        if (end === -1) return yield fail('expected a value')
+        yield* leaf(i, end)
+        i = end
+        state = 'afterValue'
+      }
+    } else if (state === 'member') {
+      const frame = stack[stack.length - 1] as Extract<Frame, { kind: 'object' }>
+      if (c === 0x7d) {
+        stack.pop()
+        i++
+        if (!frame.records) yield* leaf(frame.start, i)
+        state = 'afterValue'
+        continue
+      }
+      if (c !== 0x22) return yield fail('expected a key')
+      const keyEnd = skipString(text, i)
+      if (keyEnd === -1) return yield fail('a key cut short')
+      const isRecords = keyEnd - i === 9 && text.startsWith('"Records"', i)
+      i = skipSpace(text, keyEnd)
+      if (text.charCodeAt(i) !== 0x3a) return yield fail('expected ":"')
+      i = skipSpace(text, i + 1)
+      if (isRecords && !frame.records && text.charCodeAt(i) === 0x5b) {
+        frame.records = true
+        stack.push({ kind: 'array', records: true })
+        i = skipSpace(text, i + 1)
+        if (text.charCodeAt(i) === 0x5d) {
+          stack.pop()
+          i++
+          state = 'afterMember'
+        } else state = 'value'
+      } else {
+        const end = skipValue(text, i)
+        if (end === -1) return yield fail('a value cut short')
+        i = end
+        state = 'afterMember'
+      }
+    } else if (state === 'afterMember') {
+      if (c === 0x2c) {
+        i = skipSpace(text, i + 1)
+        if (text.charCodeAt(i) !== 0x22) return yield fail('expected a key')
+        state = 'member'
+      } else if (c === 0x7d) state = 'member'
+      else return yield fail('expected "," or "}"')
+    } else {
+      const frame = stack[stack.length - 1]
+      if (!frame) {
+        if (i < text.length) yield fail('more text after the document')
+        return
+      }
+      if (frame.kind !== 'array') return yield fail('expected a value')
+      if (c === 0x2c) {
+        i++
+        state = 'value'
+      } else if (c === 0x5d) {
+        stack.pop()
+        i++
+        state = frame.records ? 'afterMember' : 'afterValue'
+      } else return yield fail('expected "," or "]"')
+    }
+  }
+}
+
+/**
+ * Too deep as one document, but maybe JSON lines with one deep line: so when there is more than one
+ * line and the first non-blank one is a complete value on its own (a pretty-printed document's is not).
+ */
+function looksLikeJsonLines(text: string): boolean {
+  let start = 0
+  for (;;) {
+    const end = text.indexOf('\n', start)
+    if (end === -1) return false
+    if (NON_BLANK.test(text.slice(start, end))) {
+      const s = scan(text, Number.POSITIVE_INFINITY, start, end)
+      return s.depth === 0 && !s.inString && NON_BLANK.test(text.slice(end + 1))
+    }
+    start = end + 1
+  }
+}
+
+function* lineEntries(text: string, line: number, ctx: Context): Generator<Entry> {
+  if (text.length > MAX_RECORD_BYTES) {
+    yield rejected(ctx, tooLarge(text.length), line)
+    return
+  }
+  if (nestingDepth(text, ctx.maxDepth) > ctx.maxDepth) {
+    yield rejected(ctx, tooDeep(ctx), line)
+    return
+  }
+  let doc: unknown
+  try {
+    doc = JSON.parse(text)
+  } catch (err) {
+    yield rejected(ctx, `not JSON: ${messageOf(err).slice(0, 120)}`, line)
+    return
+  }
+  yield* documentEntries(doc, ctx, line, true)
+}
+
+/**
+ * Unwraps arrays and log files ({"Records": [...]}) without recursion: a stack of frames, one per
+ * level, never deeper than maxDepth; what is nested deeper is rejected once, and its siblings still read.
+ */
+function* documentEntries(
+  doc: unknown,
+  ctx: Context,
+  line: number | undefined,
+  sizeKnownSmall: boolean,
+): Generator<Entry> {
+  const frames: Array<{ items: readonly unknown[]; next: number }> = [{ items: [doc], next: 0 }]
+  while (frames.length > 0) {
+    const frame = frames[frames.length - 1]!
+    if (frame.next >= frame.items.length) {
+      frames.pop()
+      continue
+    }
+    const item = frame.items[frame.next++]
+    const inner = Array.isArray(item) ? item : recordsOf(item)
+    if (inner) {
+      if (frames.length >= ctx.maxDepth) yield rejected(ctx, tooDeep(ctx), line)
+      else frames.push({ items: inner, next: 0 })
+      continue
+    }
+    yield recordEntry(item, ctx, line, sizeKnownSmall)
+  }
+}
+
+/** A log file's records: an own "Records" array (never one found on a prototype). */
+function recordsOf(x: unknown): readonly unknown[] | undefined {
+  if (!x || typeof x !== 'object' || !Object.hasOwn(x, 'Records')) return undefined
+  const records = (x as { Records?: unknown }).Records
+  return Array.isArray(records) ? records : undefined
+}
+
+function recordEntry(item: unknown, ctx: Context, line: number | undefined, sizeKnownSmall: boolean): Entry {
+  try {
+    if (!item || typeof item !== 'object') return rejected(ctx, 'not a JSON object', line)
+    const o = item as Record<string, unknown>
+    let record: unknown = o
+    let detailType: string | undefined
+    if (Object.hasOwn(o, 'detail-type') && Object.hasOwn(o, 'detail')) {
+      const type = o['detail-type']
+      if (typeof type !== 'string')
+        return rejected(ctx, 'EventBridge event is not from CloudTrail: detail-type is not a string', line)
+      if (!CLOUDTRAIL_DETAIL_TYPES.has(type))
+        return rejected(ctx, `EventBridge event is not from CloudTrail: ${type.slice(0, 80)}`, line)
+      detailType = type
+      record = o.detail
+    }
+    if (!sizeKnownSmall) {
+      const { size, depth } = measure(record, MAX_RECORD_BYTES + 1, ctx.maxDepth)
+      if (size > MAX_RECORD_BYTES) return rejected(ctx, tooLarge(size, 'about '), line)
+      if (depth > ctx.maxDepth) return rejected(ctx, tooDeep(ctx), line)
+    }
+    const result = normalizeRecord(record, undefined, detailType)
+    const index = ctx.next++
+    const at = line === undefined ? { index } : { index, line }
+    return result.ok
+      ? { ...at, event: result.event }
+      : { ...at, rejection: { ...result.rejection, ...(line === undefined ? {} : { line }) } }
+  } catch (err) {
+    // Defence in depth: whatever a value does, one record is rejected, never the batch.
+    return rejected(ctx, `could not be read: ${messageOf(err).slice(0, 120)}`, line)
+  }
+}
+
+/**
+ * A cheap upper bound of a parsed value's JSON size, and the deepest nesting it reached, without
+ * serializing or recursing; it stops at `budget` bytes or past `maxDepth` levels.
+ */
+function measure(value: unknown, budget: number, maxDepth: number): { size: number; depth: number } {
   let size = 0
-  const stack: unknown[] = [value]
+  let depth = 0
+  const stack: Array<[unknown, number]> = [[value, 1]]
   while (stack.length > 0 && size < budget) {
-    const x = stack.pop()
+    const [x, d] = stack.pop()!
     if (typeof x === 'string') size += x.length + 2
     else if (x && typeof x === 'object') {
-      for (const [k, val] of Object.entries(x)) {
-        size += k.length + 4
-        stack.push(val)
+      if (d > depth) {
+        depth = d
+        if (depth > maxDepth) break
+      }
+      size += 2
+      if (Array.isArray(x)) {
+        for (let i = 0; i < x.length && size < budget; i++) {
+          size += 1
+          stack.push([x[i], d + 1])
+        }
+      } else {
+        for (const k in x) {
+          if (!Object.hasOwn(x, k)) continue
+          size += k.length + 4
+          stack.push([(x as Record<string, unknown>)[k], d + 1])
+          if (size >= budget) break
+        }
       }
     } else size += 6
   }
-  return size
+  return { size, depth }
+}
+
+function rejected(ctx: Context, reason: string, line?: number): Entry {
+  const index = ctx.next++
+  return line === undefined
+    ? { index, rejection: { source: 'cloudtrail', reason } }
+    : { index, line, rejection: { source: 'cloudtrail', line, reason } }
+}
+
+const tooDeep = (ctx: Context) => `nested deeper than ${ctx.maxDepth} levels`
+const tooLarge = (bytes: number, about = '') =>
+  `record too large: ${about}${bytes} bytes exceeds ${MAX_RECORD_BYTES}`
+
+function messageOf(err: unknown): string {
+  try {
+    return err instanceof Error ? err.message : String(err)
+  } catch {
+    return 'unknown error'
+  }
 }

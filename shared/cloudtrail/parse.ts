@@ -155,7 +155,9 @@ function identity(raw: Record<string, unknown> | null | undefined): Identity {
           },
         }
       : {}),
-    ...(mfa !== undefined ? { mfaAuthenticated: String(mfa).toLowerCase() === 'true' } : {}),
+    ...(mfa !== undefined
+      ? { mfaAuthenticated: mfa === true || String(primitive(mfa)).toLowerCase() === 'true' }
+      : {}),
   }
 }
 
@@ -201,5 +203,11 @@ function asReader(x: unknown): ((key: string) => unknown) | undefined {
 export function describeRecord(raw: unknown): string | undefined {
   if (!raw || typeof raw !== 'object') return undefined
   const r = raw as Record<string, unknown>
-  return sanitizeForLog(`${r.eventSource ?? '?'}:${r.eventName ?? '?'}:${r.eventID ?? '?'}`, 200)
+  const part = (x: unknown) => String(primitive(x) ?? '?').slice(0, 200)
+  return sanitizeForLog(`${part(r.eventSource)}:${part(r.eventName)}:${part(r.eventID)}`, 200)
+}
+
+/** A string or number as it is; anything else (an object whose toString is not a function) as undefined. */
+function primitive(x: unknown): string | number | undefined {
+  return typeof x === 'string' || typeof x === 'number' ? x : undefined
 }

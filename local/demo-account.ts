@@ -1,6 +1,24 @@
+import {
+  DeleteAccessKeyCommand,
+  EnableMFADeviceCommand,
+  GetAccessKeyLastUsedCommand,
+  ListAccessKeysCommand,
+  UpdateAccountPasswordPolicyCommand,
+} from '@aws-sdk/client-iam'
 import { CIS_PASSWORD_POLICY } from '../shared/checks/password-policy/policy.ts'
+import type { Step } from './demo-attack.ts'
 import { AccountBuilder } from './iam-sim/builder.ts'
 import type { SimAccount } from './iam-sim/model.ts'
+
+/**
+ * The access keys the demo signs its IAM calls with (the simulator knows whose each is): the root user's
+ * old key, alice.admin's (the security team), and bob.dev's (which the attacker stole).
+ */
+export const DEMO_KEYS = {
+  root: 'AKIAEXAMPLEROOTKEY01',
+  admin: 'AKIAALICEADMINKEY001',
+  bob: 'AKIABOBDEVSTOLEN0001',
+} as const
 
 /** "Example Corp": a small company's account with the usual IAM drift. */
 export function demoAccount(now = new Date()): SimAccount {
@@ -9,7 +27,7 @@ export function demoAccount(now = new Date()): SimAccount {
       r
         .mfa('virtual')
         .passwordUsedDaysAgo(40)
-        .accessKey({ ageDays: 900, lastUsedDaysAgo: 200, region: 'us-east-1' }),
+        .accessKey({ ageDays: 900, lastUsedDaysAgo: 200, region: 'us-east-1', id: DEMO_KEYS.root }),
     )
     .passwordPolicy({
       minimumPasswordLength: 8,
@@ -21,13 +39,13 @@ export function demoAccount(now = new Date()): SimAccount {
         .createdDaysAgo(800)
         .console({ lastUsedDaysAgo: 1 })
         .mfa('hardware')
-        .accessKey({ ageDays: 30, lastUsedDaysAgo: 1 }),
+        .accessKey({ ageDays: 30, lastUsedDaysAgo: 1, id: DEMO_KEYS.admin }),
     )
     .user('bob.dev', (u) =>
       u
         .createdDaysAgo(600)
         .console({ lastUsedDaysAgo: 2 })
-        .accessKey({ ageDays: 200, lastUsedDaysAgo: 1, service: 'ec2' }),
+        .accessKey({ ageDays: 200, lastUsedDaysAgo: 1, service: 'ec2', id: DEMO_KEYS.bob }),
     )
     .user('carol.ops', (u) => u.createdDaysAgo(500).console({ lastUsedDaysAgo: 3 }))
     .user('dave.ci', (u) =>
@@ -69,21 +87,66 @@ export function demoAccount(now = new Date()): SimAccount {
     .build()
 }
 
-/** What the demo's security team fixes between the two scans. */
-export function fixSome(account: SimAccount): string[] {
-  account.root.accessKeys = []
-  const bob = account.getUser('bob.dev')!
-  bob.mfaDevices.push({ kind: 'hardware', serialNumber: 'GAHT-BOB-0001', enableDate: account.now() })
-  const dave = account.getUser('dave.ci')!
-  dave.accessKeys = dave.accessKeys.filter(
-    (k) => k.lastUsed && account.now().getTime() - k.lastUsed.date.getTime() < 86_400_000 * 30,
-  )
-  account.passwordPolicy = { ...CIS_PASSWORD_POLICY, allowUsersToChangePassword: true }
-  account.expireReport()
+const DAY = 86_400_000
+
+/**
+ * What the demo's security team fixes between the two scans, through IAM's API as anyone would: the root
+ * user deletes its own access key (only root can), and alice.admin does the rest. The simulator records
+ * each call in CloudTrail.
+ */
+export function fixes(): Step[] {
   return [
-    'deleted the root access key',
-    'gave bob.dev a hardware MFA device',
-    "deleted dave.ci's unused second access key",
-    'set a CIS-strength password policy (14 chars, 24 remembered, complexity, 90-day expiry)',
+    {
+      say: 'the root user deletes its own access key (the last time it is used)',
+      act: async ({ root }) => {
+        const { AccessKeyMetadata = [] } = await root.send(new ListAccessKeysCommand({}))
+        for (const k of AccessKeyMetadata)
+          await root.send(new DeleteAccessKeyCommand({ AccessKeyId: k.AccessKeyId }))
+      },
+    },
+    {
+      say: 'alice.admin gives bob.dev a hardware MFA device',
+      act: ({ admin }) =>
+        admin.send(
+          new EnableMFADeviceCommand({
+            UserName: 'bob.dev',
+            SerialNumber: 'GAHT-BOB-0001',
+            AuthenticationCode1: '284913',
+            AuthenticationCode2: '730564',
+          }),
+        ),
+    },
+    {
+      say: "alice.admin deletes dave.ci's access key unused for 30 days",
+      act: async ({ admin }) => {
+        const { AccessKeyMetadata = [] } = await admin.send(
+          new ListAccessKeysCommand({ UserName: 'dave.ci' }),
+        )
+        for (const k of AccessKeyMetadata) {
+          const used = (await admin.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: k.AccessKeyId })))
+            .AccessKeyLastUsed?.LastUsedDate
+          if (!used || Date.now() - used.getTime() >= 30 * DAY)
+            await admin.send(new DeleteAccessKeyCommand({ UserName: 'dave.ci', AccessKeyId: k.AccessKeyId }))
+        }
+      },
+    },
+    {
+      say: 'alice.admin sets a CIS-strength password policy (14 chars, 24 remembered, complexity, 90-day expiry)',
+      act: ({ admin }) => {
+        const p = CIS_PASSWORD_POLICY
+        return admin.send(
+          new UpdateAccountPasswordPolicyCommand({
+            MinimumPasswordLength: p.minimumPasswordLength,
+            PasswordReusePrevention: p.passwordReusePrevention,
+            RequireSymbols: p.requireSymbols,
+            RequireNumbers: p.requireNumbers,
+            RequireUppercaseCharacters: p.requireUppercaseCharacters,
+            RequireLowercaseCharacters: p.requireLowercaseCharacters,
+            MaxPasswordAge: p.maxPasswordAge,
+            AllowUsersToChangePassword: true,
+          }),
+        )
+      },
+    },
   ]
 }

@@ -1,7 +1,7 @@
-import type { SimAccount } from './iam-sim/model.ts'
+import { AttachUserPolicyCommand, CreateAccessKeyCommand, type IAMClient } from '@aws-sdk/client-iam'
 
 const ACCOUNT = '123456789012'
-const ATTACKER_IP = '185.220.101.47'
+export const ATTACKER_IP = '185.220.101.47'
 const UA =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36'
 const bob = {
@@ -28,11 +28,24 @@ const base = (id: string, minutes: number) => ({
   readOnly: false,
 })
 
-/** An attack, as CloudTrail records it; `apply` makes the same change in the simulated account. */
+/** The IAM clients the demo's people use, each signing with its own access key. */
+export interface DemoClients {
+  /** The root user's access key. */
+  root: IAMClient
+  /** alice.admin, of the security team. */
+  admin: IAMClient
+  /** bob.dev's stolen key, used from the attacker's address. */
+  attacker: IAMClient
+}
+
+/**
+ * One thing that happens in the account: an IAM call made over the wire (`act`: the simulator records
+ * it in CloudTrail), or an event CloudTrail records that is no IAM write (`record`, replayed as is).
+ */
 export interface Step {
   say: string
-  record: Record<string, unknown>
-  apply?: (account: SimAccount) => void
+  act?: (clients: DemoClients) => Promise<unknown>
+  record?: Record<string, unknown>
 }
 
 export function attackStory(): Step[] {
@@ -61,31 +74,17 @@ export function attackStory(): Step[] {
     },
     {
       say: "with bob.dev's stolen key, the attacker creates an access key for alice.admin",
-      record: {
-        ...base('a1f0e6c2-7d41-4b8e-9c3a-5b6d7e8f9a02', 2),
-        eventSource: 'iam.amazonaws.com',
-        eventName: 'CreateAccessKey',
-        userIdentity: bob,
-        requestParameters: { userName: 'alice.admin' },
-        responseElements: {
-          accessKey: { userName: 'alice.admin', accessKeyId: 'AKIABACKDOORALICE001', status: 'Active' },
-        },
-      },
-      apply: (account) => {
-        account
-          .getUser('alice.admin')!
-          .accessKeys.push({ id: 'AKIABACKDOORALICE001', status: 'Active', createDate: account.now() })
-      },
+      act: ({ attacker }) => attacker.send(new CreateAccessKeyCommand({ UserName: 'alice.admin' })),
     },
     {
       say: 'and attaches AdministratorAccess to bob.dev',
-      record: {
-        ...base('a1f0e6c2-7d41-4b8e-9c3a-5b6d7e8f9a03', 3),
-        eventSource: 'iam.amazonaws.com',
-        eventName: 'AttachUserPolicy',
-        userIdentity: bob,
-        requestParameters: { userName: 'bob.dev', policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' },
-      },
+      act: ({ attacker }) =>
+        attacker.send(
+          new AttachUserPolicyCommand({
+            UserName: 'bob.dev',
+            PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess',
+          }),
+        ),
     },
     stopLogging,
     {

@@ -1,9 +1,15 @@
 /**
  * npm start: iamwatch end to end, offline. Local DynamoDB, SNS/SQS and a simulated IAM account; the
  * real Lambda handlers configured purely by environment, exactly as in AWS; a queue subscribed to the
- * alert topic shows what a security team receives.
+ * alert topic shows what a security team receives. Changes to the account are made through IAM's API
+ * with the SDK; the simulator records each one in CloudTrail, and every record goes through the
+ * generated EventBridge rules into the real on-cloudtrail-event handler.
  */
-import { demoAccount, fixSome } from './demo-account.ts'
+import { IAMClient } from '@aws-sdk/client-iam'
+import type { HttpRequest } from '@smithy/types'
+import { DEMO_KEYS, demoAccount, fixes } from './demo-account.ts'
+import { ATTACKER_IP, type DemoClients, type Step } from './demo-attack.ts'
+import { type Delivery, describeDelivery, eventPath, type HandlerSummary } from './event-path.ts'
 import { startIamSimulator } from './iam-sim/server.ts'
 import {
   createFindingsTable,
@@ -16,14 +22,26 @@ import {
 } from './stack.ts'
 import { StreamPoller } from './stream-poller.ts'
 
-const t0 = Date.now()
+const tDemo = performance.now()
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s)
 const section = (title: string) => console.log(`\n${bold(`== ${title} `.padEnd(78, '='))}`)
-const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`
+/** How long one step took (each step prints its own duration, not the time since start). */
+const timer = () => {
+  const t = performance.now()
+  return () => `${((performance.now() - t) / 1000).toFixed(1)} s`
+}
 
 section('Starting local components')
-const stack = await startLocalStack()
-const sim = await startIamSimulator(demoAccount(), { reportDelayMs: 300 })
+const tStart = timer()
+// The simulator hands each IAM write's CloudTrail record to the event path (wired below, once the
+// handlers can read the environment).
+let deliver: (record: Record<string, unknown>) => Promise<Delivery> = async () => {
+  throw new Error('the event path is not wired yet')
+}
+const [stack, sim] = await Promise.all([
+  startLocalStack(),
+  startIamSimulator(demoAccount(), { reportDelayMs: 300, cloudTrail: (record) => deliver(record) }),
+])
 const streamArn = await createFindingsTable(stack.dynamo.endpoint, 'iamwatch-findings')
 const topicArn = await createTopic(stack.snsSqs.endpoint, 'iamwatch-alerts')
 const allAlerts = await subscribeQueue(stack.snsSqs.endpoint, topicArn, 'security-team-all')
@@ -31,7 +49,7 @@ const pager = await subscribeQueue(stack.snsSqs.endpoint, topicArn, 'on-call-pag
   severity: ['critical', 'high'],
 })
 console.log(
-  `DynamoDB Local ${stack.dynamo.endpoint}, SNS/SQS (fauxqs) ${stack.snsSqs.endpoint}, IAM simulator ${sim.endpoint}`,
+  `DynamoDB Local ${stack.dynamo.endpoint}, SNS/SQS (fauxqs) ${stack.snsSqs.endpoint}, IAM simulator ${sim.endpoint} (${tStart()})`,
 )
 console.log(
   'Queues subscribed to the alert topic: security-team-all (everything), on-call-pager (filter: severity critical|high)',
@@ -60,6 +78,7 @@ const scan = (await import('../functions/scan-credentials.ts')).createHandler(on
   heartbeats.push(line),
 )
 const notify = (await import('../functions/notify.ts')).handler
+const onEvent = (await import('../functions/on-cloudtrail-event.ts')).handler
 const { FindingsStore } = await import('../shared/aws/findings-store.ts')
 const { documentClient } = await import('../shared/aws/clients.ts')
 const { bySeverity, recordFromFinding, toTable } = await import('../shared/export/records.ts')
@@ -76,6 +95,54 @@ const poller = new StreamPoller(stack.dynamo.endpoint, streamArn, async (event) 
 const store = new FindingsStore(documentClient(), 'iamwatch-findings')
 const lambdaContext = { awsRequestId: 'local', functionName: 'scan-credentials' } as never
 
+// CloudTrail -> the generated EventBridge rules -> the real on-cloudtrail-event handler.
+const deliveries: Delivery[] = []
+deliver = eventPath({
+  accountId: sim.account.accountId,
+  handle: (envelope) => onEvent(envelope, lambdaContext) as Promise<HandlerSummary>,
+  afterDelivery: (d) => {
+    deliveries.push(d)
+  },
+})
+
+// The people of the story, each with an IAM client signing with their own access key.
+const iamAs = (accessKeyId: string) =>
+  new IAMClient({
+    endpoint: sim.endpoint,
+    region: 'us-east-1',
+    maxAttempts: 1,
+    credentials: { accessKeyId, secretAccessKey: 'demo-secret-not-checked' },
+  })
+const attacker = iamAs(DEMO_KEYS.bob)
+// The attacker calls from far away: the simulator logs the first X-Forwarded-For address as the source IP.
+attacker.middlewareStack.add(
+  (next) => (args) => {
+    ;(args.request as HttpRequest).headers['x-forwarded-for'] = ATTACKER_IP
+    return next(args)
+  },
+  { step: 'build', name: 'attackerAddress' },
+)
+const clients: DemoClients = { root: iamAs(DEMO_KEYS.root), admin: iamAs(DEMO_KEYS.admin), attacker }
+
+/**
+ * Makes one step happen (IAM calls through the wire, or a replayed record) and waits until its CloudTrail
+ * records went through the handler and the notifier published; then says what each record triggered.
+ */
+async function run(step: Step): Promise<void> {
+  const before = deliveries.length
+  const started = performance.now()
+  if (step.act) await step.act(clients)
+  if (step.record) await deliver(step.record)
+  await sim.cloudTrail.idle()
+  await poller.drain()
+  const ms = performance.now() - started
+  console.log(`- ${step.say} (${ms.toFixed(0)} ms to the queue)`)
+  for (const d of deliveries.slice(before)) {
+    const origin = step.record ? 'replayed' : 'recorded by the simulator'
+    console.log(`    ${d.eventName} (${origin}): ${describeDelivery(d)}`)
+  }
+}
+
 function showAlerts(label: string, alerts: ReceivedAlert[]) {
   console.log(`${label}: ${alerts.length} message(s)`)
   for (const a of alerts) console.log(`  ${a.subject}`)
@@ -83,17 +150,20 @@ function showAlerts(label: string, alerts: ReceivedAlert[]) {
 
 try {
   section(`Scan 1: ${sim.account.users.size} IAM users in account ${sim.account.accountId}`)
+  const tScan1 = timer()
   const first = (await scan({}, lambdaContext)) as { status: string; counts: Record<string, number> }
-  console.log(`scan ${first.status}: ${first.counts.opened} findings opened (${elapsed()})`)
+  console.log(`scan ${first.status}: ${first.counts.opened} findings opened (${tScan1()})`)
   console.log(`IAM calls: ${[...sim.requests].map(([a, n]) => `${a} ${n}`).join(', ')}`)
   console.log()
   console.log(toTable((await store.listFindings({ status: 'OPEN' })).map(recordFromFinding).sort(bySeverity)))
 
   section('Alerts delivered (the stream drives the notifier, as Lambda would)')
+  const tAlerts = timer()
   await poller.drain()
   const firstAlerts = await drainQueue(stack.snsSqs.endpoint, allAlerts)
   showAlerts('security-team-all', firstAlerts)
   showAlerts('on-call-pager', await drainQueue(stack.snsSqs.endpoint, pager))
+  console.log(`(${tAlerts()})`)
   const sample = firstAlerts.find((a) => a.attributes.checkId === 'root-access-key')
   if (sample) {
     console.log(
@@ -104,55 +174,45 @@ try {
     console.log(`\n  attributes: ${JSON.stringify(attributes)}`)
   }
 
-  section('The team fixes some things; the scan runs again')
-  for (const fix of fixSome(sim.account)) console.log(`- ${fix}`)
+  section('The team fixes some things through the IAM API; CloudTrail sees each call')
+  const tFixes = timer()
+  for (const step of fixes()) await run(step)
+  console.log(`(${tFixes()})`)
+  // IAM caches the credential report for four hours: the team asks for a new one (the simulator's admin call).
+  await fetch(`${sim.endpoint}/__admin/expire-report`, { method: 'POST' })
+  const tScan2 = timer()
   const second = (await scan({}, lambdaContext)) as { status: string; counts: Record<string, number> }
   console.log(
-    `\nscan ${second.status}: resolved ${second.counts.resolved}, opened ${second.counts.opened}, unchanged ${second.counts.unchanged} (${elapsed()})`,
+    `\nThe scan runs again: scan ${second.status}: resolved ${second.counts.resolved}, opened ${second.counts.opened}, unchanged ${second.counts.unchanged} (${tScan2()})`,
   )
   await poller.drain()
   const resolvedAlerts = await drainQueue(stack.snsSqs.endpoint, allAlerts)
   showAlerts('security-team-all', resolvedAlerts)
   showAlerts('on-call-pager', await drainQueue(stack.snsSqs.endpoint, pager))
+  const rootResolved = resolvedAlerts.find((a) => a.attributes.checkId === 'root-access-key')
+  if (rootResolved) console.log(`\nThe root key's alert says why: ${rootResolved.message.split('\n')[0]}`)
 
   section('Re-scan with nothing changed: no writes, no alerts')
-  sim.account.expireReport()
+  const tScan3 = timer()
+  await fetch(`${sim.endpoint}/__admin/expire-report`, { method: 'POST' })
   const writesBefore = findingWrites
   const third = (await scan({}, lambdaContext)) as { counts: Record<string, number> }
   await poller.drain()
   console.log(
-    `unchanged ${third.counts.unchanged}; finding/history items written (per the table's stream): ${findingWrites - writesBefore}; alerts: ${(await drainQueue(stack.snsSqs.endpoint, allAlerts)).length}`,
+    `unchanged ${third.counts.unchanged}; finding/history items written (per the table's stream): ${findingWrites - writesBefore}; alerts: ${(await drainQueue(stack.snsSqs.endpoint, allAlerts)).length} (${tScan3()})`,
   )
 
-  section('Real time: an attack, as CloudTrail records it, through the generated EventBridge rules')
+  section(
+    'Real time: an attack through the IAM API, and what CloudTrail records, through the generated EventBridge rules',
+  )
+  const tAttack = timer()
   const { attackStory } = await import('./demo-attack.ts')
-  const { rulePatterns, toEventBridge } = await import('../shared/eventbridge/patterns.ts')
-  const { matchesPattern } = await import('../shared/eventbridge/match.ts')
-  const onEvent = (await import('../functions/on-cloudtrail-event.ts')).handler
-  const rules = rulePatterns()
-  for (const step of attackStory()) {
-    step.apply?.(sim.account)
-    const envelope = toEventBridge(step.record, sim.account.accountId)
-    const routed = rules.filter((r) => matchesPattern(r.pattern, envelope)).map((r) => r.name)
-    const started = performance.now()
-    const result = (await onEvent(envelope, lambdaContext)) as {
-      fired: Array<{ detectionId: string; result: string }>
-      reevaluated: string[]
-    }
-    await poller.drain()
-    const ms = performance.now() - started
-    const fired = result.fired.map((f) =>
-      f.result === 'duplicate' ? `${f.detectionId} (duplicate: ignored)` : f.detectionId,
-    )
-    console.log(`- ${step.say}`)
-    console.log(
-      `    rule ${routed.join(', ')} -> ${fired.join(', ') || 'nothing'}${result.reevaluated.length ? `; posture of ${result.reevaluated.join(', ')} re-evaluated` : ''} (${ms.toFixed(0)} ms to the queue)`,
-    )
-  }
+  for (const step of attackStory()) await run(step)
   const attackAlerts = await drainQueue(stack.snsSqs.endpoint, allAlerts)
   console.log()
   showAlerts('security-team-all', attackAlerts)
   showAlerts('on-call-pager', await drainQueue(stack.snsSqs.endpoint, pager))
+  console.log(`(${tAttack()})`)
   const rootAlert = attackAlerts.find((a) => a.attributes.checkId === 'root-console-login')
   if (rootAlert) {
     console.log(`\nThe root-login alert ops receive:\n\nSubject: ${rootAlert.subject}\n`)
@@ -169,8 +229,9 @@ try {
       )
     console.log(`  chain verifies: ${verifyChain(history, GENESIS_HASH, rootKey).ok}`)
   }
-  console.log(`\nDone in ${elapsed()}.`)
+  console.log(`\nDone in ${((performance.now() - tDemo) / 1000).toFixed(1)} s in all.`)
 } finally {
+  for (const c of Object.values(clients)) c.destroy()
   await sim.stop()
   await stack.stop()
 }

@@ -73,7 +73,17 @@ export async function subscribeQueue(
   )
   sqs.destroy()
   sns.destroy()
-  return QueueUrl!
+  return reachableQueueUrl(endpoint, QueueUrl!)
+}
+
+/**
+ * fauxqs names queues `http://sqs.<region>.<host>:<port>/<account>/<name>`, a host the SDK can neither
+ * parse (a numeric last label) nor resolve (`localhost` subdomains), and the SDK sends SQS calls to the
+ * queue URL's host. fauxqs finds a queue by the last segment of its URL, so the same path on the
+ * emulator's own address names the same queue and works with any SQS client.
+ */
+export function reachableQueueUrl(endpoint: string, queueUrl: string): string {
+  return queueUrl.replace(/^https?:\/\/[^/]+/, endpoint.replace(/\/$/, ''))
 }
 
 /** One SNS notification as an SQS subscriber receives it (the SNS envelope, parsed). */

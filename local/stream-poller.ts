@@ -79,10 +79,7 @@ export class StreamPoller {
     for (const id of this.shards) {
       const cursor = this.cursors.get(id) ?? { shardId: id, attempts: 0 }
       this.cursors.set(id, cursor)
-      const ShardIterator = cursor.iterator ?? (await this.iteratorFor(cursor))
-      const { Records = [], NextShardIterator } = await this.client.send(
-        new GetRecordsCommand({ ShardIterator, Limit: this.options.batchSize }),
-      )
+      const { Records = [], NextShardIterator } = await this.getRecords(cursor)
       cursor.iterator = NextShardIterator
       if (!NextShardIterator) this.shards = undefined
       if (Records.length === 0) continue
@@ -90,6 +87,29 @@ export class StreamPoller {
       await this.invoke(cursor, Records)
     }
     return delivered
+  }
+
+  /**
+   * Reads the next batch of a shard. An iterator DynamoDB no longer honours is replaced by a fresh one
+   * from the cursor's position (DynamoDB Local gives TrimmedDataAccessException for an iterator taken on an
+   * empty shard once other tables were written; AWS expires iterators after 15 minutes).
+   */
+  private async getRecords(cursor: ShardCursor) {
+    const read = async () =>
+      this.client.send(
+        new GetRecordsCommand({
+          ShardIterator: cursor.iterator ?? (await this.iteratorFor(cursor)),
+          Limit: this.options.batchSize,
+        }),
+      )
+    try {
+      return await read()
+    } catch (err) {
+      const name = (err as Error).name
+      if (name !== 'TrimmedDataAccessException' && name !== 'ExpiredIteratorException') throw err
+      cursor.iterator = undefined
+      return read()
+    }
   }
 
   private async iteratorFor(cursor: ShardCursor): Promise<string | undefined> {

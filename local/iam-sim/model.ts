@@ -7,7 +7,12 @@ export interface SimAccessKey {
   status: 'Active' | 'Inactive'
   createDate: Date
   lastUsed?: { date: Date; service: string; region: string }
+  /** Kept for keys created over the wire (CreateAccessKey returns it once); the simulator checks no signatures. */
+  secret?: string
 }
+
+/** IAM's tag shape (Key, Value), as the Query protocol and the SDK carry it. */
+export type SimTag = { Key: string; Value: string }
 
 export interface SimMfaDevice {
   serialNumber: string
@@ -29,6 +34,8 @@ export interface SimManagedPolicy {
   path: string
   awsManaged: boolean
   createDate: Date
+  description?: string
+  tags?: SimTag[]
   versions: Array<{ id: string; document: string; createDate: Date }>
   defaultVersionId: string
 }
@@ -40,6 +47,9 @@ export interface SimRole extends SimPolicies {
   createDate: Date
   trustPolicy: string
   lastUsed?: { date: Date; region: string }
+  description?: string
+  maxSessionDuration?: number
+  tags?: SimTag[]
 }
 
 export interface SimTrail {
@@ -94,6 +104,7 @@ export interface SimUser {
   accessKeys: SimAccessKey[]
   mfaDevices: SimMfaDevice[]
   groups: string[]
+  tags?: SimTag[]
 }
 
 export interface SimRoot {

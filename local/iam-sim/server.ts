@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { CLOUDTRAIL_ACTIONS, listAnalyzers } from './actions/cloudtrail.ts'
-import { IAM_ACTIONS, STS_ACTIONS } from './actions/index.ts'
+import { IAM_ACTIONS, IAM_WRITE_ACTIONS, STS_ACTIONS } from './actions/index.ts'
 import { STS_NS } from './actions/sts.ts'
 import type { ActionHandler } from './actions/types.ts'
 import { SimError } from './errors.ts'
+import { type Caller, resolveCaller, type SimCredential, signingKey } from './identity.ts'
 import type { SimAccount } from './model.ts'
-import { errorXml, resultXml, toXml } from './xml.ts'
+import { apiCallRecord, type CloudTrailSink, type TrailRecord } from './trail.ts'
+import { errorXml, resultXml, toXml, type XmlNode } from './xml.ts'
 
 /** Faults to inject: throttle or fail a fraction of calls, or make named actions fail. */
 export interface Faults {
@@ -20,14 +22,43 @@ export interface Faults {
 
 export interface SimulatorOptions {
   reportDelayMs?: number
+  /** How long a credential report is served before it must be generated again (IAM: 4 hours, of account time). */
   reportTtlMs?: number
   /** Deterministic fault injection: a seeded generator instead of Math.random. */
   random?: () => number
+  /**
+   * The CloudTrail sink: every IAM write (successful, or refused by IAM) is handed to it as the record
+   * CloudTrail would write, in order, one at a time, after the response is sent (CloudTrail is
+   * asynchronous too). Without one, records are only kept in `cloudTrail.records`.
+   */
+  cloudTrail?: CloudTrailSink
+  /** Reported when the sink throws; the record stays in `cloudTrail.records`. Default: stderr. */
+  onCloudTrailError?: (err: unknown, record: TrailRecord) => void
+  /**
+   * Refuse unknown access keys (InvalidClientTokenId) and unsigned requests, as AWS does. Default: off,
+   * so any client reaches the first account as its default caller (`user/iamwatch-scanner`).
+   */
+  strictCredentials?: boolean
+  /** Role sessions (or other keys) the simulator accepts, besides the account's own user and root keys. */
+  credentials?: SimCredential[]
+}
+
+export interface SimCloudTrail {
+  /** Every record emitted, oldest first (the last 10,000). */
+  readonly records: TrailRecord[]
+  /** Resolves once every record emitted so far has been through the sink. */
+  idle(): Promise<void>
 }
 
 export interface IamSimulator {
   endpoint: string
+  /** The first account: the one unsigned requests and unknown keys reach when the simulator is lenient. */
   account: SimAccount
+  /** Every account, by id. A request is served by the account its signing key belongs to. */
+  readonly accounts: ReadonlyMap<string, SimAccount>
+  addAccount(account: SimAccount): void
+  addCredentials(credential: SimCredential): void
+  cloudTrail: SimCloudTrail
   faults: Faults
   /** Requests per action, successful or not. */
   readonly requests: Map<string, number>
@@ -37,10 +68,18 @@ export interface IamSimulator {
 }
 
 const MAX_BODY = 1_000_000
+const MAX_RECORDS = 10_000
 
 /**
  * A wire-level IAM: AWS Query protocol in (form-encoded POST, Action=...), XML out, with IAM's error
- * shapes and HTTP statuses. Bound to 127.0.0.1 on a free port. The real SDK clients talk to it.
+ * shapes and HTTP statuses. Bound to 127.0.0.1 on a free port. The real SDK clients talk to it. Each
+ * request is served by the account its signing key belongs to (an IAM user's or root's access key in
+ * that account, or a registered role session); IAM writes become CloudTrail records in the sink.
+ *
+ * Admin endpoints (no signature, not AWS APIs):
+ *   POST /__admin/expire-report[?account=<id>]  expire the cached credential report (all accounts by
+ *                                               default), so the next GenerateCredentialReport starts anew
+ *   GET  /__admin/cloudtrail[?limit=<n>]        the last records emitted, as JSON lines
  */
 export async function startIamSimulator(
   account: SimAccount,
@@ -52,25 +91,129 @@ export async function startIamSimulator(
   }
   const random = options.random ?? Math.random
   const requests = new Map<string, number>()
+  const accounts = new Map<string, SimAccount>([[account.accountId, account]])
+  const credentials = new Map((options.credentials ?? []).map((c) => [c.accessKeyId, c]))
+  const records: TrailRecord[] = []
+  let delivered: Promise<void> = Promise.resolve()
+  const onSinkError =
+    options.onCloudTrailError ??
+    ((err: unknown, record: TrailRecord) =>
+      console.error(`CloudTrail sink failed on ${record.eventName} ${record.eventID}:`, err))
+  const emit = (record: TrailRecord) => {
+    records.push(record)
+    if (records.length > MAX_RECORDS) records.splice(0, records.length - MAX_RECORDS)
+    const sink = options.cloudTrail
+    if (!sink) return
+    delivered = delivered.then(async () => {
+      try {
+        await sink(record)
+      } catch (err) {
+        onSinkError(err, record)
+      }
+    })
+  }
   const sim: Omit<IamSimulator, 'endpoint' | 'stop'> = {
     account,
+    accounts,
+    addAccount: (a) => {
+      if (accounts.has(a.accountId)) throw new Error(`account ${a.accountId} is already served`)
+      accounts.set(a.accountId, a)
+    },
+    addCredentials: (c) => {
+      credentials.set(c.accessKeyId, c)
+    },
+    cloudTrail: {
+      records,
+      idle: async () => {
+        // Records emitted while waiting extend the chain: wait until it stops growing.
+        for (let seen: Promise<void> | undefined; seen !== delivered; ) {
+          seen = delivered
+          await seen
+        }
+      },
+    },
     faults: {},
     requests,
     requestCount: (action) =>
       action ? (requests.get(action) ?? 0) : [...requests.values()].reduce((a, b) => a + b, 0),
     resetCounters: () => requests.clear(),
   }
+  const callerOf = (req: IncomingMessage): Caller =>
+    resolveCaller({
+      accessKeyId: signingKey(req.headers.authorization),
+      sessionToken: header(req, 'x-amz-security-token'),
+      credentials,
+      accounts,
+      defaultAccount: account,
+      strict: options.strictCredentials ?? false,
+    })
+
+  const admin = (req: IncomingMessage, url: URL): { status: number; body: string } => {
+    if (req.method === 'POST' && url.pathname === '/__admin/expire-report') {
+      const id = url.searchParams.get('account')
+      const targets = id ? [accounts.get(id)].filter((a) => a !== undefined) : [...accounts.values()]
+      if (id && targets.length === 0)
+        return { status: 404, body: JSON.stringify({ error: `no account ${id}` }) }
+      for (const a of targets) a.expireReport()
+      return { status: 200, body: JSON.stringify({ expired: targets.map((a) => a.accountId) }) }
+    }
+    if (req.method === 'GET' && url.pathname === '/__admin/cloudtrail') {
+      const limit = Number(url.searchParams.get('limit') ?? 100)
+      const lines = records.slice(-Math.max(1, Math.min(limit, MAX_RECORDS))).map((r) => JSON.stringify(r))
+      return { status: 200, body: lines.join('\n') + (lines.length ? '\n' : '') }
+    }
+    return { status: 404, body: JSON.stringify({ error: `no admin endpoint ${req.method} ${url.pathname}` }) }
+  }
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const requestId = randomUUID()
+    const trail = (
+      call: { params: URLSearchParams; action: string; caller: Caller },
+      outcome: { result: XmlNode } | { error: { code: string; message: string } },
+    ) =>
+      emit(
+        apiCallRecord({
+          caller: call.caller,
+          eventSource: 'iam.amazonaws.com',
+          eventName: call.action,
+          at: call.caller.account.now(),
+          requestId,
+          sourceIp: sourceIp(req),
+          userAgent: header(req, 'user-agent') ?? '',
+          params: call.params,
+          outcome,
+        }),
+      )
     const send = (status: number, contentType: string, payload: string) => {
       res.writeHead(status, { 'content-type': contentType, 'x-amzn-requestid': requestId })
       res.end(payload)
     }
+    const url = new URL(req.url ?? '/', 'http://local')
+    if (url.pathname.startsWith('/__admin/')) {
+      const { status, body } = admin(req, url)
+      req.resume()
+      return send(
+        status,
+        url.pathname === '/__admin/cloudtrail' && status === 200
+          ? 'application/x-ndjson'
+          : 'application/json',
+        body,
+      )
+    }
     const target = req.headers['x-amz-target']
-    const json = typeof target === 'string' || (req.url ?? '').startsWith('/analyzer')
+    const json = typeof target === 'string' || url.pathname.startsWith('/analyzer')
+    let write: { params: URLSearchParams; action: string; caller: Caller } | undefined
     try {
       const body = await readBody(req)
+      const caller = callerOf(req)
+      const served = caller.account
+      // IAM notes when, where and for which service an access key was last used (GetAccessKeyLastUsed,
+      // the credential report).
+      const signed = /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\/([a-z0-9-]+)\//.exec(
+        String(req.headers.authorization ?? ''),
+      )
+      if (caller.key && signed)
+        caller.key.lastUsed = { date: served.now(), region: signed[1]!, service: signed[2]! }
       if (json) {
         // JSON protocols: CloudTrail (JSON 1.1, X-Amz-Target) and Access Analyzer (REST-JSON, GET /analyzer).
         // The region is the one the request was signed for, as AWS routes it.
@@ -83,10 +226,9 @@ export async function startIamSimulator(
         const handler = CLOUDTRAIL_ACTIONS[action]
         if (typeof target === 'string' && !handler)
           throw new SimError('UnknownOperationException', 400, `unknown operation ${action}`)
-        const url = new URL(req.url ?? '/', 'http://local')
         const result = handler
-          ? handler(account, body ? JSON.parse(body) : {}, region)
-          : listAnalyzers(account, region, url.searchParams)
+          ? handler(served, body ? JSON.parse(body) : {}, region)
+          : listAnalyzers(served, region, url.searchParams)
         send(
           200,
           typeof target === 'string' ? 'application/x-amz-json-1.1' : 'application/json',
@@ -107,16 +249,26 @@ export async function startIamSimulator(
           `Could not find operation ${action} for version ${params.get('Version')}`,
         )
       injectFault(sim.faults, action, random)
-      const result = handler({ account, params, settings })
+      if (!sts && IAM_WRITE_ACTIONS[action]) write = { params, action, caller }
+      const result = handler({ account: served, params, settings, caller })
       send(200, 'text/xml', resultXml(action, toXml(result), requestId, sts ? STS_NS : undefined))
+      const done = write
+      write = undefined
+      if (done) trail(done, { result })
     } catch (err) {
       const e =
         err instanceof SimError
           ? err
           : new SimError('ServiceFailure', 500, String((err as Error)?.message ?? err))
-      if (json)
-        send(e.status, 'application/x-amz-json-1.1', JSON.stringify({ __type: e.code, message: e.message }))
-      else
+      // IAM refused the write: CloudTrail records the attempt, with its error.
+      if (write) trail(write, { error: { code: e.code, message: e.message } })
+      if (json) {
+        // The JSON services name an unknown or unsigned key UnrecognizedClientException.
+        const code = ['InvalidClientTokenId', 'MissingAuthenticationToken'].includes(e.code)
+          ? 'UnrecognizedClientException'
+          : e.code
+        send(e.status, 'application/x-amz-json-1.1', JSON.stringify({ __type: code, message: e.message }))
+      } else
         send(
           e.status,
           'text/xml',
@@ -153,6 +305,21 @@ function injectFault(faults: Faults, action: string, random: () => number): void
     throw new SimError('Throttling', 400, 'Rate exceeded')
   if (faults.serverErrorRate && random() < faults.serverErrorRate)
     throw new SimError('ServiceFailure', 500, 'injected server error')
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name]
+  return Array.isArray(value) ? value[0] : value
+}
+
+/**
+ * The caller's address as CloudTrail logs it: the first X-Forwarded-For address when a client sets one
+ * (so a local client can stand in for a remote caller), else the peer's.
+ */
+function sourceIp(req: IncomingMessage): string {
+  const forwarded = header(req, 'x-forwarded-for')?.split(',')[0]?.trim()
+  if (forwarded) return forwarded
+  return (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '')
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

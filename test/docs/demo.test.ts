@@ -23,5 +23,18 @@ describe('npm start (the offline demo)', () => {
     expect(subjects.filter((l) => l.includes('CloudTrail logging was stopped'))).toHaveLength(2) // team queue + pager, once each
     expect(story).toContain('MFA used:    NO')
     expect(story).toContain('Source IP:   185.220.101.47')
+    // The account changes are IAM calls over the wire; their CloudTrail records come from the simulator.
+    expect(stdout).toContain('DeleteAccessKey (recorded by the simulator): rule identity -> root-activity')
+    expect(stdout).toMatch(
+      /EnableMFADevice \(recorded by the simulator\): rule iam -> [^\n]*posture of user\/bob\.dev re-evaluated/,
+    )
+    expect(story).toMatch(
+      /CreateAccessKey \(recorded by the simulator\): rule iam -> access-key-created-for-other-user; posture of user\/alice\.admin re-evaluated/,
+    )
+    expect(story).toContain('HIGH OPENED: AdministratorAccess is attached - user/bob.dev')
+    expect(story).toContain('ConsoleLogin (replayed): rule identity -> root-console-login')
+    // Each step says how long it took, not the time since the start.
+    expect(stdout).toMatch(/scan complete: \d+ findings opened \(\d+\.\d s\)/)
+    expect(stdout).toMatch(/- the attacker stops the CloudTrail trail \(\d+ ms to the queue\)/)
   }, 120_000)
 })

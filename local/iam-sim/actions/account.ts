@@ -1,5 +1,6 @@
 import { noSuchEntity } from '../errors.ts'
 import { xmlMap } from '../xml.ts'
+import { bool, integer } from './params.ts'
 import type { ActionHandler } from './types.ts'
 
 export const GetAccountPasswordPolicy: ActionHandler = ({ account }) => {
@@ -37,4 +38,31 @@ export const GetAccountSummary: ActionHandler = ({ account }) => {
     AccessKeysPerUserQuota: 2,
   }
   return { SummaryMap: xmlMap(summary) }
+}
+
+/**
+ * Replaces the password policy: a parameter left out takes its default (IAM does not merge with the
+ * current policy): 6 characters, no character classes, no expiry, no reuse prevention.
+ */
+export const UpdateAccountPasswordPolicy: ActionHandler = (ctx) => {
+  const maxPasswordAge = integer(ctx, 'MaxPasswordAge', 1, 1095)
+  const passwordReusePrevention = integer(ctx, 'PasswordReusePrevention', 1, 24)
+  ctx.account.passwordPolicy = {
+    minimumPasswordLength: integer(ctx, 'MinimumPasswordLength', 6, 128) ?? 6,
+    requireSymbols: bool(ctx, 'RequireSymbols') ?? false,
+    requireNumbers: bool(ctx, 'RequireNumbers') ?? false,
+    requireUppercaseCharacters: bool(ctx, 'RequireUppercaseCharacters') ?? false,
+    requireLowercaseCharacters: bool(ctx, 'RequireLowercaseCharacters') ?? false,
+    allowUsersToChangePassword: bool(ctx, 'AllowUsersToChangePassword') ?? false,
+    ...(maxPasswordAge !== undefined ? { maxPasswordAge, hardExpiry: bool(ctx, 'HardExpiry') ?? false } : {}),
+    ...(passwordReusePrevention !== undefined ? { passwordReusePrevention } : {}),
+  }
+  return {}
+}
+
+export const DeleteAccountPasswordPolicy: ActionHandler = ({ account }) => {
+  if (!account.passwordPolicy)
+    throw noSuchEntity('The account policy with name PasswordPolicy cannot be found.')
+  account.passwordPolicy = null
+  return {}
 }

@@ -1,6 +1,8 @@
-import { noSuchEntity } from '../errors.ts'
+import { noSuchEntity, validationError } from '../errors.ts'
+import { callerUser } from '../identity.ts'
 import type { SimUser } from '../model.ts'
 import type { ActionContext, ActionHandler } from './types.ts'
+import { fullUserNode } from './user-writes.ts'
 
 function user(ctx: ActionContext): SimUser {
   const name = ctx.params.get('UserName')
@@ -9,9 +11,28 @@ function user(ctx: ActionContext): SimUser {
   return found
 }
 
+/** GetUser without UserName describes the caller: its IAM user, or the root user; a role session has none. */
 export const GetUser: ActionHandler = (ctx) => {
-  const u = user(ctx)
-  return { User: ctx.account.userNode(u) }
+  if (!ctx.params.get('UserName')) {
+    const { identity } = ctx.caller
+    if (identity.type === 'AssumedRole')
+      throw validationError('Must specify userName when calling with non-User credentials')
+    if (identity.type === 'Root') {
+      const { account } = ctx
+      return {
+        User: {
+          UserId: account.accountId,
+          Arn: account.arn('root'),
+          CreateDate: account.root.createDate,
+          PasswordLastUsed: account.root.passwordLastUsed,
+        },
+      }
+    }
+    const own = callerUser(ctx.caller)
+    if (!own) throw noSuchEntity(`The user with name ${identity.userName} cannot be found.`)
+    return { User: fullUserNode(ctx.account, own) }
+  }
+  return { User: fullUserNode(ctx.account, user(ctx)) }
 }
 
 export const GetLoginProfile: ActionHandler = (ctx) => {

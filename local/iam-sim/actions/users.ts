@@ -1,4 +1,5 @@
-import { noSuchEntity } from '../errors.ts'
+import { noSuchEntity, validationError } from '../errors.ts'
+import { callerUser } from '../identity.ts'
 import { paginate } from '../paging.ts'
 import type { ActionContext, ActionHandler } from './types.ts'
 
@@ -20,10 +21,17 @@ export const ListUsers: ActionHandler = (ctx) => {
 }
 
 export const ListAccessKeys: ActionHandler = (ctx) => {
-  const name = ctx.params.get('UserName')
-  // Without UserName IAM lists the caller's keys; the simulator's caller is the root user.
-  const keys = name ? ctx.account.getUser(name)?.accessKeys : ctx.account.root.accessKeys
-  if (!keys) throw noSuchEntity(`The user with name ${name} cannot be found.`)
+  const named = ctx.params.get('UserName')
+  // Without UserName IAM lists the caller's own keys: an IAM user's, or the root user's (also for the
+  // simulator's default caller, which is no user of the account).
+  if (!named && ctx.caller.identity.type === 'AssumedRole')
+    throw validationError('Must specify userName when calling with non-User credentials')
+  const own = named ? undefined : callerUser(ctx.caller)
+  const name = named ?? own?.name
+  const keys = named
+    ? ctx.account.getUser(named)?.accessKeys
+    : (own?.accessKeys ?? ctx.account.root.accessKeys)
+  if (!keys) throw noSuchEntity(`The user with name ${named} cannot be found.`)
   const page = paginate(keys, ctx.params, `ListAccessKeys:${name ?? ''}`)
   return {
     AccessKeyMetadata: page.items.map((k) => ({

@@ -1,0 +1,294 @@
+import { AccessAnalyzerClient } from '@aws-sdk/client-accessanalyzer'
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail'
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { GetAccountSummaryCommand, IAMClient } from '@aws-sdk/client-iam'
+import { SNSClient } from '@aws-sdk/client-sns'
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
+import { createHandler as createNotifyHandler } from '../functions/notify.ts'
+import { createHandler as createEventHandler } from '../functions/on-cloudtrail-event.ts'
+import type { CloudTrailDeps } from '../shared/app/cloudtrail-events.ts'
+import type { Log } from '../shared/app/log.ts'
+import type { NotifierDeps } from '../shared/app/notifier.ts'
+import { DynamoCounters } from '../shared/aws/counters.ts'
+import { FindingsStore } from '../shared/aws/findings-store.ts'
+import { publishAlert } from '../shared/aws/publisher.ts'
+import { configFromEnv, type IamwatchConfig } from '../shared/config/config.ts'
+import { demoAccount } from './demo-account.ts'
+import { warmUpDynamoDb } from './dynamodb/warm-up.ts'
+import { type Delivery, describeDelivery, eventPath, type HandlerSummary } from './event-path.ts'
+import { roleSession, type SimCredential } from './iam-sim/identity.ts'
+import type { SimAccount } from './iam-sim/model.ts'
+import { type IamSimulator, startIamSimulator } from './iam-sim/server.ts'
+import {
+  createFindingsTable,
+  createTopic,
+  LOCAL_REGION,
+  type LocalStack,
+  startLocalStack,
+  subscribeQueue,
+} from './stack.ts'
+import { StreamPoller } from './stream-poller.ts'
+
+export interface EmbeddedAwsOptions {
+  /** The simulated account (default: the demo company, local/demo-account.ts). */
+  account?: SimAccount
+  /** Use running emulators instead of starting DynamoDB Local and fauxqs (tests share the run's). */
+  dynamoEndpoint?: string
+  snsSqsEndpoint?: string
+  /** Names of the table, topics and queue (`<prefix>-findings`, ...). Default: iamwatch-local. */
+  prefix?: string
+  /** How long IAM takes to generate the credential report (wall clock). Default 500 ms. */
+  reportDelayMs?: number
+  /** Thresholds and switches, as IAMWATCH_CONFIG gives them. Default: IAMWATCH_CONFIG. */
+  config?: IamwatchConfig
+  /** One line per CloudTrail delivery and per alert published. Default: silent. */
+  activity?: (line: string) => void
+  /** How often the notifier polls the table's stream when nothing kicked it. Default 250 ms. */
+  pollMs?: number
+}
+
+export interface EmbeddedAws {
+  /** The settings a client needs, in the order `npm run local` prints them. */
+  env: Record<string, string>
+  account: SimAccount
+  sim: IamSimulator
+  tableName: string
+  alertsTopicArn: string
+  opsTopicArn: string
+  queueUrl: string
+  /** The operator's credentials (a role session in the account): what `env` exports. */
+  operator: SimCredential
+  /** The last deliveries of CloudTrail records through the event path, oldest first. */
+  deliveries: Delivery[]
+  /** Resolves when every CloudTrail record so far went through the handler and the notifier caught up. */
+  settled(): Promise<void>
+  stop(): Promise<void>
+}
+
+const MAX_DELIVERIES = 1000
+
+/**
+ * The embedded AWS `npm run local` keeps running: the IAM/STS/CloudTrail/Access Analyzer simulator with
+ * the account, DynamoDB Local with the findings table, fauxqs with the alerts and ops topics and a queue
+ * subscribed to alerts; every IAM write made with any client becomes a CloudTrail record that goes
+ * through the generated EventBridge rules into the real on-cloudtrail-event handler, and the real
+ * notifier runs from the table's stream. Everything listens on 127.0.0.1.
+ */
+export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promise<EmbeddedAws> {
+  const prefix = options.prefix ?? 'iamwatch-local'
+  const account = options.account ?? demoAccount()
+  const activity = options.activity ?? (() => {})
+  const owned: LocalStack | undefined =
+    options.dynamoEndpoint && options.snsSqsEndpoint ? undefined : await startLocalStack()
+  const dynamoEndpoint = options.dynamoEndpoint ?? owned!.dynamo.endpoint
+  const snsSqsEndpoint = options.snsSqsEndpoint ?? owned!.snsSqs.endpoint
+  const cleanups: Array<() => Promise<unknown> | unknown> = []
+  try {
+    const operator = roleSession(account.accountId, 'Admin', 'local-operator')
+    const functions = roleSession(account.accountId, `${prefix}-functions`, 'on-cloudtrail-event')
+    const deliveries: Delivery[] = []
+    let deliver: (record: Record<string, unknown>) => Promise<Delivery> = async () => {
+      throw new Error('the event path is not wired yet')
+    }
+    // The functions' clients use their role session's credentials (whatever this process's environment says).
+    const client = { region: LOCAL_REGION, credentials: functions, maxAttempts: 3 }
+    const rawDb = new DynamoDBClient({ ...client, endpoint: dynamoEndpoint })
+    cleanups.push(() => rawDb.destroy())
+    const tableName = `${prefix}-findings`
+    const [sim, [alertsTopicArn, opsTopicArn]] = await Promise.all([
+      startIamSimulator(account, {
+        reportDelayMs: options.reportDelayMs ?? 500,
+        strictCredentials: true,
+        credentials: [operator, functions],
+        cloudTrail: (record) => deliver(record),
+      }).then((started) => {
+        cleanups.push(() => started.stop())
+        return started
+      }),
+      Promise.all([
+        createTopic(snsSqsEndpoint, `${prefix}-alerts`),
+        createTopic(snsSqsEndpoint, `${prefix}-ops`),
+      ]),
+      // DynamoDB Local's first transactions and index queries are slow until the JVM compiled them: warm
+      // them on a scratch table first, so the first change made after start alerts as fast as the next.
+      warmUpDynamoDb(rawDb, `${prefix}-warm-up`),
+    ])
+    const streamArn = await createFindingsTable(dynamoEndpoint, tableName)
+    const queueUrl = await subscribeQueue(snsSqsEndpoint, alertsTopicArn, `${prefix}-alerts-all`)
+
+    const iam = new IAMClient({ ...client, endpoint: sim.endpoint })
+    const cloudTrail = new CloudTrailClient({ ...client, endpoint: sim.endpoint })
+    const analyzers = new Map<string, AccessAnalyzerClient>()
+    const accessAnalyzer = (region: string) => {
+      const known = analyzers.get(region)
+      if (known) return known
+      const created = new AccessAnalyzerClient({ ...client, region, endpoint: sim.endpoint })
+      analyzers.set(region, created)
+      return created
+    }
+    const db = DynamoDBDocumentClient.from(rawDb, {
+      marshallOptions: { removeUndefinedValues: true },
+    })
+    const sns = new SNSClient({ ...client, endpoint: snsSqsEndpoint })
+    cleanups.push(() => {
+      for (const c of [iam, cloudTrail, sns, ...analyzers.values()]) c.destroy()
+    })
+    const store = new FindingsStore(db, tableName)
+    const config = options.config ?? configFromEnv()
+    const log: Log = {
+      info() {},
+      warn: (m, e) => activity(`warning: ${m}${e ? ` ${JSON.stringify(e)}` : ''}`),
+      error: (m, e) => activity(`error: ${m}${e ? ` ${JSON.stringify(e)}` : ''}`),
+    }
+    const eventDeps: CloudTrailDeps = {
+      iam,
+      cloudTrail,
+      accessAnalyzer,
+      store,
+      counters: new DynamoCounters(db, tableName),
+      config,
+      region: LOCAL_REGION,
+      log,
+      accountId: account.accountId,
+    }
+    const notifierDeps: NotifierDeps = {
+      store,
+      publish: async (alert) => {
+        const id = await publishAlert(sns, alertsTopicArn, alert)
+        activity(`alert: ${alert.subject}`)
+        return id
+      },
+      config,
+      log,
+    }
+    const onEvent = createEventHandler(() => eventDeps)
+    const notify = createNotifyHandler(() => notifierDeps)
+
+    // The notifier, fed by the table's stream as Lambda's event source mapping feeds it: polled, and
+    // kicked after each CloudTrail delivery so an alert does not wait for the next poll.
+    const poller = new StreamPoller(
+      dynamoEndpoint,
+      streamArn,
+      (event) => notify(event as never, {} as never) as never,
+    )
+    let draining: Promise<void> | undefined
+    let again = false
+    const kick = (): Promise<void> => {
+      if (draining) {
+        again = true
+        return draining
+      }
+      draining = (async () => {
+        do {
+          again = false
+          await poller.drain()
+        } while (again)
+      })().finally(() => {
+        draining = undefined
+      })
+      return draining
+    }
+    let stopping = false
+    const timer = setInterval(() => {
+      if (!stopping) kick().catch((err) => activity(`error: stream poll failed: ${(err as Error).message}`))
+    }, options.pollMs ?? 250)
+    cleanups.push(async () => {
+      clearInterval(timer)
+      await draining?.catch(() => {})
+    })
+
+    // Stopping runs the cleanups in reverse: first let the records already written finish their way.
+    cleanups.push(() => within(5000, sim.cloudTrail.idle()))
+
+    deliver = eventPath({
+      accountId: account.accountId,
+      handle: (envelope) => onEvent(envelope, {} as never) as Promise<HandlerSummary>,
+      afterDelivery: async (d) => {
+        deliveries.push(d)
+        if (deliveries.length > MAX_DELIVERIES) deliveries.splice(0, deliveries.length - MAX_DELIVERIES)
+        const record = sim.cloudTrail.records.findLast((r) => r.eventID === d.eventId)
+        const who = (record?.userIdentity as { arn?: string } | undefined)?.arn ?? '?'
+        const failed = record?.errorCode ? ` [${record.errorCode}]` : ''
+        activity(
+          `CloudTrail ${d.eventName}${failed} by ${who}: ${describeDelivery(d)} (${d.ms.toFixed(0)} ms)`,
+        )
+        if (!stopping) await kick()
+      },
+    })
+
+    // Warm the Node side of the path too: the modules the handler loads lazily, the first connections.
+    await Promise.all([
+      import('../shared/aws/iam-user.ts'),
+      import('../shared/aws/cloudtrail.ts'),
+      import('../shared/aws/access-analyzer.ts'),
+      iam.send(new GetAccountSummaryCommand({})),
+      store.listFindings({ status: 'OPEN' }),
+    ])
+
+    const env: Record<string, string> = {
+      AWS_ENDPOINT_URL_IAM: sim.endpoint,
+      AWS_ENDPOINT_URL_STS: sim.endpoint,
+      AWS_ENDPOINT_URL_CLOUDTRAIL: sim.endpoint,
+      AWS_ENDPOINT_URL_ACCESSANALYZER: sim.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+      AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamoEndpoint,
+      AWS_ENDPOINT_URL_SNS: snsSqsEndpoint,
+      AWS_ENDPOINT_URL_SQS: snsSqsEndpoint,
+      AWS_REGION: LOCAL_REGION,
+      // The AWS CLI v1 reads this one.
+      AWS_DEFAULT_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: operator.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: operator.secretAccessKey,
+      AWS_SESSION_TOKEN: operator.sessionToken!,
+      IAMWATCH_TABLE: tableName,
+      IAMWATCH_ALERTS_QUEUE_URL: queueUrl,
+      IAMWATCH_ALERTS_TOPIC_ARN: alertsTopicArn,
+      IAMWATCH_OPS_TOPIC_ARN: opsTopicArn,
+    }
+    return {
+      env,
+      account,
+      sim,
+      tableName,
+      alertsTopicArn,
+      opsTopicArn,
+      queueUrl,
+      operator,
+      deliveries,
+      settled: async () => {
+        await sim.cloudTrail.idle()
+        await kick()
+      },
+      stop: async () => {
+        stopping = true
+        await stopAll(cleanups)
+        await owned?.stop()
+      },
+    }
+  } catch (err) {
+    await stopAll(cleanups)
+    await owned?.stop()
+    throw err
+  }
+}
+
+const within = (ms: number, p: Promise<unknown>) =>
+  Promise.race([p, new Promise((resolve) => setTimeout(resolve, ms).unref())])
+
+/** Runs the cleanups in reverse order; one failing does not keep the others from running. */
+async function stopAll(cleanups: Array<() => Promise<unknown> | unknown>): Promise<void> {
+  for (const cleanup of cleanups.reverse()) {
+    try {
+      await cleanup()
+    } catch {
+      // stopping anyway
+    }
+  }
+}
+
+/** `export NAME=value` lines: the values are URLs, ARNs, names and base64 keys, safe unquoted in a shell. */
+export function exportLines(env: Record<string, string>): string[] {
+  for (const [name, value] of Object.entries(env))
+    if (!/^[\w:/.@+=,-]+$/.test(value)) throw new Error(`${name} is not shell-safe: ${value}`)
+  return Object.entries(env).map(([name, value]) => `export ${name}=${value}`)
+}

@@ -106,6 +106,8 @@ async function readReport(ctx: SourceContext): Promise<Reading<CredentialInvento
   const rowsRejected = parsed.rejections.filter((r) => r.line !== undefined && r.line > 1)
   for (const r of rowsRejected)
     if (r.subject) partial.set(userId(r.subject), `report row rejected: ${r.reason}`)
+  // No root row: root is unknown, not gone.
+  if (!parsed.root) partial.set('root', 'the report has no <root_account> row')
   const users = await mapLimit(parsed.users, 8, async (user): Promise<CredentialUser> => {
     if (user.accessKeys.length === 0) return user
     try {

@@ -5,6 +5,8 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 
+// Installed as a package (the CLI, with everything bundled), there is no SST to set up.
+if (!existsSync('node_modules/sst/package.json')) process.exit(0)
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'))
 const want = pkg.devDependencies.sst
 const have = existsSync('.sst/platform/version') ? readFileSync('.sst/platform/version', 'utf8').trim() : ''

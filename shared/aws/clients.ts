@@ -2,7 +2,13 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { IAMClient } from '@aws-sdk/client-iam'
 import { SNSClient } from '@aws-sdk/client-sns'
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
-import type { DeserializeMiddleware, HttpRequest, HttpResponse, MiddlewareStack } from '@smithy/types'
+import type {
+  DeserializeMiddleware,
+  HttpRequest,
+  HttpResponse,
+  InitializeMiddleware,
+  MiddlewareStack,
+} from '@smithy/types'
 
 /**
  * Client factories. They pass no endpoint and no credentials: region, profile, AWS_ENDPOINT_URL and
@@ -13,13 +19,87 @@ export interface ClientOverrides {
   endpoint?: string
   region?: string
   maxAttempts?: number
+  /** Sees every call as it ends, after its retries (the CLI's progress). */
+  onCall?: CallObserver
 }
 
-const base = (o: ClientOverrides) => ({
-  ...(o.endpoint ? { endpoint: o.endpoint } : {}),
-  ...(o.region ? { region: o.region } : {}),
-  maxAttempts: o.maxAttempts ?? 5,
-})
+/** One finished SDK call: what it was, how long it took, and its output or its error. */
+export interface CallEvent {
+  service: string
+  operation: string
+  ms: number
+  output?: unknown
+  error?: unknown
+}
+export type CallObserver = (call: CallEvent) => void
+
+/**
+ * How long a call may wait, and how often it is tried: connecting, then the first byte of the answer
+ * (and, while the answer streams, between two bytes), per attempt, in the SDK's standard retry mode
+ * (exponential backoff with full jitter). A silent endpoint fails after about
+ * maxAttempts x requestTimeoutMs: 45 s by default.
+ */
+export interface TransportSettings {
+  connectTimeoutMs: number
+  requestTimeoutMs: number
+  maxAttempts: number
+}
+
+export const TRANSPORT_DEFAULTS: TransportSettings = {
+  connectTimeoutMs: 3000,
+  requestTimeoutMs: 15_000,
+  maxAttempts: 3,
+}
+
+const TRANSPORT_ENV = {
+  connectTimeoutMs: 'IAMWATCH_CONNECT_TIMEOUT_MS',
+  requestTimeoutMs: 'IAMWATCH_REQUEST_TIMEOUT_MS',
+  maxAttempts: 'IAMWATCH_MAX_ATTEMPTS',
+} as const
+
+/** The transport settings from IAMWATCH_CONNECT_TIMEOUT_MS, IAMWATCH_REQUEST_TIMEOUT_MS, IAMWATCH_MAX_ATTEMPTS. */
+export function transportSettings(env: NodeJS.ProcessEnv = process.env): TransportSettings {
+  const read = (key: keyof TransportSettings): number => {
+    const name = TRANSPORT_ENV[key]
+    const text = env[name]
+    if (text === undefined || text === '') return TRANSPORT_DEFAULTS[key]
+    const value = Number(text)
+    const whole = key === 'maxAttempts'
+    if (
+      !/^\s*[0-9.e+]+\s*$/i.test(text) ||
+      !Number.isFinite(value) ||
+      value <= 0 ||
+      (whole && !Number.isInteger(value))
+    )
+      throw new Error(
+        `${name} must be ${whole ? 'a whole number of attempts, at least 1' : 'a positive number of milliseconds'}, not "${text}"`,
+      )
+    return value
+  }
+  return {
+    connectTimeoutMs: read('connectTimeoutMs'),
+    requestTimeoutMs: read('requestTimeoutMs'),
+    maxAttempts: read('maxAttempts'),
+  }
+}
+
+/** What every client is constructed with (the request handler's options, given as options: the SDK builds it). */
+export function clientConfig(o: ClientOverrides, t: TransportSettings = transportSettings()) {
+  return {
+    ...(o.endpoint ? { endpoint: o.endpoint } : {}),
+    ...(o.region ? { region: o.region } : {}),
+    maxAttempts: o.maxAttempts ?? t.maxAttempts,
+    retryMode: 'standard',
+    requestHandler: {
+      connectionTimeout: t.connectTimeoutMs,
+      // To the first byte of the answer; without throwOnRequestTimeout the SDK only warns.
+      requestTimeout: t.requestTimeoutMs,
+      throwOnRequestTimeout: true,
+      // Between two bytes of an answer that has started.
+      socketTimeout: t.requestTimeoutMs,
+    },
+  }
+}
 
 /** An endpoint answered, but not as AWS would: a wrong endpoint, so not worth retrying. */
 export class EndpointError extends Error {
@@ -58,22 +138,99 @@ function answeredAsAws(name: string, serviceId: string): DeserializeMiddleware<o
   }
 }
 
+/** The Node.js error codes of an endpoint that cannot be reached at all. */
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'ETIMEDOUT',
+])
+
+/** What a failed call may carry once the retries are over. */
+type FinalFailure = Failure & { name?: string; code?: string; message?: string }
+
+/**
+ * Outside the retries: a call whose every attempt timed out or found nobody listening fails naming the
+ * service, the endpoint, the attempts and the setting to change. AWS's own errors pass as they are.
+ */
+function namedFailure(
+  name: string,
+  serviceId: string,
+  t: TransportSettings,
+  onCall?: CallObserver,
+): InitializeMiddleware<object, object> {
+  const env = `AWS_ENDPOINT_URL_${serviceId.toUpperCase().replaceAll(' ', '_')}`
+  return (next, context) => async (args) => {
+    const started = Date.now()
+    const operation = String((context as { commandName?: string }).commandName ?? '').replace(/Command$/, '')
+    let result: Awaited<ReturnType<typeof next>>
+    try {
+      result = await next(args)
+    } catch (err) {
+      const e = err as FinalFailure
+      const failure = !e || e.$response || e.$fault || e.name === 'EndpointError' ? err : unreached(e)
+      onCall?.({ service: name, operation, ms: Date.now() - started, error: failure })
+      throw failure
+    }
+    onCall?.({ service: name, operation, ms: Date.now() - started, output: result.output })
+    return result
+    function unreached(e: FinalFailure): unknown {
+      const url = (context as { endpointV2?: { url?: URL } }).endpointV2?.url
+      const where = url ? `${url.protocol}//${url.host}` : 'its endpoint'
+      const attempts = (e.$metadata as { attempts?: number } | undefined)?.attempts ?? 1
+      const tries = `${attempts} attempt${attempts === 1 ? '' : 's'}`
+      const message = e.message ?? ''
+      if (e.name === 'TimeoutError' && /establish a connection/.test(message))
+        return new EndpointError(
+          `${name} at ${where} did not accept a connection within ${t.connectTimeoutMs} ms (${tries}; IAMWATCH_CONNECT_TIMEOUT_MS)`,
+          { cause: e },
+        )
+      if (e.name === 'TimeoutError' && /requestTimeout|inactivity/.test(message))
+        return new EndpointError(
+          `${name} at ${where} did not answer within ${t.requestTimeoutMs} ms (${tries}; IAMWATCH_REQUEST_TIMEOUT_MS)`,
+          { cause: e },
+        )
+      if (e.code && UNREACHABLE.has(e.code))
+        return new EndpointError(
+          `${name} at ${where} could not be reached (${e.code}, ${tries}): is ${env} right?`,
+          {
+            cause: e,
+          },
+        )
+      return e
+    }
+  }
+}
+
 /** What `awsClient` needs of an SDK client. */
 type SdkClient = {
   config: { serviceId: string }
   middlewareStack: Pick<MiddlewareStack<object, object>, 'add'>
 }
 
-/** Builds an SDK client from the overrides; it fails clearly, and once, on an endpoint that is not AWS. */
+/**
+ * Builds an SDK client from the overrides, with the transport settings: it fails clearly, and once, on
+ * an endpoint that is not AWS, and names the service and the endpoint when no answer comes.
+ */
 export function awsClient<C extends SdkClient>(
-  Client: new (config: ReturnType<typeof base>) => C,
+  Client: new (config: ReturnType<typeof clientConfig>) => C,
   name: string,
   o: ClientOverrides,
 ): C {
-  const client = new Client(base(o))
+  const t = transportSettings()
+  const client = new Client(clientConfig(o, t))
   client.middlewareStack.add(answeredAsAws(name, client.config.serviceId), {
     name: 'answeredAsAws',
     step: 'deserialize',
+    priority: 'high',
+  })
+  client.middlewareStack.add(namedFailure(name, client.config.serviceId, t, o.onCall), {
+    name: 'namedFailure',
+    step: 'initialize',
     priority: 'high',
   })
   return client

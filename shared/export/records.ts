@@ -15,6 +15,11 @@ export interface FindingRecord {
   region: string
   title: string
   evidence: Evidence
+  /** A stored finding's dates (`findings`; a scan without a table has no history): ISO 8601, UTC. */
+  firstOpenedAt?: string
+  lastTransitionAt?: string
+  /** When it was last resolved; null while it is open. */
+  resolvedAt?: string | null
 }
 
 /** A failing outcome seen by a scan without a table: reported as the OPEN finding it would be. */
@@ -48,6 +53,9 @@ export function recordFromFinding(f: Finding): FindingRecord {
     region: f.region,
     title: f.title,
     evidence: f.evidence,
+    firstOpenedAt: f.firstOpenedAt,
+    lastTransitionAt: f.lastTransitionAt,
+    resolvedAt: f.status === 'RESOLVED' ? (f.resolvedAt ?? null) : null,
   }
 }
 
@@ -63,17 +71,37 @@ export function toJsonLines(records: readonly FindingRecord[]): string {
   return records.map((r) => JSON.stringify(r)).join('\n') + (records.length ? '\n' : '')
 }
 
-/** A plain-text table for terminals: control characters in names never reach the screen. */
-export function toTable(records: readonly FindingRecord[]): string {
+/** An ISO time to the minute, in UTC: 2026-11-23 10:04Z. */
+function minute(iso: string | null | undefined): string {
+  if (!iso) return '-'
+  const d = new Date(iso)
+  return Number.isNaN(d.getTime()) ? '?' : `${d.toISOString().slice(0, 10)} ${d.toISOString().slice(11, 16)}Z`
+}
+
+/**
+ * A plain-text table for terminals: control characters in names never reach the screen. With `dates`
+ * (stored findings), when each was first seen, last changed status, and resolved.
+ */
+export function toTable(records: readonly FindingRecord[], options: { dates?: boolean } = {}): string {
   const clean = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')
+  const dates = options.dates === true
   const rows = [
-    ['SEVERITY', 'STATUS', 'CHECK', 'RESOURCE', 'CREDENTIAL', 'TITLE'],
+    [
+      'SEVERITY',
+      'STATUS',
+      'CHECK',
+      'RESOURCE',
+      'CREDENTIAL',
+      ...(dates ? ['FIRST SEEN', 'LAST TRANSITION', 'RESOLVED'] : []),
+      'TITLE',
+    ],
     ...records.map((r) => [
       r.severity.toUpperCase(),
       r.status,
       r.checkId,
       clean(r.resourceId),
       clean(r.credentialId ?? '-'),
+      ...(dates ? [minute(r.firstOpenedAt), minute(r.lastTransitionAt), minute(r.resolvedAt)] : []),
       r.title,
     ]),
   ]

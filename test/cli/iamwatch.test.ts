@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { AccountBuilder } from '../../local/iam-sim/builder.ts'
@@ -123,28 +126,135 @@ describe('iamwatch scan', () => {
     expect(JSON.parse(listed.stdout.trim())).toMatchObject({ checkId: 'access-key-rotation', status: 'OPEN' })
   })
 
-  it('says what a degraded scan left unjudged instead of claiming nothing was resolved', async () => {
+  it('exits 3 on a degraded scan, saying what was not evaluated and why', async () => {
     // Prepare: root's virtual MFA devices cannot be listed
     sim.faults.failActions = { ListVirtualMFADevices: 'AccessDenied' }
     // Act
-    const { code, stderr } = await iamwatch(['scan']).finally(() => {
+    const { code, stdout, stderr } = await iamwatch(['scan']).finally(() => {
+      sim.faults.failActions = undefined
+    })
+    // Assess
+    expect(code).toBe(3)
+    expect(stdout).toContain('access-key-rotation')
+    expect(stderr).toContain(
+      'error: the scan was degraded, so it exits 3 (--allow-degraded accepts a degraded scan):\n' +
+        '  not read: ListVirtualMFADevices failed: AccessDenied: injected AccessDenied for ListVirtualMFADevices\n' +
+        '  not evaluated: root-hardware-mfa on root: ListVirtualMFADevices could not be read\n' +
+        'what was not evaluated is missing from the findings above\n',
+    )
+    expect(stderr).not.toContain('nothing was resolved')
+  })
+
+  it('exits 0 on a degraded scan with --allow-degraded, still saying what was not evaluated', async () => {
+    // Prepare
+    sim.faults.failActions = { ListVirtualMFADevices: 'AccessDenied' }
+    // Act
+    const { code, stderr } = await iamwatch(['scan', '--allow-degraded']).finally(() => {
       sim.faults.failActions = undefined
     })
     // Assess
     expect(code).toBe(0)
+    expect(stderr).toContain('warning: the scan was degraded (accepted with --allow-degraded):\n')
     expect(stderr).toContain(
-      'warning: not evaluated {"detail":"root-hardware-mfa on root: ListVirtualMFADevices could not be read"}',
+      '  not evaluated: root-hardware-mfa on root: ListVirtualMFADevices could not be read\n',
     )
+  })
+
+  it('names what could not be read, and keeps exit 2 when a finding reaches --fail-on', async () => {
+    // Prepare: the password policy cannot be read at all
+    sim.faults.failActions = { GetAccountPasswordPolicy: 'AccessDenied' }
+    // Act
+    const { code, stderr } = await iamwatch(['scan', '--fail-on', 'medium']).finally(() => {
+      sim.faults.failActions = undefined
+    })
+    // Assess
+    expect(code).toBe(2)
     expect(stderr).toContain(
-      'the scan was degraded: 1 check or resource judgement was not evaluated and their findings were left as they are',
+      'error: the scan was degraded (it exits 2 for the findings at or above --fail-on, else it would exit 3):\n',
     )
-    expect(stderr).not.toContain('nothing was resolved')
+    expect(stderr).toMatch(/^ {2}not read: GetAccountPasswordPolicy failed: AccessDenied/m)
+    expect(stderr).toMatch(/^ {2}not evaluated: password-policy-length: passwordPolicy not read \(/m)
   })
 
   it('explains a bad argument and exits 1', async () => {
     const { code, stderr } = await iamwatch(['scan', '--fail-on', 'severe'])
     expect(code).toBe(1)
     expect(stderr).toContain('one of critical, high, medium, low, info')
+  })
+
+  it('accepts severities and parts in any case', async () => {
+    // Act
+    const high = await iamwatch(['scan', '--json', '--fail-on', 'HIGH', '--only', 'Credentials'])
+    const medium = await iamwatch(['scan', '--json', '--fail-on', 'Medium', '--only', 'CREDENTIALS'])
+    // Assess
+    expect(high.code).toBe(0)
+    expect(medium.code).toBe(2)
+  })
+
+  it.each(['0', '-1', 'fast'])('refuses --report-poll-ms %s: numbers are positive numbers', async (value) => {
+    // Act
+    const { code, stderr } = await iamwatch(['scan', '--report-poll-ms', value, '--only', 'credentials'])
+    // Assess
+    expect(code).toBe(1)
+    expect(stderr).toContain(
+      `error: option '--report-poll-ms <ms>' argument '${value}' is invalid. a positive number`,
+    )
+  })
+
+  it('names the configuration file that is missing, not JSON, or wrong', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'iamwatch-config-'))
+    const notJson = join(dir, 'not.json')
+    writeFileSync(notJson, '{ checks: ')
+    const wrong = join(dir, 'wrong.json')
+    writeFileSync(wrong, JSON.stringify({ checks: { 'no-such-check': { enabled: false } } }))
+    // Act
+    const missing = await iamwatch(['scan', '--config', join(dir, 'missing.json')])
+    const unparsable = await iamwatch(['scan', '--config', notJson])
+    const invalid = await iamwatch(['scan', '--config', wrong])
+    // Assess
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toContain(
+      `error: configuration file ${join(dir, 'missing.json')} could not be read: ENOENT`,
+    )
+    expect(unparsable.stderr).toContain(`error: configuration file ${notJson} is not JSON: `)
+    expect(invalid.stderr).toContain(
+      `error: configuration file ${wrong}: checks.no-such-check: no such check`,
+    )
+  })
+
+  it('names the service and region of an AWS error that stops the scan', async () => {
+    // Prepare
+    sim.faults.failActions = { GetCallerIdentity: 'AccessDenied' }
+    // Act
+    const { code, stderr } = await iamwatch(['scan']).finally(() => {
+      sim.faults.failActions = undefined
+    })
+    // Assess
+    expect(code).toBe(1)
+    expect(stderr).toContain(
+      'error: STS (us-east-1): AccessDenied: injected AccessDenied for GetCallerIdentity',
+    )
+  })
+
+  it('names the findings table and region when scan --table cannot write to it', async () => {
+    // Act
+    const { code, stderr } = await iamwatch(['scan', '--table', 'no-such-table'], {
+      AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
+    })
+    // Assess
+    expect(code).toBe(1)
+    expect(stderr).toMatch(
+      /^error: findings table no-such-table \(DynamoDB, us-east-1\): ResourceNotFoundException/m,
+    )
+  })
+
+  it('prints the package version', async () => {
+    // Act
+    const { code, stdout } = await iamwatch(['--version'])
+    // Assess
+    expect(code).toBe(0)
+    expect(stdout).toBe(`${JSON.parse(readFileSync('package.json', 'utf8')).version}\n`)
   })
 
   it('scans the authorization part with --only authorization, and both parts by default', async () => {
@@ -173,5 +283,71 @@ describe('iamwatch scan', () => {
         .split('\n')
         .map((l) => JSON.parse(l).checkId),
     ).toEqual(['cloudtrail-multi-region-missing'])
+  })
+})
+
+describe('iamwatch findings', () => {
+  let tableName: string
+  const env = () => ({ AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint') })
+  beforeAll(async () => {
+    tableName = (await newStore()).tableName
+    await iamwatch(['scan', '--table', tableName], env())
+  })
+
+  it('shows when each finding was first seen, last changed and resolved, in the table and in JSON', async () => {
+    // Act
+    const table = await iamwatch(['findings', '--table', tableName], env())
+    const json = await iamwatch(['findings', '--table', tableName, '--json'], env())
+    // Assess
+    const [header, row] = table.stdout.split('\n')
+    expect(header).toMatch(/\bFIRST SEEN\s+LAST TRANSITION\s+RESOLVED\s+TITLE$/)
+    expect(row).toMatch(/ \d{4}-\d\d-\d\d \d\d:\d\dZ {2}\d{4}-\d\d-\d\d \d\d:\d\dZ {2}- +\S/)
+    const record = JSON.parse(json.stdout)
+    expect(record.firstOpenedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/)
+    expect(record.lastTransitionAt).toBe(record.firstOpenedAt)
+    expect(record.resolvedAt).toBeNull()
+  })
+
+  it('accepts status, severity and check in any case', async () => {
+    // Act
+    const { code, stdout } = await iamwatch(
+      [
+        'findings',
+        '--table',
+        tableName,
+        '--json',
+        '--status',
+        'open',
+        '--severity',
+        'MEDIUM',
+        '--check',
+        'Access-Key-Rotation',
+      ],
+      env(),
+    )
+    // Assess
+    expect(code).toBe(0)
+    expect(JSON.parse(stdout)).toMatchObject({ checkId: 'access-key-rotation', status: 'OPEN' })
+  })
+
+  it('refuses an unknown --check, suggesting the nearest check and detection ids', async () => {
+    // Act
+    const { code, stderr } = await iamwatch(
+      ['findings', '--table', tableName, '--check', 'root-login'],
+      env(),
+    )
+    // Assess
+    expect(code).toBe(1)
+    expect(stderr).toContain('no check or detection "root-login": did you mean root-console-login')
+  })
+
+  it('names the table and the region when the table cannot be read', async () => {
+    // Act
+    const { code, stderr } = await iamwatch(['findings', '--table', 'no-such-table'], env())
+    // Assess
+    expect(code).toBe(1)
+    expect(stderr).toMatch(
+      /^error: findings table no-such-table \(DynamoDB, us-east-1\): ResourceNotFoundException/m,
+    )
   })
 })

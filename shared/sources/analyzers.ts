@@ -1,10 +1,10 @@
 import type { AnalyzerState } from '../checks/sources.ts'
-import { describeError, type SourceModule, unreadable } from './types.ts'
+import { describeError, type SourceModule, sameActions, unreadable } from './types.ts'
 
 /** IAM Access Analyzer's analyzers in every monitored region (A3's access-analyzer-disabled), live. */
 export const analyzersSource: SourceModule<'analyzers'> = {
   name: 'analyzers',
-  actions: { account: ['access-analyzer:ListAnalyzers'], principals: ['access-analyzer:ListAnalyzers'] },
+  actions: sameActions('access-analyzer:ListAnalyzers'),
   async collect(ctx) {
     if (!ctx.accessAnalyzer) return unreadable(ctx.now, 'no Access Analyzer client')
     // Loaded only when analyzers are read: the event handler rarely needs this client.

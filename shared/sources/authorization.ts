@@ -1,6 +1,6 @@
 import type { AuthorizationSource, Reading } from '../checks/sources.ts'
 import { sanitizeForLog } from '../normalize/rejection.ts'
-import { describeError, type SourceModule, unreadable } from './types.ts'
+import { describeError, type SourceModule, sameActions, unreadable } from './types.ts'
 
 /**
  * The least-privilege checks' data (A3): every page of GetAccountAuthorizationDetails and the server
@@ -9,10 +9,7 @@ import { describeError, type SourceModule, unreadable } from './types.ts'
  */
 export const authorizationSource: SourceModule<'authorization'> = {
   name: 'authorization',
-  actions: {
-    account: ['iam:GetAccountAuthorizationDetails', 'iam:ListServerCertificates'],
-    principals: ['iam:GetAccountAuthorizationDetails', 'iam:ListServerCertificates'],
-  },
+  actions: sameActions('iam:GetAccountAuthorizationDetails', 'iam:ListServerCertificates'),
   async collect(ctx, scope): Promise<Reading<AuthorizationSource>> {
     // Loaded on first use: a credential scan or a user's credential event never needs them.
     const [{ fetchAuthorizationDetails, listServerCertificates }, { normalizeAuthorization }] =

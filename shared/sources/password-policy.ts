@@ -1,10 +1,10 @@
 import { getPasswordPolicy } from '../aws/iam-account.ts'
-import { describeError, type SourceModule, unreadable } from './types.ts'
+import { describeError, type SourceModule, sameActions, unreadable } from './types.ts'
 
 /** The account password policy (A2), live; NoSuchEntity is a reading too: no policy at all. */
 export const passwordPolicySource: SourceModule<'passwordPolicy'> = {
   name: 'passwordPolicy',
-  actions: { account: ['iam:GetAccountPasswordPolicy'], principals: ['iam:GetAccountPasswordPolicy'] },
+  actions: sameActions('iam:GetAccountPasswordPolicy'),
   async collect(ctx) {
     try {
       const policy = await getPasswordPolicy(ctx.iam)

@@ -1,7 +1,7 @@
 import type { TrailsRead } from '../aws/cloudtrail.ts'
 import { trailResource } from '../checks/trails/common.ts'
 import { DAY_MS } from '../checks/types.ts'
-import { describeError, type SourceModule, unreadable } from './types.ts'
+import { describeError, type SourceModule, sameActions, unreadable } from './types.ts'
 
 const LOOK_BACK_DAYS = 3
 
@@ -15,10 +15,11 @@ const LOOK_BACK_DAYS = 3
  */
 export const trailsSource: SourceModule<'trails'> = {
   name: 'trails',
-  actions: {
-    account: ['cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors'],
-    principals: ['cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors'],
-  },
+  actions: sameActions(
+    'cloudtrail:DescribeTrails',
+    'cloudtrail:GetTrailStatus',
+    'cloudtrail:GetEventSelectors',
+  ),
   async collect(ctx) {
     let read: TrailsRead
     try {

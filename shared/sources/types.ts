@@ -37,6 +37,9 @@ export interface SourceModule<N extends SourceName> {
 export const describeError = (err: unknown) =>
   `${errorCode(err)}: ${sanitizeForLog((err as Error)?.message ?? err, 200)}`
 
+/** A source read the same way for the account and for an event's principals. */
+export const sameActions = (...actions: string[]) => ({ account: actions, principals: actions })
+
 /** A reading that could not be had at all. */
 export function unreadable<T>(now: Date, problem: string): Reading<T> {
   return { complete: false, asOf: now, problems: [problem], partial: new Map() }

@@ -4,28 +4,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { AccountBuilder } from '../../local/iam-sim/builder.ts'
-import { type IamSimulator, startIamSimulator } from '../../local/iam-sim/server.ts'
-import { CIS_PASSWORD_POLICY } from '../../shared/checks/password-policy/policy.ts'
+import type { IamSimulator } from '../../local/iam-sim/server.ts'
+import { startCliSimulator } from '../support/cli-account.ts'
 import { newStore } from '../support/harness.ts'
 
 const run = promisify(execFile)
 let sim: IamSimulator
 
 beforeAll(async () => {
-  sim = await startIamSimulator(
-    new AccountBuilder('777788889999')
-      .root((r) => r.mfa('hardware'))
-      .passwordPolicy({ ...CIS_PASSWORD_POLICY })
-      .user('dev', (u) =>
-        u
-          .console({ lastUsedDaysAgo: 1 })
-          .mfa()
-          .accessKey({ ageDays: 120, lastUsedDaysAgo: 1, id: 'AKIADEVOLDKEY0000001' }),
-      )
-      .build(),
-    { reportDelayMs: 10 },
-  )
+  sim = await startCliSimulator()
 })
 afterAll(async () => sim?.stop())
 

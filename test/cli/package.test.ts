@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os'
 import { delimiter, join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AccountBuilder } from '../../local/iam-sim/builder.ts'
-import { type IamSimulator, startIamSimulator } from '../../local/iam-sim/server.ts'
-import { CIS_PASSWORD_POLICY } from '../../shared/checks/password-policy/policy.ts'
+import type { IamSimulator } from '../../local/iam-sim/server.ts'
+import { startCliSimulator } from '../support/cli-account.ts'
 import { root as rootIdentity, signin } from '../support/events.ts'
 
 const run = promisify(execFile)
@@ -122,19 +121,7 @@ describe('the package npm pack makes', () => {
   describe('under the machine’s own Node', () => {
     let sim: IamSimulator
     beforeAll(async () => {
-      sim = await startIamSimulator(
-        new AccountBuilder('777788889999')
-          .root((r) => r.mfa('hardware'))
-          .passwordPolicy({ ...CIS_PASSWORD_POLICY })
-          .user('dev', (u) =>
-            u
-              .console({ lastUsedDaysAgo: 1 })
-              .mfa()
-              .accessKey({ ageDays: 120, lastUsedDaysAgo: 1, id: 'AKIADEVOLDKEY0000001' }),
-          )
-          .build(),
-        { reportDelayMs: 10 },
-      )
+      sim = await startCliSimulator()
     })
     afterAll(async () => sim?.stop())
 

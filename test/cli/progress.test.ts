@@ -1,25 +1,12 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { main } from '../../bin/cli.ts'
-import { AccountBuilder } from '../../local/iam-sim/builder.ts'
-import { type IamSimulator, startIamSimulator } from '../../local/iam-sim/server.ts'
-import { CIS_PASSWORD_POLICY } from '../../shared/checks/password-policy/policy.ts'
+import type { IamSimulator } from '../../local/iam-sim/server.ts'
+import { startCliSimulator } from '../support/cli-account.ts'
 
 let sim: IamSimulator
 
 beforeAll(async () => {
-  sim = await startIamSimulator(
-    new AccountBuilder('777788889999')
-      .root((r) => r.mfa('hardware'))
-      .passwordPolicy({ ...CIS_PASSWORD_POLICY })
-      .user('dev', (u) =>
-        u
-          .console({ lastUsedDaysAgo: 1 })
-          .mfa()
-          .accessKey({ ageDays: 120, lastUsedDaysAgo: 1, id: 'AKIADEVOLDKEY0000001' }),
-      )
-      .build(),
-    { reportDelayMs: 30 },
-  )
+  sim = await startCliSimulator(30)
 })
 afterAll(async () => sim?.stop())
 beforeEach(() => {

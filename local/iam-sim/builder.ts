@@ -9,11 +9,63 @@ import {
   type SimPolicies,
   type SimRole,
   type SimRoot,
+  type SimServiceUsage,
   type SimTrail,
+  type SimUsage,
   type SimUser,
 } from './model.ts'
 
 const DAY = 86_400_000
+const HOUR = 3_600_000
+
+/** When something happened: days ago, or hours ago (for the Access Advisor's reporting lag). */
+export type Ago = { daysAgo: number; hoursAgo?: never } | { hoursAgo: number; daysAgo?: never }
+
+/**
+ * A principal's use of one service, as Access Advisor reports it (attempts count, denied ones too).
+ * `daysAgo`/`hoursAgo`: the latest attempt on any of its actions; omitted, the latest of `actions`.
+ * `actions`: per action name as the Service Authorization Reference spells it (`CreateBucket`), days ago
+ * or a full spec. Only actions IAM tracks are ever reported, and iam:PassRole never is.
+ */
+export type UsageSpec = Partial<Ago> & {
+  region?: string
+  actions?: Record<string, number | (Ago & { region?: string })>
+}
+
+/**
+ * Records usage on a principal's model; a role's RoleLastUsed moves forward to its latest use. Usage is
+ * not credential use: a user's keys and password keep their own last-used dates (the credential report).
+ */
+export function recordUsage(
+  holder: { usage?: SimUsage },
+  service: string,
+  spec: UsageSpec,
+  at: (ago: Partial<Ago>) => Date | undefined,
+): Date | undefined {
+  const ns = service.toLowerCase()
+  const region = spec.region ?? 'us-east-1'
+  holder.usage ??= new Map()
+  const u: SimServiceUsage = holder.usage.get(ns) ?? { region, actions: new Map() }
+  let latest = at(spec)
+  let where = region
+  for (const [name, a] of Object.entries(spec.actions ?? {})) {
+    const date = at(typeof a === 'number' ? { daysAgo: a } : a)!
+    const actionRegion = (typeof a === 'object' && a.region) || region
+    const known = u.actions.get(name)
+    if (!known || date > known.date) u.actions.set(name, { date, region: actionRegion })
+    // iam:PassRole is not an API call: it never makes the service "accessed".
+    if (!(ns === 'iam' && name === 'PassRole') && (!latest || date > latest)) {
+      latest = date
+      where = actionRegion
+    }
+  }
+  if (latest && (!u.lastAccessed || latest > u.lastAccessed)) {
+    u.lastAccessed = latest
+    u.region = where
+  }
+  holder.usage.set(ns, u)
+  return u.lastAccessed
+}
 
 export interface KeySpec {
   ageDays: number
@@ -46,6 +98,31 @@ export class AccountBuilder {
     return new Date(this.now.getTime() - days * DAY)
   }
 
+  private when = (a: Partial<Ago>): Date | undefined =>
+    a.hoursAgo !== undefined
+      ? new Date(this.now.getTime() - a.hoursAgo * HOUR)
+      : a.daysAgo !== undefined
+        ? this.ago(a.daysAgo)
+        : undefined
+
+  /**
+   * Gives an existing user or role (`user/alice`, `role/app`) usage of a service, as the user and role
+   * builders' usage() does: `.usage('role/app', 's3', { daysAgo: 3, actions: { CreateBucket: 3 } })`.
+   */
+  usage(principal: `user/${string}` | `role/${string}`, service: string, spec: UsageSpec): this {
+    const [kind, name] = [principal.slice(0, 4), principal.slice(5)]
+    if (kind === 'role') {
+      const role = this.account.roles.get(name)
+      if (!role) throw new Error(`no role ${name}`)
+      roleUsage(role, service, spec, this.when)
+    } else {
+      const user = this.account.users.get(name)
+      if (!user) throw new Error(`no user ${name}`)
+      recordUsage(user, service, spec, this.when)
+    }
+    return this
+  }
+
   root(shape: (r: RootBuilder) => RootBuilder): this {
     shape(new RootBuilder(this.account.root, this.account, (d) => this.ago(d)))
     return this
@@ -67,7 +144,7 @@ export class AccountBuilder {
       groups: [],
     }
     this.account.users.set(name, user)
-    shape(new UserBuilder(user, this.account, (d) => this.ago(d)))
+    shape(new UserBuilder(user, this.account, (d) => this.ago(d), this.when))
     return this
   }
 
@@ -111,7 +188,7 @@ export class AccountBuilder {
       inline: new Map(),
     }
     this.account.roles.set(name, role)
-    shape(new RoleBuilder(role, this.account, (d) => this.ago(d)))
+    shape(new RoleBuilder(role, this.account, (d) => this.ago(d), this.when))
     return this
   }
 
@@ -193,17 +270,52 @@ export class PolicyHolder {
   }
 }
 
+/** Usage of a role, which also moves its RoleLastUsed forward to the latest use. */
+export function roleUsage(
+  role: SimRole,
+  service: string,
+  spec: UsageSpec,
+  at: (a: Partial<Ago>) => Date | undefined,
+) {
+  const before = role.usage?.get(service.toLowerCase())?.lastAccessed
+  const last = recordUsage(role, service, spec, at)
+  if (last && last !== before && (!role.lastUsed || last > role.lastUsed.date))
+    role.lastUsed = { date: last, region: role.usage!.get(service.toLowerCase())!.region }
+}
+
 export class RoleBuilder extends PolicyHolder {
   private readonly role: SimRole
   private readonly ago: (days: number) => Date
-  constructor(role: SimRole, account: SimAccount, ago: (days: number) => Date) {
+  private readonly when: (a: Partial<Ago>) => Date | undefined
+  constructor(
+    role: SimRole,
+    account: SimAccount,
+    ago: (days: number) => Date,
+    when: (a: Partial<Ago>) => Date | undefined = (a) =>
+      a.daysAgo !== undefined ? ago(a.daysAgo) : undefined,
+  ) {
     super(role, account)
     this.role = role
     this.ago = ago
+    this.when = when
   }
 
   lastUsedDaysAgo(days: number, region = 'us-east-1'): this {
     this.role.lastUsed = { date: this.ago(days), region }
+    return this
+  }
+
+  createdDaysAgo(days: number): this {
+    this.role.createDate = this.ago(days)
+    return this
+  }
+
+  /**
+   * Access Advisor usage of a service (see UsageSpec); RoleLastUsed moves forward to it:
+   * `.usage('s3', { daysAgo: 3, actions: { CreateBucket: 3 } })`.
+   */
+  usage(service: string, spec: UsageSpec): this {
+    roleUsage(this.role, service, spec, this.when)
     return this
   }
 }
@@ -233,10 +345,27 @@ export class UserBuilder {
   private readonly user: SimUser
   private readonly account: SimAccount
   private readonly ago: (days: number) => Date
-  constructor(user: SimUser, account: SimAccount, ago: (days: number) => Date) {
+  private readonly when: (a: Partial<Ago>) => Date | undefined
+  constructor(
+    user: SimUser,
+    account: SimAccount,
+    ago: (days: number) => Date,
+    when: (a: Partial<Ago>) => Date | undefined = (a) =>
+      a.daysAgo !== undefined ? ago(a.daysAgo) : undefined,
+  ) {
     this.user = user
     this.account = account
     this.ago = ago
+    this.when = when
+  }
+
+  /**
+   * Access Advisor usage of a service (see UsageSpec): `.usage('iam', { daysAgo: 2, actions: { ListUsers: 2 } })`.
+   * The user's keys and password keep their own last-used dates.
+   */
+  usage(service: string, spec: UsageSpec): this {
+    recordUsage(this.user, service, spec, this.when)
+    return this
   }
 
   createdDaysAgo(days: number): this {

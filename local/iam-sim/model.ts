@@ -40,13 +40,31 @@ export interface SimManagedPolicy {
   defaultVersionId: string
 }
 
+/**
+ * What a principal did with one service, as Access Advisor (service and action last accessed data) learns
+ * it: every authenticated attempt counts, denied ones too. `lastAccessed`: the latest attempt on any of the
+ * service's actions; `actions`: the latest attempt per action, by the name the Service Authorization
+ * Reference gives it (`CreateBucket`). Only the actions IAM tracks are ever reported (see access-advisor.ts).
+ */
+export interface SimServiceUsage {
+  lastAccessed?: Date
+  region: string
+  actions: Map<string, { date: Date; region: string }>
+}
+
+/** A user's or role's usage, by service namespace (`s3`). Groups and policies report their holders'. */
+export type SimUsage = Map<string, SimServiceUsage>
+
 export interface SimRole extends SimPolicies {
   name: string
   roleId: string
   path: string
   createDate: Date
   trustPolicy: string
+  /** RoleLastUsed (GetRole, GetAccountAuthorizationDetails); the builder's usage() moves it forward. */
   lastUsed?: { date: Date; region: string }
+  /** Access Advisor data (GenerateServiceLastAccessedDetails). */
+  usage?: SimUsage
   description?: string
   maxSessionDuration?: number
   tags?: SimTag[]
@@ -105,6 +123,11 @@ export interface SimUser {
   mfaDevices: SimMfaDevice[]
   groups: string[]
   tags?: SimTag[]
+  /**
+   * Access Advisor data (GenerateServiceLastAccessedDetails). Separate from the credential report's data
+   * (a key's lastUsed, passwordLastUsed): using a service does not touch those.
+   */
+  usage?: SimUsage
 }
 
 export interface SimRoot {
@@ -196,6 +219,10 @@ export class SimAccount {
 
   roleArn(r: SimRole): string {
     return this.arn(`role${r.path}${r.name}`)
+  }
+
+  groupArn(g: SimGroup): string {
+    return this.arn(`group${g.path}${g.name}`)
   }
 
   getUser(name: string): SimUser | undefined {

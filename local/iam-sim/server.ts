@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { AccessAdvisor, type AccessJobFault } from './access-advisor.ts'
 import { CLOUDTRAIL_ACTIONS, listAnalyzers } from './actions/cloudtrail.ts'
 import { IAM_ACTIONS, IAM_WRITE_ACTIONS, STS_ACTIONS } from './actions/index.ts'
 import { STS_NS } from './actions/sts.ts'
@@ -13,11 +14,18 @@ import { errorXml, resultXml, toXml, type XmlNode } from './xml.ts'
 /** Faults to inject: throttle or fail a fraction of calls, or make named actions fail. */
 export interface Faults {
   throttleRate?: number
+  /** Counted here: how many calls throttleRate has throttled so far. */
+  throttled?: number
   serverErrorRate?: number
   /** Action name -> error code it answers with (e.g. { ListAccessKeys: 'ServiceFailure' }). */
   failActions?: Record<string, string>
   /** Fail only the next N calls of these actions (ServiceFailure, or the given code), then recover. */
   failNext?: Record<string, number | { times: number; code: string }>
+  /**
+   * Access Advisor jobs that end FAILED (GetServiceLastAccessedDetails answers JobStatus FAILED with an
+   * Error): a number fails that many of the next jobs generated; a predicate, the jobs for ARNs it accepts.
+   */
+  failAccessJobs?: AccessJobFault
 }
 
 export interface SimulatorOptions {
@@ -41,6 +49,15 @@ export interface SimulatorOptions {
   strictCredentials?: boolean
   /** Role sessions (or other keys) the simulator accepts, besides the account's own user and root keys. */
   credentials?: SimCredential[]
+  /** Wall-clock time an Access Advisor job takes to complete (GenerateServiceLastAccessedDetails). Default 50 ms. */
+  accessJobDelayMs?: number
+  /**
+   * How old usage must be (account time) before Access Advisor reports it. Default 4 hours: AWS says
+   * "Recent activity usually appears within four hours".
+   */
+  accessLagMs?: number
+  /** Delay before answering each request (not the admin endpoints), to stand in for AWS's latency. Default 0. */
+  latencyMs?: number
 }
 
 export interface SimCloudTrail {
@@ -90,6 +107,7 @@ export async function startIamSimulator(
     reportTtlMs: options.reportTtlMs ?? 4 * 3_600_000,
   }
   const random = options.random ?? Math.random
+  const latencyMs = options.latencyMs ?? 0
   const requests = new Map<string, number>()
   const accounts = new Map<string, SimAccount>([[account.accountId, account]])
   const credentials = new Map((options.credentials ?? []).map((c) => [c.accessKeyId, c]))
@@ -138,6 +156,11 @@ export async function startIamSimulator(
       action ? (requests.get(action) ?? 0) : [...requests.values()].reduce((a, b) => a + b, 0),
     resetCounters: () => requests.clear(),
   }
+  const accessAdvisor = new AccessAdvisor({
+    jobDelayMs: options.accessJobDelayMs ?? 50,
+    lagMs: options.accessLagMs ?? 4 * 3_600_000,
+    faults: () => sim.faults,
+  })
   const callerOf = (req: IncomingMessage): Caller =>
     resolveCaller({
       accessKeyId: signingKey(req.headers.authorization),
@@ -205,6 +228,7 @@ export async function startIamSimulator(
     let write: { params: URLSearchParams; action: string; caller: Caller } | undefined
     try {
       const body = await readBody(req)
+      if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs))
       const caller = callerOf(req)
       const served = caller.account
       // IAM notes when, where and for which service an access key was last used (GetAccessKeyLastUsed,
@@ -250,7 +274,7 @@ export async function startIamSimulator(
         )
       injectFault(sim.faults, action, random)
       if (!sts && IAM_WRITE_ACTIONS[action]) write = { params, action, caller }
-      const result = handler({ account: served, params, settings, caller })
+      const result = handler({ account: served, params, settings, caller, accessAdvisor })
       send(200, 'text/xml', resultXml(action, toXml(result), requestId, sts ? STS_NS : undefined))
       const done = write
       write = undefined
@@ -285,6 +309,7 @@ export async function startIamSimulator(
     endpoint: `http://127.0.0.1:${address.port}`,
     stop: () =>
       new Promise<void>((resolve) => {
+        accessAdvisor.stop()
         server.closeAllConnections()
         server.close(() => resolve())
       }),
@@ -301,8 +326,10 @@ function injectFault(faults: Faults, action: string, random: () => number): void
   }
   const code = faults.failActions?.[action]
   if (code) throw new SimError(code, code === 'ServiceFailure' ? 500 : 400, `injected ${code} for ${action}`)
-  if (faults.throttleRate && random() < faults.throttleRate)
+  if (faults.throttleRate && random() < faults.throttleRate) {
+    faults.throttled = (faults.throttled ?? 0) + 1
     throw new SimError('Throttling', 400, 'Rate exceeded')
+  }
   if (faults.serverErrorRate && random() < faults.serverErrorRate)
     throw new SimError('ServiceFailure', 500, 'injected server error')
 }

@@ -1,3 +1,4 @@
+import { TRACKING_PERIOD_MS } from '../access-advisor.ts'
 import { noSuchEntity } from '../errors.ts'
 import type { SimAccount, SimManagedPolicy, SimPolicies, SimRole } from '../model.ts'
 import { paginate } from '../paging.ts'
@@ -25,6 +26,16 @@ function boundary(p: SimPolicies | undefined): XmlNode | undefined {
   return p?.boundary ? { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: p.boundary } : undefined
 }
 
+/**
+ * RoleLastUsed: when (and in which Region) the role was last used, empty if never. AWS: "Activity is only
+ * reported for the trailing 400 days": an older use shows as none, as Access Advisor's tracking period.
+ */
+function roleLastUsed(account: SimAccount, r: SimRole): XmlNode {
+  const used = r.lastUsed
+  if (!used || account.now().getTime() - used.date.getTime() > TRACKING_PERIOD_MS) return {}
+  return { LastUsedDate: used.date, Region: used.region }
+}
+
 /** A role as both GetRole and GetAccountAuthorizationDetails render it. */
 function roleNode(account: SimAccount, r: SimRole): XmlNode {
   return {
@@ -35,7 +46,7 @@ function roleNode(account: SimAccount, r: SimRole): XmlNode {
     CreateDate: r.createDate,
     AssumeRolePolicyDocument: encoded(r.trustPolicy),
     PermissionsBoundary: boundary(r),
-    RoleLastUsed: r.lastUsed ? { LastUsedDate: r.lastUsed.date, Region: r.lastUsed.region } : {},
+    RoleLastUsed: roleLastUsed(account, r),
   }
 }
 

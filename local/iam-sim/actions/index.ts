@@ -1,4 +1,9 @@
 import {
+  GenerateServiceLastAccessedDetails,
+  GetServiceLastAccessedDetails,
+  GetServiceLastAccessedDetailsWithEntities,
+} from './access-advisor.ts'
+import {
   DeleteAccountPasswordPolicy,
   GetAccountPasswordPolicy,
   GetAccountSummary,
@@ -104,6 +109,9 @@ export const IAM_ACTIONS: Readonly<Record<string, ActionHandler>> = {
   ListUserPolicies,
   GetUserPolicy,
   ListUserTags,
+  GenerateServiceLastAccessedDetails,
+  GetServiceLastAccessedDetails,
+  GetServiceLastAccessedDetailsWithEntities,
   ...IAM_WRITE_ACTIONS,
 }
 

@@ -1,3 +1,4 @@
+import type { AccessAdvisor } from '../access-advisor.ts'
 import type { Caller } from '../identity.ts'
 import type { SimAccount } from '../model.ts'
 import type { XmlNode } from '../xml.ts'
@@ -8,6 +9,8 @@ export interface ActionContext {
   params: URLSearchParams
   settings: { reportDelayMs: number; reportTtlMs: number }
   caller: Caller
+  /** The simulator's Access Advisor jobs (GenerateServiceLastAccessedDetails and its reads). */
+  accessAdvisor: AccessAdvisor
 }
 
 /** One IAM action: returns the body of its <ActionResult> element, or throws a SimError. */

@@ -1,6 +1,7 @@
 import type { IAMClient } from '@aws-sdk/client-iam'
 import type { CloudTrailEvent } from '../cloudtrail/event.ts'
 import { type Parsed, parseCloudTrail } from '../cloudtrail/input.ts'
+import { grantChange } from '../engine/grants.ts'
 import { evaluate } from '../engine/pipeline.ts'
 import { type EventDeps, type FiredResult, recordDetections } from './on-event.ts'
 import { pipelineContext, type ScanDeps } from './scan.ts'
@@ -59,6 +60,9 @@ async function reevaluate(e: CloudTrailEvent, deps: CloudTrailDeps & { iam: IAMC
   // and its findings belong to this account (never the caller's, nor another account's).
   const accountId = deps.accountId
   if (!accountId || (e.recipientAccountId !== undefined && e.recipientAccountId !== accountId)) return []
+  // A grant is remembered before anything is judged, so its own re-evaluation sees how new it is.
+  const grant = grantChange(e)
+  if (grant) await deps.store.records.recordGrant(accountId, grant)
   const now = deps.now?.() ?? new Date()
   const ctx = pipelineContext({ ...deps, iam: deps.iam }, accountId, now)
   const run = await evaluate(ctx, { kind: 'event', event: e, runId: `event:${e.eventKey}` })

@@ -42,7 +42,7 @@ export interface ScanDeps {
 }
 
 export type ScanPart = ScheduleName
-export const SCAN_PARTS: readonly ScanPart[] = ['credentials', 'authorization', 'trails']
+export const SCAN_PARTS: readonly ScanPart[] = ['credentials', 'authorization', 'trails', 'access-advisor']
 
 export interface ScanSummary {
   scanId: string

@@ -21,6 +21,11 @@ export const keys = {
     sk: `NOTIFIED#${String(seq).padStart(10, '0')}`,
   }),
   scan: (scanId: string) => ({ pk: `SCAN#${scanId}`, sk: 'RUN' }),
+  grant: (accountId: string, holder: string, key: string) => ({
+    pk: `GRANTS#${accountId}`,
+    sk: `${holder}#${key}`,
+  }),
+  checkpoint: (name: string, accountId: string) => ({ pk: `CHECKPOINT#${name}#${accountId}`, sk: 'CURSOR' }),
 }
 
 /** The table definition DynamoDB (and DynamoDB Local) is given; infrastructure mirrors it. */

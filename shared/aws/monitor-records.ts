@@ -1,5 +1,12 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
-import type { MonitorRecordsRepository, ScanRun } from '../engine/repository.ts'
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb'
+import type { Checkpoint, MonitorRecordsRepository, ScanRun } from '../engine/repository.ts'
+import type { GrantLedger } from '../model/access.ts'
 import type { HistoryEntry } from '../model/finding.ts'
 import { errorCode } from './clients.ts'
 import { keys } from './findings-table.ts'
@@ -73,6 +80,80 @@ export class MonitorRecords implements MonitorRecordsRepository {
     if (!out.Item) return undefined
     const { pk: _p, sk: _s, kind: _k, ...run } = out.Item
     return run as ScanRun
+  }
+
+  /** Idempotent: a redelivered or older event never moves a grant's time back. */
+  async recordGrant(accountId: string, g: { holder: string; key: string; at: string }): Promise<void> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.grant(accountId, g.holder, g.key), kind: 'grant', ...g },
+          ConditionExpression: 'attribute_not_exists(pk) OR #at < :at',
+          ExpressionAttributeNames: { '#at': 'at' },
+          ExpressionAttributeValues: { ':at': g.at },
+        }),
+      )
+      this.writes.records++
+    } catch (err) {
+      if (errorCode(err) !== 'ConditionalCheckFailedException') throw err
+    }
+  }
+
+  async grantLedger(accountId: string): Promise<GrantLedger> {
+    const ledger = new Map<string, Map<string, Date>>()
+    let start: Record<string, unknown> | undefined
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `GRANTS#${accountId}` },
+          ExclusiveStartKey: start,
+        }),
+      )
+      for (const item of page.Items ?? []) {
+        const { holder, key, at } = item as { holder?: string; key?: string; at?: string }
+        if (!holder || !key || !at) continue
+        const m = ledger.get(holder) ?? new Map<string, Date>()
+        m.set(key, new Date(at))
+        ledger.set(holder, m)
+      }
+      start = page.LastEvaluatedKey
+    } while (start)
+    return ledger
+  }
+
+  async getCheckpoint(name: string, accountId: string): Promise<Checkpoint | undefined> {
+    const out = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.checkpoint(name, accountId),
+        ConsistentRead: true,
+      }),
+    )
+    if (!out.Item) return undefined
+    const { pk: _p, sk: _s, kind: _k, ...cp } = out.Item
+    return cp as Checkpoint
+  }
+
+  /** A conditional put: only over the version it advances from (or where there is none, for version 1). */
+  async putCheckpoint(cp: Checkpoint): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.checkpoint(cp.name, cp.accountId), kind: 'checkpoint', ...cp },
+          ConditionExpression: cp.version === 1 ? 'attribute_not_exists(pk)' : 'version = :previous',
+          ...(cp.version === 1 ? {} : { ExpressionAttributeValues: { ':previous': cp.version - 1 } }),
+        }),
+      )
+      this.writes.records++
+      return true
+    } catch (err) {
+      if (errorCode(err) === 'ConditionalCheckFailedException') return false
+      throw err
+    }
   }
 
   async isNotified(findingIdValue: string, seq: number): Promise<boolean> {

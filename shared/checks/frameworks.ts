@@ -171,5 +171,11 @@ export const FRAMEWORKS: Readonly<Record<string, FrameworkMapping>> = {
     prowler: ['cloudtrail_log_file_validation_enabled'],
   },
   'event-stream-silent': {},
+  // A5: Access Analyzer's unused-access findings are the anchors; CIS maps only the user's credentials.
+  'role-unused': {},
+  'user-unused': { cis3: '1.12', cis5: '1.11' },
+  'unused-service-access': {},
+  'unused-action-access': {},
+  'unused-permissions-policy': { config: 'iam-policy-in-use' },
   'policy-not-evaluable': {},
 }

@@ -1,3 +1,8 @@
+import { roleUnused } from './access/role-unused.ts'
+import { unusedActionAccess } from './access/unused-action-access.ts'
+import { unusedPermissionsPolicy } from './access/unused-permissions-policy.ts'
+import { unusedServiceAccess } from './access/unused-service-access.ts'
+import { userUnused } from './access/user-unused.ts'
 import { accessAnalyzerDisabled } from './authorization/access-analyzer-disabled.ts'
 import { adminManagedPolicyAttached } from './authorization/admin-managed-policy-attached.ts'
 import { adminPolicy } from './authorization/admin-policy.ts'
@@ -32,7 +37,7 @@ import { cloudtrailNotLogging } from './trails/cloudtrail-not-logging.ts'
 import { eventStreamSilent } from './trails/event-stream-silent.ts'
 import type { AnyCheck } from './types.ts'
 
-/** Every check iamwatch ships, explicitly listed: catalog sections A1 to A4, and policy-not-evaluable. */
+/** Every check iamwatch ships, explicitly listed: catalog sections A1 to A5, and policy-not-evaluable. */
 export const CHECKS: readonly AnyCheck[] = [
   rootAccessKey,
   rootMfa,
@@ -65,6 +70,11 @@ export const CHECKS: readonly AnyCheck[] = [
   cloudtrailNotLogging,
   cloudtrailLogValidation,
   eventStreamSilent,
+  roleUnused,
+  userUnused,
+  unusedServiceAccess,
+  unusedActionAccess,
+  unusedPermissionsPolicy,
   policyNotEvaluable,
 ] as AnyCheck[]
 

@@ -1,6 +1,8 @@
+import type { AccessReport, GrantLedger } from '../model/access.ts'
 import type { AuthorizationInventory } from '../normalize/authorization.ts'
 import type { CredentialUser } from '../normalize/credential-report.ts'
 import type { Rejection } from '../normalize/rejection.ts'
+import type { ActionCatalog } from '../policy/catalog.ts'
 
 /** What GetAccountSummary says about the root account (live, unlike the up-to-4-hour-old report). */
 export interface RootSummary {
@@ -91,6 +93,18 @@ export interface TrailsSource {
   lastEventAt?: Date
 }
 
+/**
+ * What the unused-access checks read (catalog A5): Access Advisor's report for each principal and
+ * customer managed policy read (by resource id: `user/<name>`, `role/<name>`, a policy ARN), and the
+ * action catalog loaded for the services in those reports.
+ */
+export interface AccessAdvisorSource {
+  reports: ReadonlyMap<string, AccessReport>
+  catalog: ActionCatalog
+  /** Grants the monitor saw made in CloudTrail, with their times (absent without a findings table). */
+  grants?: GrantLedger
+}
+
 /** Data sources, by name; a check declares every one it reads. */
 export interface CheckSources {
   credentials: CredentialInventory
@@ -98,6 +112,7 @@ export interface CheckSources {
   authorization: AuthorizationSource
   analyzers: AnalyzersSource
   trails: TrailsSource
+  accessAdvisor: AccessAdvisorSource
 }
 export type SourceName = keyof CheckSources
 

@@ -1,9 +1,31 @@
 import type { Finding, HistoryEntry } from '../model/finding.ts'
 import type { PlannedTransition } from './reconcile.ts'
-import type { FindingsRepository, MonitorRecordsRepository, ScanRun } from './repository.ts'
+import type { Checkpoint, FindingsRepository, MonitorRecordsRepository, ScanRun } from './repository.ts'
 
 class MemoryRecords implements MonitorRecordsRepository {
   readonly scans = new Map<string, ScanRun>()
+  readonly checkpoints = new Map<string, Checkpoint>()
+  readonly grants = new Map<string, Map<string, Map<string, Date>>>()
+  async recordGrant(accountId: string, g: { holder: string; key: string; at: string }) {
+    const account = this.grants.get(accountId) ?? new Map<string, Map<string, Date>>()
+    this.grants.set(accountId, account)
+    const holder = account.get(g.holder) ?? new Map<string, Date>()
+    account.set(g.holder, holder)
+    const at = new Date(g.at)
+    if (!holder.has(g.key) || holder.get(g.key)! < at) holder.set(g.key, at)
+  }
+  async grantLedger(accountId: string) {
+    return this.grants.get(accountId) ?? new Map()
+  }
+  async getCheckpoint(name: string, accountId: string) {
+    return this.checkpoints.get(`${name}#${accountId}`)
+  }
+  async putCheckpoint(cp: Checkpoint) {
+    const key = `${cp.name}#${cp.accountId}`
+    if ((this.checkpoints.get(key)?.version ?? 0) !== cp.version - 1) return false
+    this.checkpoints.set(key, { ...cp })
+    return true
+  }
   readonly notified = new Map<string, string>()
   private readonly stats = new Map<string, { processed: number; rejected: number; lastEventAt?: string }>()
 

@@ -28,7 +28,13 @@ export interface PipelineContext {
 }
 
 export type Trigger =
-  | { kind: 'schedule'; parts: readonly ScheduleName[]; runId: string }
+  | {
+      kind: 'schedule'
+      parts: readonly ScheduleName[]
+      runId: string
+      /** A part of the account only (one batch of the Access Advisor cycle); default the whole account. */
+      scope?: SourceScope
+    }
   | { kind: 'event'; event: CloudTrailEvent; runId: string }
 
 export interface EvaluationRun {
@@ -60,9 +66,9 @@ export function selectChecks(config: IamwatchConfig, trigger: Trigger): AnyCheck
  */
 export async function evaluate(ctx: PipelineContext, trigger: Trigger): Promise<EvaluationRun | undefined> {
   const checks = selectChecks(ctx.config, trigger)
-  const scope = trigger.kind === 'schedule' ? ACCOUNT_SCOPE : eventScope(trigger.event)
+  const scope = trigger.kind === 'schedule' ? (trigger.scope ?? ACCOUNT_SCOPE) : eventScope(trigger.event)
   if (checks.length === 0 || !scope) return undefined
-  const readings = await read(ctx, checks, scope)
+  const readings = await read(ctx, checks, scope, trigger.kind === 'event')
   const judgements = evaluateChecks(checks, readings, ctx)
   const problems = Object.values(readings).flatMap((r) => r?.problems ?? [])
   const rejections = Object.values(readings).flatMap((r) => r?.rejections ?? [])
@@ -102,17 +108,19 @@ export async function evaluate(ctx: PipelineContext, trigger: Trigger): Promise<
 /**
  * Reads each source the checks declare, once. For an event, the authorization details come first so
  * the scope can widen to what inherits from the touched principal or policy (holders, group members),
- * whose credential data is then read live.
+ * whose credential data is then read live; a scheduled batch names its principals (and their ARNs)
+ * itself and is not widened.
  */
 async function read(
   ctx: PipelineContext,
   checks: readonly AnyCheck[],
   scope: SourceScope,
+  widen: boolean,
 ): Promise<Readings> {
   const names = [...new Set(checks.flatMap((c) => c.reads))]
   const readings: Readings = {}
   let widened = scope
-  if (scope.kind === 'principals' && names.includes('authorization')) {
+  if (widen && scope.kind === 'principals' && names.includes('authorization')) {
     const auth = await ctx.collect('authorization', scope)
     readings.authorization = auth
     if (auth.data) {

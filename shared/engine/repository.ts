@@ -1,3 +1,4 @@
+import type { GrantLedger } from '../model/access.ts'
 import type { Finding, HistoryEntry } from '../model/finding.ts'
 import type { PlannedTransition } from './reconcile.ts'
 
@@ -16,8 +17,33 @@ export interface ScanRun {
   error?: string
 }
 
+/**
+ * Where a scan that spans several invocations stands (the Access Advisor cycle): the cycle, the last
+ * resource done (targets are taken in sorted order), and a version every write must advance from, so
+ * two invocations never both carry one cycle on.
+ */
+export interface Checkpoint {
+  name: string
+  accountId: string
+  cycleId: string
+  startedAt: string
+  /** The last resource id done in this cycle; absent: none yet. */
+  after?: string
+  finishedAt?: string
+  done: number
+  degraded: number
+  version: number
+}
+
 /** The monitor's own records kept beside the findings: scan runs, event intake, alert markers. */
 export interface MonitorRecordsRepository {
+  /** Remembers a grant seen in CloudTrail (keeps the latest time per holder and key). */
+  recordGrant(accountId: string, grant: { holder: string; key: string; at: string }): Promise<void>
+  /** Every grant remembered for the account. */
+  grantLedger(accountId: string): Promise<GrantLedger>
+  getCheckpoint(name: string, accountId: string): Promise<Checkpoint | undefined>
+  /** Writes it if the stored one is still at `version - 1` (or absent for version 1); false otherwise. */
+  putCheckpoint(checkpoint: Checkpoint): Promise<boolean>
   countEvents(day: string, processed: number, rejected: number, at: string): Promise<void>
   eventStats(day: string): Promise<{ processed: number; rejected: number; lastEventAt?: string } | undefined>
   startScan(run: ScanRun): Promise<void>

@@ -6,7 +6,14 @@ import type { AuthorizationInventory } from '../normalize/authorization.ts'
  * What a run reads: the whole account (a scheduled scan), or the principals and managed policies an
  * event touched (`user/alice`, `group/admins`, `role/ops`, a policy ARN).
  */
-export type SourceScope = { kind: 'account' } | { kind: 'principals'; resourceIds: ReadonlySet<string> }
+export type SourceScope =
+  | { kind: 'account' }
+  | {
+      kind: 'principals'
+      resourceIds: ReadonlySet<string>
+      /** The ARN of each resource id found in the authorization details (absent: gone, or not looked up). */
+      arns?: ReadonlyMap<string, string>
+    }
 
 export const ACCOUNT_SCOPE: SourceScope = { kind: 'account' }
 
@@ -57,7 +64,20 @@ export function expandScope(scope: SourceScope, inv: AuthorizationInventory): So
   for (const r of inv.roles) if (holds(r)) ids.add(`role/${r.name}`)
   for (const u of inv.users)
     if (holds(u) || u.groups.some((g) => ids.has(`group/${g}`))) ids.add(`user/${u.name}`)
-  return { kind: 'principals', resourceIds: ids }
+  return { kind: 'principals', resourceIds: ids, arns: arnsOf(inv, ids) }
+}
+
+/** The ARN of each id the authorization details know: principals by `kind/name`, policies by ARN. */
+export function arnsOf(inv: AuthorizationInventory, ids: ReadonlySet<string>): Map<string, string> {
+  const arns = new Map<string, string>()
+  const add = (id: string, arn: string) => {
+    if (ids.has(id)) arns.set(id, arn)
+  }
+  for (const u of inv.users) add(`user/${u.name}`, u.arn)
+  for (const g of inv.groups) add(`group/${g.name}`, g.arn)
+  for (const r of inv.roles) add(`role/${r.name}`, r.arn)
+  for (const p of inv.policies) add(p.arn, p.arn)
+  return arns
 }
 
 /** The IAM users a scope names. */

@@ -39,6 +39,16 @@ export interface ManagedPolicyInfo {
   attachmentCount: number
   document?: PolicyDocument
   error?: string
+  createdAt?: Date
+  /** The versions IAM keeps (up to five), newest first, with the documents that could be read. */
+  versions?: PolicyVersionInfo[]
+}
+
+export interface PolicyVersionInfo {
+  id: string
+  createdAt?: Date
+  isDefault: boolean
+  document?: PolicyDocument
 }
 
 export interface AuthorizationInventory {
@@ -84,7 +94,13 @@ export interface RawAuthorizationDetails {
     Arn?: string
     DefaultVersionId?: string
     AttachmentCount?: number
-    PolicyVersionList?: Array<{ Document?: string; VersionId?: string; IsDefaultVersion?: boolean }>
+    CreateDate?: Date
+    PolicyVersionList?: Array<{
+      Document?: string
+      VersionId?: string
+      IsDefaultVersion?: boolean
+      CreateDate?: Date
+    }>
   }>
 }
 
@@ -100,12 +116,30 @@ export function normalizeAuthorization(pages: readonly RawAuthorizationDetails[]
         version?.Document !== undefined
           ? parsePolicyDocument(version.Document)
           : { ok: false as const, reason: 'no default version' }
+      const versions = (p.PolicyVersionList ?? [])
+        .map((v): PolicyVersionInfo => {
+          const isDefault = v === version
+          const doc = isDefault
+            ? parsed
+            : v.Document !== undefined
+              ? parsePolicyDocument(v.Document)
+              : undefined
+          return {
+            id: v.VersionId ?? '',
+            ...(v.CreateDate ? { createdAt: v.CreateDate } : {}),
+            isDefault,
+            ...(doc?.ok ? { document: doc.document } : {}),
+          }
+        })
+        .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))
       return {
         name: p.PolicyName ?? arn,
         arn,
         awsManaged: arn.includes(':iam::aws:policy/'),
         attachmentCount: p.AttachmentCount ?? 0,
         ...(parsed.ok ? { document: parsed.document } : { error: parsed.reason }),
+        ...(p.CreateDate ? { createdAt: p.CreateDate } : {}),
+        ...(versions.length ? { versions } : {}),
       }
     })
   const byArn = new Map(policies.map((p) => [p.arn, p]))
@@ -126,6 +160,7 @@ export function normalizeAuthorization(pages: readonly RawAuthorizationDetails[]
           name,
           kind: inheritedFrom ? 'group-managed' : p.awsManaged ? 'aws-managed' : 'managed',
           document: p.document,
+          arn: p.arn,
         })
       else
         out.unreadable.push({ policy: name, reason: p?.error ?? 'policy not in the authorization details' })
@@ -142,7 +177,8 @@ export function normalizeAuthorization(pages: readonly RawAuthorizationDetails[]
       else out.unreadable.push({ policy: name, reason: parsed.reason })
     }
     const b = boundary?.PermissionsBoundaryArn ? byArn.get(boundary.PermissionsBoundaryArn) : undefined
-    if (b?.document) out.policies.push({ name: `boundary:${b.name}`, kind: 'boundary', document: b.document })
+    if (b?.document)
+      out.policies.push({ name: `boundary:${b.name}`, kind: 'boundary', document: b.document, arn: b.arn })
     else if (boundary?.PermissionsBoundaryArn)
       out.unreadable.push({
         policy: `boundary:${boundary.PermissionsBoundaryArn}`,

@@ -6,6 +6,8 @@ export interface HeldPolicy {
   name: string
   kind: 'managed' | 'aws-managed' | 'inline' | 'group-managed' | 'group-inline' | 'boundary'
   document: PolicyDocument
+  /** A managed policy's ARN (absent for inline policies). */
+  arn?: string
 }
 
 export type Decision = 'allowed' | 'conditional' | 'denied'

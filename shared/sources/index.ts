@@ -1,11 +1,12 @@
 import type { CheckSources, Reading, Readings, SourceName } from '../checks/sources.ts'
 import type { SourceScope } from '../engine/scope.ts'
+import { accessAdvisorSource } from './access-advisor.ts'
 import { analyzersSource } from './analyzers.ts'
 import { authorizationSource } from './authorization.ts'
 import { credentialsSource } from './credentials.ts'
 import { passwordPolicySource } from './password-policy.ts'
 import { trailsSource } from './trails.ts'
-import { type SourceContext, type SourceModule, unreadable } from './types.ts'
+import type { SourceContext, SourceModule } from './types.ts'
 
 /** Every data source, by name. */
 export const SOURCES: { [N in SourceName]: SourceModule<N> } = {
@@ -14,6 +15,7 @@ export const SOURCES: { [N in SourceName]: SourceModule<N> } = {
   authorization: authorizationSource,
   analyzers: analyzersSource,
   trails: trailsSource,
+  accessAdvisor: accessAdvisorSource,
 }
 
 /** Reads one source for a scope; a source that throws is a reading with nothing in it. */

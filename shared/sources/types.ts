@@ -1,6 +1,7 @@
 import type { AccessAnalyzerClient } from '@aws-sdk/client-accessanalyzer'
 import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail'
 import type { IAMClient } from '@aws-sdk/client-iam'
+import type { AccessAdvisorOptions, AccessAdvisorStats } from '../aws/access-advisor.ts'
 import { errorCode } from '../aws/clients.ts'
 import type { ReportOptions } from '../aws/credential-report.ts'
 import type { CheckSources, Reading, SourceName } from '../checks/sources.ts'
@@ -18,6 +19,13 @@ export interface SourceContext {
   regions: readonly string[]
   trustedAccounts: ReadonlySet<string>
   report?: ReportOptions
+  /** Access Advisor reads: how many targets one reading may read (default 25, an event's cap), job options. */
+  advisor?: {
+    maxTargets?: number
+    options?: AccessAdvisorOptions
+    deadline?: Date
+    onStats?: (stats: AccessAdvisorStats) => void
+  }
   /** The monitor's own records (when the last CloudTrail event arrived); absent for a table-less scan. */
   records?: MonitorRecordsRepository
   now: Date

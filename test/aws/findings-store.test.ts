@@ -141,3 +141,46 @@ describe('FindingsStore.historyBetween', () => {
     expect(verifyChain(byTime, GENESIS_HASH, state)).toEqual({ ok: true })
   })
 })
+
+describe('the monitor records beside the findings', () => {
+  it('advances a checkpoint only from the version it was read at', async () => {
+    // Prepare
+    const { store } = await newStore()
+    const cp = {
+      name: 'access-advisor',
+      accountId: '1',
+      cycleId: 'c1',
+      startedAt: 'now',
+      done: 0,
+      degraded: 0,
+      version: 1,
+    }
+    // Act
+    const first = await store.records.putCheckpoint(cp)
+    const again = await store.records.putCheckpoint(cp)
+    const next = await store.records.putCheckpoint({ ...cp, after: 'role/a', done: 1, version: 2 })
+    const stale = await store.records.putCheckpoint({ ...cp, after: 'role/b', done: 2, version: 2 })
+    // Assess
+    expect([first, again, next, stale]).toEqual([true, false, true, false])
+    expect(await store.records.getCheckpoint('access-advisor', '1')).toMatchObject({
+      after: 'role/a',
+      version: 2,
+    })
+  })
+
+  it('keeps the latest time of each grant seen, and lists them per holder', async () => {
+    const { store } = await newStore()
+    const policy = 'arn:aws:iam::1:policy/p'
+    await store.records.recordGrant('1', { holder: 'role/a', key: policy, at: '2026-11-20T00:00:00.000Z' })
+    await store.records.recordGrant('1', { holder: 'role/a', key: policy, at: '2026-11-01T00:00:00.000Z' })
+    await store.records.recordGrant('1', {
+      holder: 'user/b',
+      key: 'group:admins',
+      at: '2026-11-02T00:00:00.000Z',
+    })
+    await store.records.recordGrant('2', { holder: 'role/a', key: policy, at: '2026-11-03T00:00:00.000Z' })
+    const ledger = await store.records.grantLedger('1')
+    expect([...ledger.keys()].sort()).toEqual(['role/a', 'user/b'])
+    expect(ledger.get('role/a')?.get(policy)?.toISOString()).toBe('2026-11-20T00:00:00.000Z')
+  })
+})

@@ -18,7 +18,7 @@ export const assume = (Principal: unknown, Condition?: unknown) => ({
   ...(Condition ? { Condition } : {}),
 })
 
-type Holder = { attached?: string[]; inline?: Record<string, unknown>; boundary?: string }
+type Holder = { attached?: string[]; inline?: Record<string, unknown>; boundary?: string; createdAt?: Date }
 const named = (arns: string[] = []) =>
   arns.map((arn) => ({ PolicyName: arn.split('/').at(-1), PolicyArn: arn }))
 const inline = (docs: Record<string, unknown> = {}) =>
@@ -30,14 +30,25 @@ export const local = (name: string) => `arn:aws:iam::${ACCOUNT}:policy/${name}`
 export function details(spec: {
   users?: Record<string, Holder & { groups?: string[] }>
   groups?: Record<string, Holder>
-  roles?: Record<string, Holder & { trust: unknown; path?: string }>
-  policies?: Record<string, { arn: string; doc: unknown; attachments?: number }>
+  roles?: Record<string, Holder & { trust: unknown; path?: string; lastUsedAt?: Date }>
+  policies?: Record<
+    string,
+    {
+      arn: string
+      doc: unknown
+      attachments?: number
+      createdAt?: Date
+      /** Older versions, newest first (the default is `doc`, created at `createdAt`). */
+      older?: Array<{ doc: unknown; createdAt: Date }>
+    }
+  >
 }): RawAuthorizationDetails {
   return {
     UserDetailList: Object.entries(spec.users ?? {}).map(([n, u]) => ({
       UserName: n,
       Arn: `arn:aws:iam::${ACCOUNT}:user/${n}`,
       GroupList: u.groups ?? [],
+      ...(u.createdAt ? { CreateDate: u.createdAt } : {}),
       AttachedManagedPolicies: named(u.attached),
       UserPolicyList: inline(u.inline),
       ...(u.boundary ? { PermissionsBoundary: { PermissionsBoundaryArn: u.boundary } } : {}),
@@ -45,6 +56,7 @@ export function details(spec: {
     GroupDetailList: Object.entries(spec.groups ?? {}).map(([n, g]) => ({
       GroupName: n,
       Arn: `arn:aws:iam::${ACCOUNT}:group/${n}`,
+      ...(g.createdAt ? { CreateDate: g.createdAt } : {}),
       AttachedManagedPolicies: named(g.attached),
       GroupPolicyList: inline(g.inline),
     })),
@@ -52,6 +64,8 @@ export function details(spec: {
       RoleName: n,
       Arn: `arn:aws:iam::${ACCOUNT}:role${r.path ?? '/'}${n}`,
       AssumeRolePolicyDocument: enc(r.trust),
+      ...(r.createdAt ? { CreateDate: r.createdAt } : {}),
+      ...(r.lastUsedAt ? { RoleLastUsed: { LastUsedDate: r.lastUsedAt } } : {}),
       AttachedManagedPolicies: named(r.attached),
       RolePolicyList: inline(r.inline),
       ...(r.boundary ? { PermissionsBoundary: { PermissionsBoundaryArn: r.boundary } } : {}),
@@ -59,9 +73,23 @@ export function details(spec: {
     Policies: Object.entries(spec.policies ?? {}).map(([n, p]) => ({
       PolicyName: n,
       Arn: p.arn,
-      DefaultVersionId: 'v1',
+      DefaultVersionId: `v${(p.older?.length ?? 0) + 1}`,
       AttachmentCount: p.attachments ?? 1,
-      PolicyVersionList: [{ Document: enc(p.doc), VersionId: 'v1', IsDefaultVersion: true }],
+      ...(p.createdAt ? { CreateDate: p.older?.at(-1)?.createdAt ?? p.createdAt } : {}),
+      PolicyVersionList: [
+        {
+          Document: enc(p.doc),
+          VersionId: `v${(p.older?.length ?? 0) + 1}`,
+          IsDefaultVersion: true,
+          ...(p.createdAt ? { CreateDate: p.createdAt } : {}),
+        },
+        ...(p.older ?? []).map((o, i) => ({
+          Document: enc(o.doc),
+          VersionId: `v${(p.older?.length ?? 0) - i}`,
+          IsDefaultVersion: false,
+          CreateDate: o.createdAt,
+        })),
+      ],
     })),
   }
 }

@@ -28,7 +28,7 @@ export function principalResource(p: Pick<Principal, 'kind' | 'name' | 'arn'>): 
   return { type: TYPES[p.kind], id: `${p.kind}/${p.name}`, arn: p.arn }
 }
 
-export function policyResource(name: string, arn: string): ResourceRef {
+export function policyResource(_name: string, arn: string): ResourceRef {
   return { type: 'AwsIamPolicy', id: arn, arn }
 }
 

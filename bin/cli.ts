@@ -1,14 +1,24 @@
 import { Command } from 'commander'
 import pkg from '../package.json' with { type: 'json' }
+import { registerCan } from './commands/can.ts'
 import { registerFindings } from './commands/findings.ts'
+import { registerRecommend } from './commands/recommend.ts'
 import { registerReplay } from './commands/replay.ts'
 import { registerScan } from './commands/scan.ts'
+import { registerUnused } from './commands/unused.ts'
 import { type CliContext, createContext, EXIT, type Io } from './context.ts'
 
 export { EXIT, type Io } from './context.ts'
 
 /** The commands, one file each under bin/commands/: each registers itself on the program. */
-const COMMANDS = [registerScan, registerFindings, registerReplay]
+const COMMANDS = [
+  registerScan,
+  registerFindings,
+  registerReplay,
+  registerCan,
+  registerUnused,
+  registerRecommend,
+]
 
 export function buildCli(ctx: CliContext): Command {
   const program = new Command('iamwatch')

@@ -20,9 +20,65 @@ export const DEMO_KEYS = {
   bob: 'AKIABOBDEVSTOLEN0001',
 } as const
 
+const lambdaTrust = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+}
+const allow = (Action: string | string[], Resource: string | string[] = '*') => ({
+  Effect: 'Allow',
+  Action,
+  Resource,
+})
+const doc = (...Statement: unknown[]) => ({ Version: '2012-10-17', Statement })
+
+/** The policy app-backend was given on day one: more than it ever used (see the unused-access section). */
+export const APP_BACKEND_POLICY = doc(
+  allow(['s3:GetObject', 's3:PutObject'], 'arn:aws:s3:::example-corp-uploads/*'),
+  allow(
+    ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+    'arn:aws:dynamodb:*:123456789012:table/orders',
+  ),
+  allow('sqs:*'),
+  allow('sns:Publish'),
+)
+
 /** "Example Corp": a small company's account with the usual IAM drift. */
 export function demoAccount(now = new Date()): SimAccount {
-  return new AccountBuilder('123456789012', now)
+  const b = new AccountBuilder('123456789012', now)
+  const deployTools = b.managedPolicy(
+    'deploy-tools',
+    doc(
+      allow(['cloudformation:*', 's3:*', 'lambda:*']),
+      allow('iam:PassRole', 'arn:aws:iam::123456789012:role/app-*'),
+    ),
+  )
+  const reporting = b.managedPolicy('legacy-reporting', doc(allow(['glue:*', 'athena:*'])))
+  const account = b
+    // Roles, and what Access Advisor knows they used (catalog A5).
+    .role('app-backend', lambdaTrust, (r) =>
+      r
+        .createdDaysAgo(400)
+        .inline('app', APP_BACKEND_POLICY)
+        .usage('s3', { daysAgo: 1 })
+        .usage('dynamodb', { daysAgo: 1 }),
+    )
+    .role('ci-deploy', lambdaTrust, (r) =>
+      r
+        .createdDaysAgo(500)
+        .attach(deployTools)
+        .usage('cloudformation', { daysAgo: 1 })
+        .usage('lambda', { daysAgo: 1, actions: { UpdateFunctionCode: 1, GetFunction: 1 } })
+        .usage('s3', { daysAgo: 1, actions: { PutBucketPolicy: 200, GetBucketLocation: 1 } }),
+    )
+    .role('legacy-etl', lambdaTrust, (r) => r.createdDaysAgo(700).attach(reporting))
+    .role(
+      'AWSServiceRoleForSupport',
+      {
+        ...lambdaTrust,
+        Statement: [{ ...lambdaTrust.Statement[0], Principal: { Service: 'support.amazonaws.com' } }],
+      },
+      (r) => r.createdDaysAgo(900),
+    )
     .root((r) =>
       r
         .mfa('virtual')
@@ -85,6 +141,8 @@ export function demoAccount(now = new Date()): SimAccount {
     )
     .user('terraform', (u) => u.createdDaysAgo(80).mfa('virtual').accessKey({ ageDays: 80 }))
     .build()
+  account.roles.get('AWSServiceRoleForSupport')!.path = '/aws-service-role/support.amazonaws.com/'
+  return account
 }
 
 const DAY = 86_400_000

@@ -219,6 +219,86 @@ try {
     console.log(rootAlert.message.replace(/^/gm, '  '))
   }
 
+  section('Unused access: the daily authorization scan and Access Advisor cycle (one IAM job per principal)')
+  const tUnused = timer()
+  const authorizationScan = (await import('../functions/scan-authorization.ts')).createHandler(
+    once(scanDepsFromEnv),
+    (line) => heartbeats.push(line),
+  )
+  await authorizationScan({}, lambdaContext)
+  const advisorScan = (await import('../functions/scan-access-advisor.ts')).createHandler(
+    once(() => ({ ...scanDepsFromEnv(), cycle: { advisor: { pollIntervalMs: 20 } } })),
+    (line) => heartbeats.push(line),
+  )
+  const cycle = (await advisorScan({}, lambdaContext)) as {
+    status: string
+    done: number
+    stats: { jobs: number; calls: number }
+  }
+  console.log(
+    `Access Advisor cycle ${cycle.status}: ${cycle.done} principals and policies read in ${cycle.stats.jobs} jobs, ${cycle.stats.calls} IAM calls (${tUnused()})`,
+  )
+  const UNUSED = [
+    'role-unused',
+    'user-unused',
+    'unused-service-access',
+    'unused-action-access',
+    'unused-permissions-policy',
+  ]
+  const unusedFindings = (await store.listFindings({ status: 'OPEN' })).filter((f) =>
+    UNUSED.includes(f.checkId),
+  )
+  console.log()
+  console.log(toTable(unusedFindings.map(recordFromFinding).sort(bySeverity)))
+  await poller.drain()
+  showAlerts('security-team-all', await drainQueue(stack.snsSqs.endpoint, allAlerts))
+  await drainQueue(stack.snsSqs.endpoint, pager)
+
+  // The CLI, in this process, against the same endpoints (as `npm run local` users would run it).
+  const { main } = await import('../bin/cli.ts')
+  const cli = async (...argv: string[]) => {
+    const out: string[] = []
+    const err: string[] = []
+    const code = await main(argv, { out: (t) => out.push(t), err: (t) => err.push(t) })
+    return { code, out: out.join(''), err: err.join('') }
+  }
+  const appArn = `arn:aws:iam::${sim.account.accountId}:role/app-backend`
+  const recommended = await cli('recommend', appArn)
+  console.log(`\n$ iamwatch recommend ${appArn}\n${recommended.err}${recommended.out}`)
+  const before = await cli(
+    'can',
+    appArn,
+    'sqs:SendMessage',
+    `arn:aws:sqs:us-east-1:${sim.account.accountId}:orders`,
+  )
+  console.log(
+    `$ iamwatch can ${appArn} sqs:SendMessage arn:aws:sqs:us-east-1:...:orders   (exit ${before.code})`,
+  )
+  console.log(before.out.replace(/^/gm, '  '))
+
+  const { PutRolePolicyCommand } = await import('@aws-sdk/client-iam')
+  await run({
+    say: "alice.admin replaces app-backend's policy with the recommended one (CloudTrail: PutRolePolicy)",
+    act: ({ admin }) =>
+      admin.send(
+        new PutRolePolicyCommand({
+          RoleName: 'app-backend',
+          PolicyName: 'app',
+          PolicyDocument: recommended.out,
+        }),
+      ),
+  })
+  showAlerts('security-team-all', await drainQueue(stack.snsSqs.endpoint, allAlerts))
+  const after = await cli(
+    'can',
+    appArn,
+    'sqs:SendMessage',
+    `arn:aws:sqs:us-east-1:${sim.account.accountId}:orders`,
+  )
+  console.log(
+    `$ iamwatch can ${appArn} sqs:SendMessage ...   (exit ${after.code}): ${after.out.split('\n')[0]}`,
+  )
+
   section('Audit trail of one finding (tamper-evident hash chain)')
   const rootKey = (await store.listFindings({ checkId: 'root-access-key' }))[0]
   if (rootKey) {

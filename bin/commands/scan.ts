@@ -48,9 +48,12 @@ export function registerScan(program: Command, ctx: CliContext): void {
       2000,
     )
     .option('--verbose', 'log what the scan does to stderr')
-    .option('--only <parts>', `scan only these, comma-separated: ${SCAN_PARTS.join(', ')}`, partsOption, [
-      ...SCAN_PARTS,
-    ])
+    .option(
+      '--only <parts>',
+      `scan only these, comma-separated: ${SCAN_PARTS.join(', ')} (default: all but access-advisor, which runs one IAM job per principal; see \`iamwatch unused\`)`,
+      partsOption,
+      SCAN_PARTS.filter((p) => p !== 'access-advisor'),
+    )
     .action(async (opts: ScanOptions) => ctx.exit(await scan(opts, ctx)))
 }
 

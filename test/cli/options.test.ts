@@ -55,7 +55,7 @@ describe('enum flags', () => {
     )
     expect(rejection(() => statusOption('closed'))).toBe('OPEN or RESOLVED, not "closed"')
     expect(rejection(() => partsOption('credentials,everything'))).toBe(
-      'one or more of credentials, authorization, trails, not "everything"',
+      'one or more of credentials, authorization, trails, access-advisor, not "everything"',
     )
   })
 })

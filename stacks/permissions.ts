@@ -238,8 +238,8 @@ export function scanAccessAdvisorPolicy(a: Arns): PolicyDocument {
     {
       Sid: 'ReadServiceLastAccessedReports',
       Effect: 'Allow',
-      // Read by job id: AWS authorizes them on no resource type.
-      Action: ['iam:GetServiceLastAccessedDetails', 'iam:GetServiceLastAccessedDetailsWithEntities'],
+      // Read by job id: AWS authorizes it on no resource type. (WithEntities is only the CLI's.)
+      Action: ['iam:GetServiceLastAccessedDetails'],
       Resource: ['*'],
     },
     ...reconcileFindings(a),

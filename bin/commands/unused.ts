@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { findUnused } from '../../shared/app/unused.ts'
+import { findUnused, policyHolders } from '../../shared/app/unused.ts'
 import { callerAccountId } from '../../shared/aws/sts.ts'
 import type { Outcome } from '../../shared/model/finding.ts'
 import { type CliContext, EXIT } from '../context.ts'
@@ -66,6 +66,23 @@ export function registerUnused(program: Command, ctx: CliContext): void {
         ctx.io.err(
           `${rows.length} unused in account ${accountId}${opts.days ? ` (window ${opts.days} days)` : ''}\n`,
         )
+      if (opts.principal?.includes(':policy/') && !opts.json) {
+        // Trace the policy's use to its holders.
+        const uses = await policyHolders({ iam: aws.iam() }, opts.principal)
+        const day = (d?: Date) => (d ? d.toISOString().slice(0, 10) : 'never')
+        ctx.io.err(
+          `who used the services of ${opts.principal}:\n${uses
+            .map(
+              (u) =>
+                `  ${u.service} (${day(u.lastAccessed)}): ${
+                  u.holders
+                    .map((h) => `${h.type.toLowerCase()}/${h.name} ${day(h.lastAccessed)}`)
+                    .join(', ') || 'no holders'
+                }\n`,
+            )
+            .join('')}`,
+        )
+      }
       if (report.degraded) {
         const lines = [...report.problems, ...report.notEvaluated].slice(0, 20)
         ctx.io.err(`not everything could be read or judged:\n${lines.map((l) => `  ${l}\n`).join('')}`)

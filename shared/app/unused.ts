@@ -4,6 +4,7 @@ import { CHECKS } from '../checks/registry.ts'
 import type { IamwatchConfig } from '../config/config.ts'
 import { evaluate } from '../engine/pipeline.ts'
 import { ACCOUNT_SCOPE, arnsOf, type SourceScope } from '../engine/scope.ts'
+import type { EntityAccess } from '../model/access.ts'
 import type { Outcome } from '../model/finding.ts'
 import type { Recommendation } from '../policy/recommend.ts'
 import { collectSource } from '../sources/index.ts'
@@ -151,4 +152,25 @@ export async function recommendFor(
     usedServices: a.usedServices,
     recentGrants: a.recentGrants,
   }
+}
+
+/** Who, of a customer managed policy's holders, last used each service it allows (GetServiceLastAccessedDetailsWithEntities). */
+export async function policyHolders(
+  deps: Pick<ScanDeps, 'iam'>,
+  policyArn: string,
+): Promise<Array<{ service: string; lastAccessed?: Date; holders: EntityAccess[] }>> {
+  const { readAccessReports, readServiceEntities } = await import('../aws/access-advisor.ts')
+  const { reports, failures } = await readAccessReports(deps.iam, [{ arn: policyArn, resourceId: policyArn }])
+  const report = reports.get(policyArn)
+  if (!report?.jobId)
+    throw new Error(
+      `could not read Access Advisor for ${policyArn}: ${failures.get(policyArn) ?? 'no report'}`,
+    )
+  return Promise.all(
+    report.services.map(async (s) => ({
+      service: s.namespace,
+      ...(s.lastAccessed ? { lastAccessed: s.lastAccessed } : {}),
+      holders: await readServiceEntities(deps.iam, report.jobId!, s.namespace),
+    })),
+  )
 }

@@ -140,7 +140,7 @@ export async function readAccessReports(
             rows,
           )
           result.rejected.push(...rejected.map((r) => `${target.resourceId}: ${r}`))
-          return report
+          return { ...report, jobId: JobId }
         }
         if (!page.Marker) throw new Error('truncated page without a Marker')
         marker = page.Marker
@@ -164,35 +164,26 @@ export async function readAccessReports(
 }
 
 /**
- * Which holders of a group or policy accessed one service (GetServiceLastAccessedDetailsWithEntities on
- * a completed job), for tracing a policy's use to its principals.
+ * Which holders of a group or policy accessed one service: GetServiceLastAccessedDetailsWithEntities on
+ * a completed job (by the caller that generated it), for tracing a policy's use to its principals.
  */
 export async function readServiceEntities(
   iam: IAMClient,
-  arn: string,
+  jobId: string,
   namespace: string,
-  options: Pick<AccessAdvisorOptions, 'pollIntervalMs' | 'jobTimeoutMs'> = {},
 ): Promise<EntityAccess[]> {
-  const { JobId } = await iam.send(new GenerateServiceLastAccessedDetailsCommand({ Arn: arn }))
-  const started = Date.now()
   const entities: EntityAccess[] = []
   let marker: string | undefined
   for (;;) {
     const page = await iam.send(
       new GetServiceLastAccessedDetailsWithEntitiesCommand({
-        JobId,
+        JobId: jobId,
         ServiceNamespace: namespace,
         MaxItems: 1000,
         Marker: marker,
       }),
     )
-    if (page.JobStatus === 'IN_PROGRESS') {
-      if (Date.now() - started > (options.jobTimeoutMs ?? 60_000))
-        throw new Error(`job ${JobId} still in progress`)
-      await sleep(options.pollIntervalMs ?? 500)
-      continue
-    }
-    if (page.JobStatus === 'FAILED') throw new Error(`job failed: ${page.Error?.Message ?? 'unknown'}`)
+    if (page.JobStatus !== 'COMPLETED') throw new Error(`job ${jobId} is ${page.JobStatus}`)
     entities.push(...normalizeEntities(page.EntityDetailsList ?? []))
     if (!page.IsTruncated) return entities
     marker = page.Marker

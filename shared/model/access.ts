@@ -34,6 +34,8 @@ export interface AccessReport {
   resourceId: string
   generatedAt: Date
   services: ServiceAccess[]
+  /** The IAM job it came from (its entities can be read with it, by the same caller). */
+  jobId?: string
 }
 
 /** GetServiceLastAccessedDetailsWithEntities: which holders of a group or policy accessed a service. */

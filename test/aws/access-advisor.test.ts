@@ -53,12 +53,11 @@ describe('reading Access Advisor through IAM jobs', () => {
     let peak = 0
     iam.middlewareStack.add(
       (next, context) => async (args) => {
-        const out = (await next(args)) as {
-          output: { JobId?: string; JobStatus?: string; IsTruncated?: boolean }
-        }
+        const out = await next(args)
+        const output = out.output as { JobId?: string; JobStatus?: string; IsTruncated?: boolean }
         const input = args.input as { JobId?: string }
-        if (context.commandName === 'GenerateServiceLastAccessedDetailsCommand') open.add(out.output.JobId!)
-        else if (out.output.JobStatus === 'COMPLETED' && !out.output.IsTruncated) open.delete(input.JobId!)
+        if (context.commandName === 'GenerateServiceLastAccessedDetailsCommand') open.add(output.JobId!)
+        else if (output.JobStatus === 'COMPLETED' && !output.IsTruncated) open.delete(input.JobId!)
         peak = Math.max(peak, open.size)
         return out
       },
@@ -120,7 +119,8 @@ describe('reading Access Advisor through IAM jobs', () => {
     )
     sim = await startIamSimulator(b.build(), { accessJobDelayMs: 5 })
     const iam = iamClient({ endpoint: sim.endpoint, region: 'us-east-1' })
-    const entities = await readServiceEntities(iam, policy, 's3', { pollIntervalMs: 10 })
+    const { reports } = await readAccessReports(iam, [{ arn: policy, resourceId: policy }], FAST)
+    const entities = await readServiceEntities(iam, reports.get(policy)!.jobId!, 's3')
     expect(entities.map((e) => `${e.type} ${e.name} ${e.lastAccessed ? 'used' : 'never'}`).sort()).toEqual([
       'ROLE a used',
       'ROLE b never',

@@ -91,6 +91,17 @@ describe('iamwatch unused', () => {
         .sort(),
     ).toEqual(['s3', 'sqs'])
   })
+
+  it('traces a customer managed policy’s use to its holders', async () => {
+    const { code, stdout, stderr } = await iamwatch(
+      'unused',
+      '--principal',
+      `arn:aws:iam::${ACCOUNT}:policy/old-reports`,
+    )
+    expect(code).toBe(0)
+    expect(stdout).toMatch(/policy unused/)
+    expect(stderr).toMatch(/athena \(never\): role\/etl never/)
+  })
 })
 
 describe('iamwatch recommend', () => {

@@ -360,7 +360,7 @@ describe('least privilege', () => {
       {
         Sid: 'ReadServiceLastAccessedReports',
         Effect: 'Allow',
-        Action: ['iam:GetServiceLastAccessedDetails', 'iam:GetServiceLastAccessedDetailsWithEntities'],
+        Action: ['iam:GetServiceLastAccessedDetails'],
         Resource: ['*'],
       },
       {

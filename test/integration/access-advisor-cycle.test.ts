@@ -169,3 +169,32 @@ describe('unused access in real time', () => {
     expect(app.status).toBe('RESOLVED')
   })
 })
+
+describe('the scan-access-advisor handler', () => {
+  let h: Harness
+  afterEach(async () => h?.stop())
+
+  it('sends its heartbeat only when a cycle finishes, and stops reading before the function’s deadline', async () => {
+    // Prepare
+    h = await startHarness(account(), { sim: { accessJobDelayMs: 5 } })
+    const { createHandler } = await import('../../functions/scan-access-advisor.ts')
+    const heartbeats: string[] = []
+    const deps = { ...h.scanDeps, accountId: ACCOUNT, cycle: { batchSize: 1, maxBatches: 2, advisor: FAST } }
+    const handler = createHandler(
+      () => deps,
+      (line) => heartbeats.push(line),
+    )
+    const lambda = (ms: number) => ({ getRemainingTimeInMillis: () => ms }) as never
+    // Act: an invocation whose time is already spent, then two that carry the cycle on
+    const spent = (await handler({}, lambda(1000))) as { status: string; processed: number }
+    const partway = (await handler({}, lambda(900_000))) as { status: string }
+    const last = (await handler({}, lambda(900_000))) as { status: string }
+    // Assess
+    expect(spent).toMatchObject({ status: 'in-progress', processed: 0 })
+    expect(partway.status).toBe('in-progress')
+    expect(last.status).toBe('finished')
+    expect(heartbeats.map((l) => JSON.parse(l))).toEqual([
+      expect.objectContaining({ Part: 'access-advisor', ScanFinished: 1, ScanDegraded: 0 }),
+    ])
+  })
+})

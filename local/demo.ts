@@ -251,7 +251,12 @@ try {
   console.log()
   console.log(toTable(unusedFindings.map(recordFromFinding).sort(bySeverity)))
   await poller.drain()
-  showAlerts('security-team-all', await drainQueue(stack.snsSqs.endpoint, allAlerts))
+  const dailyAlerts = await drainQueue(stack.snsSqs.endpoint, allAlerts)
+  const unusedAlerts = dailyAlerts.filter((a) => UNUSED.includes(String(a.attributes.checkId)))
+  showAlerts('security-team-all, unused access', unusedAlerts)
+  console.log(
+    `(and ${dailyAlerts.length - unusedAlerts.length} from the daily authorization scan: admin policies, privilege escalation, trust)`,
+  )
   await drainQueue(stack.snsSqs.endpoint, pager)
 
   // The CLI, in this process, against the same endpoints (as `npm run local` users would run it).

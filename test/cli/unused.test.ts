@@ -38,7 +38,7 @@ beforeAll(async () => {
 })
 afterAll(async () => sim?.stop())
 
-async function iamwatch(...args: string[]) {
+async function iamwatchWith(env: Record<string, string>, ...args: string[]) {
   try {
     const { stdout, stderr } = await exec(process.execPath, ['bin/iamwatch.ts', ...args], {
       env: {
@@ -50,6 +50,7 @@ async function iamwatch(...args: string[]) {
         AWS_ENDPOINT_URL_STS: sim.endpoint,
         AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
         AWS_EC2_METADATA_DISABLED: 'true',
+        ...env,
       },
     })
     return { code: 0, stdout, stderr }
@@ -59,6 +60,8 @@ async function iamwatch(...args: string[]) {
   }
 }
 
+const iamwatch = (...args: string[]) => iamwatchWith({}, ...args)
+
 describe('iamwatch unused', () => {
   it('lists unused roles, users, services and policies with their last access', async () => {
     // Act
@@ -67,8 +70,8 @@ describe('iamwatch unused', () => {
     expect(code).toBe(0)
     const lines = stdout.split('\n')
     expect(lines[0]).toMatch(/^KIND\s+PRINCIPAL\s+UNUSED\s+LAST ACCESS/)
-    expect(lines.find((l) => l.includes('role/etl') && l.includes('role unused'))).toMatch(/never$/)
-    expect(lines.find((l) => l.includes('role/app') && /\bsqs\b/.test(l))).toMatch(/never$/)
+    expect(lines.find((l) => l.includes('role/etl') && l.includes('role unused'))).toMatch(/never\s+medium$/)
+    expect(lines.find((l) => l.includes('role/app') && /\bsqs\b/.test(l))).toMatch(/never\s+low$/)
     expect(lines.find((l) => l.includes('user/quiet'))).toMatch(/user unused/)
     expect(lines.find((l) => l.includes('old-reports'))).toMatch(/policy unused/)
     // PassRole is never judged unused
@@ -101,6 +104,43 @@ describe('iamwatch unused', () => {
     expect(code).toBe(0)
     expect(stdout).toMatch(/policy unused/)
     expect(stderr).toMatch(/athena \(never\): role\/etl never/)
+  })
+
+  it('lists every unused action, not only the first of the finding’s evidence', async () => {
+    const { stdout } = await iamwatch('unused', '--principal', APP, '--json')
+    const actions = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { kind: string; what: string })
+    // s3 is used (CreateBucket); every other tracked s3 management action it is granted is listed
+    expect(actions.filter((r) => r.kind === 'action').length).toBeGreaterThan(50)
+  })
+
+  it('refuses a principal the account does not have, or a group, with exit 1', async () => {
+    const missing = await iamwatch('unused', '--principal', `arn:aws:iam::${ACCOUNT}:role/nope`)
+    const elsewhere = await iamwatch('unused', '--principal', 'arn:aws:iam::111122223333:role/app')
+    const group = await iamwatch('unused', '--principal', `arn:aws:iam::${ACCOUNT}:group/devs`)
+    expect([missing.code, elsewhere.code, group.code]).toEqual([1, 1, 1])
+    expect(missing.stderr).toMatch(/no such role/)
+    expect(elsewhere.stderr).toMatch(/not in account 777788889999/)
+    expect(group.stderr).toMatch(/groups are not judged/)
+  })
+
+  it('says it could not read the account, with exit 1, rather than "nothing unused"', async () => {
+    const { code, stdout, stderr } = await iamwatchWith(
+      { AWS_ENDPOINT_URL_IAM: 'http://127.0.0.1:9', IAMWATCH_MAX_ATTEMPTS: '1' },
+      'unused',
+    )
+    expect(code).toBe(1)
+    expect(stderr).toMatch(/could not read the account/)
+    expect(stdout).toBe('')
+  })
+
+  it('refuses a window outside Access Advisor’s tracking period', async () => {
+    const { code, stdout, stderr } = await iamwatch('unused', '--principal', APP, '--days', '0')
+    expect(code).toBe(1)
+    expect(stderr).toMatch(/whole number of days from 1 to 400/)
+    expect(stdout).toBe('')
   })
 })
 

@@ -64,6 +64,10 @@ function analyze(
   const unusedActions: ActionAccess[] = []
   const usedServices: string[] = []
   const recentGrants: string[] = []
+  // What the policies name but the principal can never use (outside its boundary, or always denied):
+  // left out of the recommendation too, so it is least privilege even read without the boundary.
+  const ineffectiveServices: string[] = []
+  const ineffectiveActions: string[] = []
   const young = (what: { service: string } | { action: string }) => {
     const since = grantedSince(principal, inv, what, catalog, ledger)
     return since !== undefined && tooNew(since, now, params)
@@ -73,7 +77,13 @@ function analyze(
       ? allowedActions(principal.policies, catalog, service.namespace)
       : undefined
     // Denied everywhere, or outside the boundary: not an effective grant.
-    if (allowed && allowed.size === 0) continue
+    if (allowed && allowed.size === 0) {
+      ineffectiveServices.push(service.namespace)
+      continue
+    }
+    if (allowed)
+      for (const a of catalog.actions(service.namespace) ?? [])
+        if (!allowed.has(a)) ineffectiveActions.push(a)
     const judgeable = allowed
       ? [...allowed.keys()].filter((a) => !UNTRACKED_ACTIONS.has(a.toLowerCase()))
       : ['(not in the catalog)']
@@ -99,8 +109,8 @@ function analyze(
           policies: principal.policies,
           catalog,
           remove: {
-            services: unusedServices.map((s) => s.namespace),
-            actions: unusedActions.map((a) => a.action),
+            services: [...unusedServices.map((s) => s.namespace), ...ineffectiveServices],
+            actions: [...unusedActions.map((a) => a.action), ...ineffectiveActions],
           },
         })
       : undefined

@@ -262,3 +262,41 @@ describe('unused-action-access', () => {
     expect(evaluateAction(held, 's3:GetObject').decision).toBe('allowed')
   })
 })
+
+describe('the recommended policy under a permissions boundary', () => {
+  it('keeps only what the boundary lets the principal use, so it is least privilege even without the boundary', () => {
+    // Prepare: an administrator bounded to s3 and iam:PassRole, which never used sqs
+    const boundaryArn = local('bounded')
+    const authorization = source(
+      details({
+        roles: {
+          app: {
+            trust,
+            inline: { admin: policyDoc(allow('*')) },
+            boundary: boundaryArn,
+            createdAt: daysAgo(400),
+          },
+        },
+        policies: { bounded: { arn: boundaryArn, doc: policyDoc(allow(['s3:*', 'sqs:*', 'iam:PassRole'])) } },
+      }),
+    )
+    // Act
+    const [f] = failures(
+      run(unusedServiceAccess, {
+        authorization,
+        accessAdvisor: advisor([svc('s3', 1), svc('sqs'), svc('iam'), svc('dynamodb')]),
+      }),
+    )
+    // Assess: no iam:* and no dynamodb, though the boundary would stop them
+    const held = (f!.evidence.recommendedPolicy as string[]).map((d, i) => {
+      const p = parsePolicyDocument(d)
+      if (!p.ok) throw new Error(p.reason)
+      return { name: `rec${i}`, kind: 'inline' as const, document: p.document }
+    })
+    expect(evaluateAction(held, 'iam:CreateUser').decision).toBe('denied')
+    expect(evaluateAction(held, 'dynamodb:GetItem').decision).toBe('denied')
+    expect(evaluateAction(held, 'sqs:SendMessage').decision).toBe('denied')
+    expect(evaluateAction(held, 'iam:PassRole').decision).toBe('allowed')
+    expect(evaluateAction(held, 's3:GetObject').decision).toBe('allowed')
+  })
+})

@@ -1,6 +1,12 @@
+import { CIS_AWS_3_0 } from '../compliance/cis-aws-3.0.ts'
+import { CIS_AWS_5_0 } from '../compliance/cis-aws-5.0.ts'
+import type { Framework } from '../compliance/types.ts'
+
 /**
  * Where each check stands in the established frameworks, keyed by check id. CIS numbers are the AWS
- * Foundations Benchmark v3.0 (equal to v4.0) and v5.0; SH is the Security Hub CSPM control.
+ * Foundations Benchmark v3.0 (equal to v4.0) and v5.0, read from the frameworks' own files
+ * (shared/compliance/); SH is the Security Hub CSPM control (those of the FSBP standard agree with
+ * shared/compliance/fsbp.ts, a test says so), Config the AWS Config managed rule, Prowler its check names.
  */
 export interface FrameworkMapping {
   cis3?: string
@@ -10,32 +16,30 @@ export interface FrameworkMapping {
   prowler?: readonly string[]
 }
 
-export const FRAMEWORKS: Readonly<Record<string, FrameworkMapping>> = {
+/** The number of the requirement a check is evidence for in a CIS framework (a check has at most one). */
+function cisNumber(framework: Framework, checkId: string): string | undefined {
+  return framework.requirements.find((r) => r.checks.includes(checkId))?.id
+}
+
+/** The mappings kept here, beside the CIS numbers the framework files own. */
+const OTHER: Readonly<Record<string, Omit<FrameworkMapping, 'cis3' | 'cis5'>>> = {
   'root-access-key': {
-    cis3: '1.4',
-    cis5: '1.3',
     securityHub: ['IAM.4'],
     config: 'iam-root-access-key-check',
     prowler: ['iam_no_root_access_key'],
   },
   'root-mfa': {
-    cis3: '1.5',
-    cis5: '1.4',
     securityHub: ['IAM.9'],
     config: 'root-account-mfa-enabled',
     prowler: ['iam_root_mfa_enabled'],
   },
   'root-hardware-mfa': {
-    cis3: '1.6',
-    cis5: '1.5',
     securityHub: ['IAM.6'],
     config: 'root-account-hardware-mfa-enabled',
     prowler: ['iam_root_hardware_mfa_enabled'],
   },
-  'root-recent-use': { cis3: '1.7', cis5: '1.6', securityHub: ['IAM.20'], prowler: ['iam_avoid_root_usage'] },
+  'root-recent-use': { securityHub: ['IAM.20'], prowler: ['iam_avoid_root_usage'] },
   'console-user-no-mfa': {
-    cis3: '1.10',
-    cis5: '1.9',
     securityHub: ['IAM.5'],
     config: 'mfa-enabled-for-iam-console-access',
     prowler: ['iam_user_mfa_enabled_console_access'],
@@ -46,41 +50,31 @@ export const FRAMEWORKS: Readonly<Record<string, FrameworkMapping>> = {
     prowler: ['iam_user_hardware_mfa_enabled'],
   },
   'credential-unused': {
-    cis3: '1.12',
-    cis5: '1.11',
     securityHub: ['IAM.22', 'IAM.8'],
     config: 'iam-user-unused-credentials-check',
     prowler: ['iam_user_accesskey_unused', 'iam_user_console_access_unused'],
   },
   'access-key-rotation': {
-    cis3: '1.14',
-    cis5: '1.13',
     securityHub: ['IAM.3'],
     config: 'access-keys-rotated',
     prowler: ['iam_rotate_access_key_90_days'],
   },
-  'multiple-active-keys': { cis3: '1.13', cis5: '1.12', prowler: ['iam_user_two_active_access_key'] },
+  'multiple-active-keys': { prowler: ['iam_user_two_active_access_key'] },
   'initial-access-key-unused': {
-    cis3: '1.11',
-    cis5: '1.10',
     prowler: ['iam_user_no_setup_initial_access_key'],
   },
   'password-policy-length': {
-    cis3: '1.8',
-    cis5: '1.7',
     securityHub: ['IAM.15', 'IAM.7'],
     config: 'iam-password-policy',
     prowler: ['iam_password_policy_minimum_length_14'],
   },
   'password-policy-reuse': {
-    cis3: '1.9',
-    cis5: '1.8',
     securityHub: ['IAM.16'],
     config: 'iam-password-policy',
     prowler: ['iam_password_policy_reuse_24'],
   },
   'password-policy-complexity': {
-    securityHub: ['IAM.11', 'IAM.12', 'IAM.13', 'IAM.14'],
+    securityHub: ['IAM.7', 'IAM.11', 'IAM.12', 'IAM.13', 'IAM.14'],
     config: 'iam-password-policy',
     prowler: [
       'iam_password_policy_uppercase',
@@ -95,8 +89,6 @@ export const FRAMEWORKS: Readonly<Record<string, FrameworkMapping>> = {
     prowler: ['iam_password_policy_expires_passwords_within_90_days_or_less'],
   },
   'admin-policy': {
-    cis3: '1.16',
-    cis5: '1.15',
     securityHub: ['IAM.1'],
     config: 'iam-policy-no-statements-with-admin-access',
     prowler: [
@@ -119,15 +111,11 @@ export const FRAMEWORKS: Readonly<Record<string, FrameworkMapping>> = {
     ],
   },
   'cloudshell-full-access': {
-    cis3: '1.22',
-    cis5: '1.21',
     securityHub: ['IAM.27'],
     prowler: ['iam_policy_cloudshell_admin_not_attached'],
   },
   'admin-without-mfa': { prowler: ['iam_administrator_access_with_mfa'] },
   'user-direct-policy': {
-    cis3: '1.15',
-    cis5: '1.14',
     securityHub: ['IAM.2'],
     config: 'iam-user-no-policies-check',
     prowler: ['iam_policy_attached_only_to_group_or_roles'],
@@ -137,45 +125,43 @@ export const FRAMEWORKS: Readonly<Record<string, FrameworkMapping>> = {
   'role-trust-external-account': { prowler: ['iam_role_cross_account_readonlyaccess_policy'] },
   'role-trust-confused-deputy': { prowler: ['iam_role_cross_service_confused_deputy_prevention'] },
   'support-role-missing': {
-    cis3: '1.17',
-    cis5: '1.16',
     securityHub: ['IAM.18'],
     config: 'iam-policy-in-use',
     prowler: ['iam_support_role_created'],
   },
   'server-certificate-expired': {
-    cis3: '1.19',
-    cis5: '1.18',
     securityHub: ['IAM.26'],
     config: 'iam-server-certificate-expiration-check',
     prowler: ['iam_no_expired_server_certificates_stored'],
   },
   'access-analyzer-disabled': {
-    cis3: '1.20',
-    cis5: '1.19',
     securityHub: ['IAM.28'],
     config: 'iam-external-access-analyzer-enabled',
     prowler: ['accessanalyzer_enabled'],
   },
   'cloudtrail-multi-region-missing': {
-    cis3: '3.1',
-    cis5: '3.1',
     securityHub: ['CloudTrail.1'],
     prowler: ['cloudtrail_multi_region_enabled_logging_management_events'],
   },
   'cloudtrail-not-logging': { prowler: ['cloudtrail_multi_region_enabled'] },
   'cloudtrail-log-validation': {
-    cis3: '3.2',
-    cis5: '3.2',
     securityHub: ['CloudTrail.4'],
     prowler: ['cloudtrail_log_file_validation_enabled'],
   },
   'event-stream-silent': {},
   // A5: Access Analyzer's unused-access findings are the anchors; CIS maps only the user's credentials.
   'role-unused': {},
-  'user-unused': { cis3: '1.12', cis5: '1.11' },
+  'user-unused': {},
   'unused-service-access': {},
   'unused-action-access': {},
   'unused-permissions-policy': { config: 'iam-policy-in-use' },
   'policy-not-evaluable': {},
 }
+
+export const FRAMEWORKS: Readonly<Record<string, FrameworkMapping>> = Object.fromEntries(
+  Object.entries(OTHER).map(([checkId, other]) => {
+    const cis3 = cisNumber(CIS_AWS_3_0, checkId)
+    const cis5 = cisNumber(CIS_AWS_5_0, checkId)
+    return [checkId, { ...(cis3 ? { cis3 } : {}), ...(cis5 ? { cis5 } : {}), ...other }]
+  }),
+)

@@ -67,7 +67,8 @@ export function bySeverity(a: FindingRecord, b: FindingRecord): number {
   )
 }
 
-export function toJsonLines(records: readonly FindingRecord[]): string {
+/** One JSON object per line: the records, or any export format's objects. */
+export function toJsonLines(records: readonly object[]): string {
   return records.map((r) => JSON.stringify(r)).join('\n') + (records.length ? '\n' : '')
 }
 

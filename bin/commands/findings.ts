@@ -1,4 +1,5 @@
-import { type Command, Option } from 'commander'
+import { type Command, InvalidArgumentError, Option } from 'commander'
+import { findingsAsOf, parseInstant } from '../../shared/app/as-of.ts'
 import { FindingsStore } from '../../shared/aws/findings-store.ts'
 import { bySeverity, recordFromFinding, toJsonLines, toTable } from '../../shared/export/records.ts'
 import type { FindingStatus } from '../../shared/model/finding.ts'
@@ -11,7 +12,16 @@ interface FindingsOptions {
   status?: FindingStatus
   severity?: Severity
   check?: string
+  asOf?: string
   json?: boolean
+}
+
+function instantOption(value: string): string {
+  try {
+    return parseInstant(value)
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message)
+  }
 }
 
 export function registerFindings(program: Command, ctx: CliContext): void {
@@ -28,16 +38,33 @@ export function registerFindings(program: Command, ctx: CliContext): void {
     .addOption(new Option('--status <status>', 'OPEN or RESOLVED').argParser(statusOption))
     .addOption(new Option('--severity <severity>', 'only this severity').argParser(severityOption))
     .addOption(new Option('--check <id>', 'only this check or detection').argParser(checkOrDetectionId))
+    .addOption(
+      new Option(
+        '--as-of <time>',
+        'the findings open at this ISO 8601 time (or date: its start, UTC), as they stood then, from the history',
+      ).argParser(instantOption),
+    )
     .option('--json', 'one JSON object per finding per line')
     .action(async (opts: FindingsOptions) => {
+      if (opts.asOf && opts.status === 'RESOLVED')
+        throw new Error('--as-of lists the findings open at that time: --status RESOLVED cannot apply')
       const aws = await ctx.aws()
       const store = new FindingsStore(aws.dynamo(), ctx.useTable(opts.table))
-      const findings = await store.listFindings({
-        ...(opts.status ? { status: opts.status } : {}),
-        ...(opts.severity ? { severity: opts.severity } : {}),
-        ...(opts.check ? { checkId: opts.check } : {}),
-      })
+      const findings = opts.asOf
+        ? (await findingsAsOf(store, opts.asOf, { status: 'OPEN' })).filter(
+            (f) =>
+              (!opts.severity || f.severity === opts.severity) && (!opts.check || f.checkId === opts.check),
+          )
+        : await store.listFindings({
+            ...(opts.status ? { status: opts.status } : {}),
+            ...(opts.severity ? { severity: opts.severity } : {}),
+            ...(opts.check ? { checkId: opts.check } : {}),
+          })
       const records = findings.map(recordFromFinding).sort(bySeverity)
-      ctx.io.out(opts.json ? toJsonLines(records) : toTable(records, { dates: true }))
+      if (opts.json) ctx.io.out(toJsonLines(records))
+      else {
+        if (opts.asOf) ctx.io.out(`${records.length} finding(s) open at ${opts.asOf}, from the history:\n`)
+        ctx.io.out(toTable(records, { dates: true }))
+      }
     })
 }

@@ -1,4 +1,4 @@
-import type { Finding, HistoryEntry } from '../model/finding.ts'
+import type { Finding, FindingStatus, HistoryEntry, TransitionKind } from '../model/finding.ts'
 
 /** The findings table's key layout: one table, item kinds told apart by sort key and `kind`. */
 export const TABLE = {
@@ -7,6 +7,7 @@ export const TABLE = {
   bySeverityIndex: 'open-by-severity',
   byCheckIndex: 'by-check',
   byTimeIndex: 'history-by-time',
+  asOfIndex: 'history-as-of',
   ttlAttribute: 'expiresAt',
 } as const
 
@@ -43,6 +44,8 @@ export function tableDefinition(tableName: string) {
       { AttributeName: 'statusKey', AttributeType: S },
       { AttributeName: 'historyKey', AttributeType: S },
       { AttributeName: 'historySort', AttributeType: S },
+      { AttributeName: 'asOfKey', AttributeType: S },
+      { AttributeName: 'asOfSort', AttributeType: S },
     ],
     KeySchema: [
       { AttributeName: 'pk', KeyType: 'HASH' as const },
@@ -73,6 +76,16 @@ export function tableDefinition(tableName: string) {
         ],
         Projection: { ProjectionType: 'ALL' as const },
       },
+      {
+        // Keys only: an entry is ~115 bytes (the table keys name the finding and sequence, the sort key
+        // the account, time and transition), so reading every transition up to a time stays cheap.
+        IndexName: TABLE.asOfIndex,
+        KeySchema: [
+          { AttributeName: 'asOfKey', KeyType: 'HASH' as const },
+          { AttributeName: 'asOfSort', KeyType: 'RANGE' as const },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' as const },
+      },
     ],
     StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' as const },
   }
@@ -98,8 +111,78 @@ export function stateItem(f: Finding): Record<string, unknown> {
 const historyPartition = (accountId: string, at: string) => `${accountId}#${at.slice(0, 7)}`
 
 /**
- * A history item as stored: the entry exactly as hashed, plus its keys and the history-by-time index keys
- * (one partition per account and month; sorted by time, then finding and sequence).
+ * The history-as-of index ("which findings were open at T"): every history item, in 16 partitions by the
+ * first hex digit of its finding id (spreading writes, and reads in parallel), sorted by
+ * `<account>#<at>#<status><transition>` (one letter each). One range query per partition and account
+ * reads exactly the account's transitions up to T; keys only, so an entry is the table keys (which name
+ * the finding and sequence number) plus these two, about 115 bytes.
+ */
+export const AS_OF_SHARDS: readonly string[] = [...'0123456789abcdef']
+
+/** The history-as-of partition of a finding: the first hex digit of its id. */
+export function asOfShard(findingIdValue: string): string {
+  const c = findingIdValue.charAt(0).toLowerCase()
+  return AS_OF_SHARDS.includes(c) ? c : '0'
+}
+
+const STATUS_CODE: Record<FindingStatus, string> = { OPEN: 'O', RESOLVED: 'R' }
+const TRANSITION_CODE: Record<TransitionKind, string> = {
+  OPENED: 'O',
+  REOPENED: 'E',
+  OCCURRED: 'C',
+  RESOLVED: 'R',
+  SUPPRESSED: 'S',
+  UNSUPPRESSED: 'U',
+  ACKNOWLEDGED: 'A',
+}
+const invert = <K extends string>(m: Record<K, string>) =>
+  Object.fromEntries(Object.entries(m).map(([k, v]) => [v, k])) as Record<string, K | undefined>
+const CODE_STATUS = invert(STATUS_CODE)
+const CODE_TRANSITION = invert(TRANSITION_CODE)
+
+/** The history-as-of sort key of an account's item at `at` (ISO): its status after the transition, and the transition. */
+export const asOfSortKey = (
+  accountId: string,
+  at: string,
+  status: FindingStatus,
+  transition: TransitionKind,
+) => `${accountId}#${at}#${STATUS_CODE[status]}${TRANSITION_CODE[transition]}`
+
+/** What one history-as-of entry says: which item (from the table keys), its account, time, status and transition. */
+export interface AsOfEntry {
+  accountId: string
+  findingId: string
+  seq: number
+  at: string
+  status: FindingStatus
+  transition: TransitionKind
+}
+
+/** Reads a history-as-of entry (keys only); undefined for an entry not in that shape. */
+export function fromAsOfEntry(item: Record<string, unknown>): AsOfEntry | undefined {
+  const [pk, sk, sort] = [item.pk, item.sk, item.asOfSort]
+  if (typeof pk !== 'string' || typeof sk !== 'string' || typeof sort !== 'string') return undefined
+  if (!pk.startsWith('FINDING#') || !sk.startsWith('HIST#')) return undefined
+  const last = sort.lastIndexOf('#')
+  const before = sort.lastIndexOf('#', last - 1)
+  const code = sort.slice(last + 1)
+  const status = CODE_STATUS[code.charAt(0)]
+  const transition = CODE_TRANSITION[code.slice(1)]
+  if (before < 0 || !status || !transition) return undefined
+  return {
+    accountId: sort.slice(0, before),
+    findingId: pk.slice('FINDING#'.length),
+    seq: Number(sk.slice('HIST#'.length)),
+    at: sort.slice(before + 1, last),
+    status,
+    transition,
+  }
+}
+
+/**
+ * A history item as stored: the entry exactly as hashed, plus its keys, the history-by-time index keys
+ * (one partition per account and month; sorted by time, then finding and sequence) and the history-as-of
+ * index keys. Index keys are storage only: they are not part of the hash.
  */
 export function historyItem(e: HistoryEntry): Record<string, unknown> {
   return {
@@ -108,6 +191,8 @@ export function historyItem(e: HistoryEntry): Record<string, unknown> {
     ...e,
     historyKey: historyPartition(e.accountId, e.at),
     historySort: `${e.at}#${e.findingId}#${String(e.seq).padStart(10, '0')}`,
+    asOfKey: asOfShard(e.findingId),
+    asOfSort: asOfSortKey(e.accountId, e.at, e.status, e.transition),
   }
 }
 
@@ -132,6 +217,8 @@ const STORAGE_ONLY = [
   'openKey',
   'historyKey',
   'historySort',
+  'asOfKey',
+  'asOfSort',
 ]
 
 function strip(item: Record<string, unknown>): Record<string, unknown> {

@@ -41,3 +41,40 @@ export function verifyChain(
   if (prev !== head.headHash) return { ok: false, brokenAt: n, reason: 'head hash does not match' }
   return { ok: true }
 }
+
+/** Does the entry's content still hash to its `hash`? */
+export function hashMatches(entry: HistoryEntry): boolean {
+  const { hash, ...rest } = entry
+  return hashHistoryEntry(rest) === hash
+}
+
+type EvidenceValue = HistoryEntry['evidence'][string]
+
+/** What changed in a finding's evidence from one history item to the next, key by key. */
+export interface EvidenceDiff {
+  added: Record<string, EvidenceValue>
+  removed: Record<string, EvidenceValue>
+  changed: Record<string, { from: EvidenceValue; to: EvidenceValue }>
+}
+
+/** The field-level difference between two evidence objects (values compared as canonical JSON). */
+export function evidenceDiff(
+  beforeEvidence: HistoryEntry['evidence'] | undefined,
+  afterEvidence: HistoryEntry['evidence'] | undefined,
+): EvidenceDiff {
+  const [before, after] = [beforeEvidence ?? {}, afterEvidence ?? {}]
+  const diff: EvidenceDiff = { added: {}, removed: {}, changed: {} }
+  const has = (o: object, k: string) => Object.hasOwn(o, k) && (o as Record<string, unknown>)[k] !== undefined
+  for (const key of Object.keys(after).sort()) {
+    if (!has(after, key)) continue
+    if (!has(before, key)) diff.added[key] = after[key]!
+    else if (canonicalJson(before[key]) !== canonicalJson(after[key]))
+      diff.changed[key] = { from: before[key]!, to: after[key]! }
+  }
+  for (const key of Object.keys(before).sort())
+    if (has(before, key) && !has(after, key)) diff.removed[key] = before[key]!
+  return diff
+}
+
+export const isEmptyDiff = (d: EvidenceDiff): boolean =>
+  Object.keys(d.added).length + Object.keys(d.removed).length + Object.keys(d.changed).length === 0

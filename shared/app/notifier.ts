@@ -1,6 +1,7 @@
 import { unmarshall } from '@aws-sdk/util-dynamodb'
 import type { IamwatchConfig } from '../config/config.ts'
 import type { FindingsRepository } from '../engine/repository.ts'
+import { alertable } from '../engine/suppression.ts'
 import type { HistoryEntry } from '../model/finding.ts'
 import { atLeast } from '../model/severity.ts'
 import { type AlertMessage, buildAlert } from '../notify/message.ts'
@@ -26,6 +27,8 @@ export interface NotifyResult {
   published: number
   duplicates: number
   ignored: number
+  /** History items that send no alert: a suppressed finding's, or a suppression or acknowledgement. */
+  silent: number
 }
 
 /**
@@ -37,7 +40,7 @@ export async function notifyRecords(
   records: readonly StreamRecord[],
   deps: NotifierDeps,
 ): Promise<NotifyResult> {
-  const result: NotifyResult = { batchItemFailures: [], published: 0, duplicates: 0, ignored: 0 }
+  const result: NotifyResult = { batchItemFailures: [], published: 0, duplicates: 0, ignored: 0, silent: 0 }
   for (const [i, record] of records.entries()) {
     const image = record.dynamodb?.NewImage
     if (record.eventName !== 'INSERT' || !image) {
@@ -50,6 +53,17 @@ export async function notifyRecords(
       continue
     }
     const entry = item as unknown as HistoryEntry
+    // Suppressed at this transition, or a suppression / acknowledgement itself: recorded, not alerted
+    // (but an expired suppression lifted from an open finding is).
+    if (!alertable(entry)) {
+      result.silent++
+      deps.log.info('transition not alerted', {
+        transitionId: entry.transitionId,
+        transition: entry.transition,
+        suppressed: entry.suppression !== undefined,
+      })
+      continue
+    }
     try {
       if (!atLeast(entry.severity, deps.config.alertMinSeverity)) {
         result.ignored++

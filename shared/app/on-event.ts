@@ -4,8 +4,8 @@ import type { Fired } from '../detections/engine.ts'
 import { evaluateEvent } from '../detections/evaluate.ts'
 import { targetAccount } from '../detections/helpers.ts'
 import type { CounterStore } from '../detections/thresholds.ts'
-import { advance } from '../engine/reconcile.ts'
 import type { FindingsRepository } from '../engine/repository.ts'
+import { recordOccurrence } from '../engine/suppression.ts'
 import { type Evidence, type Finding, findingId, GENESIS_HASH, type Occurrence } from '../model/finding.ts'
 import type { Log } from './log.ts'
 
@@ -67,8 +67,22 @@ async function recordOne(e: CloudTrailEvent, f: Fired, deps: EventDeps): Promise
       headHash: current?.headHash ?? GENESIS_HASH,
     }
     const kind = !current ? 'OPENED' : current.status === 'RESOLVED' ? 'REOPENED' : 'OCCURRED'
-    const plan = advance(finding, kind, `event:${e.eventKey}`, at, occurrence)
-    const result = await deps.store.applyEventTransition(plan, `${e.eventKey}#${f.kind}`)
+    // Through suppression: a suppressed finding keeps its suppression (and sends no alert), an expired
+    // one is lifted first, and a rule suppresses a finding as it opens.
+    const result = await recordOccurrence(
+      deps.store,
+      deps.config,
+      {
+        current,
+        finding,
+        kind,
+        scanId: `event:${e.eventKey}`,
+        at,
+        occurrence,
+        marker: `${e.eventKey}#${f.kind}`,
+      },
+      deps.log,
+    )
     if (result !== 'conflict') {
       if (result === 'duplicate')
         deps.log.info('event already recorded', { eventKey: e.eventKey, detection: f.detection.id })

@@ -3,6 +3,7 @@ import { CHECKS, getCheck } from '../checks/registry.ts'
 import type { AnyCheck, Params } from '../checks/types.ts'
 import { getDetection } from '../detections/registry.ts'
 import type { AnyDetection } from '../detections/types.ts'
+import { DEFAULT_MAX_DAYS, parseUntil } from '../engine/suppression.ts'
 import { SEVERITIES } from '../model/severity.ts'
 
 /**
@@ -23,6 +24,54 @@ const Monitor = v.strictObject({
   /** The SST stage deployed: resources tagged sst:app=iamwatch and sst:stage=<stage> are the monitor's. */
   stage: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9-]*$/, 'must be a stage name'))),
 })
+/** One line of visible text: a reason, an owner, a resource pattern. */
+const Line = (what: string) =>
+  v.pipe(
+    v.string(`${what} must be a string`),
+    v.trim(),
+    v.minLength(1, `${what} is required`),
+    v.maxLength(1000, `${what} is longer than 1000 characters`),
+    v.regex(
+      /^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]*$/,
+      `${what} must be one line without control characters`,
+    ),
+  )
+/**
+ * A suppression rule of the configuration: the findings of `check` whose resource id or ARN matches the
+ * glob `resource` are suppressed when they open, until `until` (checked against suppressions.maxDays
+ * when the rule is used). A reason and an expiry are required.
+ */
+const ConfigSuppressionRule = v.strictObject({
+  check: Line('check'),
+  resource: Line('resource'),
+  reason: Line('reason'),
+  until: v.pipe(
+    v.string('until (the expiry) is required'),
+    v.trim(),
+    v.check(
+      (t) => parseUntil(t) !== undefined,
+      'until must be a date (YYYY-MM-DD) or an ISO 8601 time with its zone',
+    ),
+    v.transform((t) => parseUntil(t)!.toISOString()),
+  ),
+  owner: v.optional(Line('owner')),
+})
+/**
+ * `suppressions`: the rules, or `{ maxDays, rules }`. maxDays (default 365) bounds how far ahead any
+ * suppression may expire, from the CLI or the configuration.
+ */
+const Suppressions = v.pipe(
+  v.unknown(),
+  // The short form, a list of rules, is read as { rules } (so a problem is named by its path).
+  v.transform((s) => (Array.isArray(s) ? { rules: s } : s)),
+  v.strictObject({
+    maxDays: v.optional(
+      v.pipe(v.number(), v.integer('must be a whole number of days'), v.minValue(1), v.maxValue(3650)),
+      DEFAULT_MAX_DAYS,
+    ),
+    rules: v.optional(v.array(ConfigSuppressionRule), []),
+  }),
+)
 const ConfigSchema = v.strictObject({
   checks: v.optional(v.record(v.string(), Override), {}),
   detections: v.optional(v.record(v.string(), Override), {}),
@@ -39,6 +88,8 @@ const ConfigSchema = v.strictObject({
   /** Minimum severity that is alerted; lower-severity transitions are still stored. */
   alertMinSeverity: v.optional(v.picklist(SEVERITIES), 'info'),
   monitor: v.optional(Monitor, {}),
+  /** Suppression rules, and the longest a suppression may last (see Suppressions). */
+  suppressions: v.optional(Suppressions, []),
 })
 export type IamwatchConfig = v.InferOutput<typeof ConfigSchema>
 
@@ -82,6 +133,16 @@ export function parseConfig(raw: unknown): IamwatchConfig {
         }
       }
     }
+  }
+  const seen = new Set<string>()
+  for (const [i, rule] of config.suppressions.rules.entries()) {
+    const at = `suppressions.rules.${i}`
+    if (!getCheck(rule.check) && !getDetection(rule.check))
+      throw new ConfigError(`${at}.check: no such check or detection "${rule.check}"`)
+    const key = `${rule.check}\u0000${rule.resource}`
+    if (seen.has(key))
+      throw new ConfigError(`${at}: a second rule for check ${rule.check} and resource ${rule.resource}`)
+    seen.add(key)
   }
   return config
 }

@@ -1,6 +1,13 @@
 import type { Finding, HistoryEntry } from '../model/finding.ts'
 import type { PlannedTransition } from './reconcile.ts'
-import type { Checkpoint, FindingsRepository, MonitorRecordsRepository, ScanRun } from './repository.ts'
+import type {
+  Checkpoint,
+  FindingsRepository,
+  MonitorRecordsRepository,
+  ScanRun,
+  SuppressionRulesRepository,
+} from './repository.ts'
+import { type SuppressionRule, sameRule } from './suppression.ts'
 
 class MemoryRecords implements MonitorRecordsRepository {
   readonly scans = new Map<string, ScanRun>()
@@ -57,6 +64,30 @@ class MemoryRecords implements MonitorRecordsRepository {
   }
 }
 
+/** Suppression rules in memory, keyed by account and id as in the table. */
+export class MemorySuppressionRules implements SuppressionRulesRepository {
+  readonly rules = new Map<string, SuppressionRule>()
+  async listRules(accountId: string) {
+    return [...this.rules.values()].filter((r) => r.accountId === accountId)
+  }
+  async getRule(accountId: string, id: string) {
+    return this.rules.get(`${accountId}#${id}`)
+  }
+  async putRule(rule: SuppressionRule & { accountId: string }) {
+    const key = `${rule.accountId}#${rule.id}`
+    const old = this.rules.get(key)
+    if (old && sameRule(old, rule)) return 'unchanged' as const
+    this.rules.set(key, { ...rule })
+    return old ? ('updated' as const) : ('created' as const)
+  }
+  async deleteRule(accountId: string, id: string) {
+    const key = `${accountId}#${id}`
+    const old = this.rules.get(key)
+    this.rules.delete(key)
+    return old
+  }
+}
+
 /**
  * The findings repository in memory, with the same conditional semantics as the DynamoDB one: a
  * transition applies only at its planned sequence, state and history item together. `outbox` is what
@@ -64,6 +95,7 @@ class MemoryRecords implements MonitorRecordsRepository {
  */
 export class MemoryFindingsRepository implements FindingsRepository {
   readonly records = new MemoryRecords()
+  readonly rules = new MemorySuppressionRules()
   readonly states = new Map<string, Finding>()
   readonly histories = new Map<string, HistoryEntry[]>()
   readonly outbox: HistoryEntry[] = []

@@ -8,9 +8,10 @@ import { type Finding, findingId, type Outcome } from '../model/finding.ts'
 import type { Rejection } from '../normalize/rejection.ts'
 import { evaluateChecks, type Judgement } from './evaluate.ts'
 import { mapLimit } from './limit.ts'
-import { type ReconcilePlan, type RunScope, reconcile } from './reconcile.ts'
+import { type PlannedTransition, type ReconcilePlan, type RunScope, reconcile } from './reconcile.ts'
 import type { FindingsRepository } from './repository.ts'
 import { ACCOUNT_SCOPE, eventScope, expandScope, type SourceScope } from './scope.ts'
+import { ruleFor, rulesInForce, suppressionOf } from './suppression.ts'
 
 /**
  * What a run needs: the account, the configuration, the time, a way to read each source (the AWS
@@ -88,7 +89,10 @@ export async function evaluate(ctx: PipelineContext, trigger: Trigger): Promise<
     incompleteSources: problems.length,
   }
   if (ctx.repository) {
-    const plan = await planTransitions(ctx.repository, ctx, judgements, trigger.runId, ctx.now)
+    const plan = await planTransitions(ctx.repository, ctx, judgements, trigger.runId, ctx.now, {
+      config: ctx.config,
+      log: ctx.log,
+    })
     Object.assign(counts, await applyPlan(ctx.repository, plan, ctx.log))
   }
   const degraded = problems.length + notEvaluated.length + rejections.length + (counts.conflicts ?? 0) > 0
@@ -141,13 +145,18 @@ async function read(
   return readings
 }
 
-/** Reads what reconciliation needs (failing findings' states, open findings judged) and plans. */
+/**
+ * Reads what reconciliation needs (failing findings' states, open findings judged) and plans. Given the
+ * configuration, suppression rules (the configuration's and the table's) are read only when a finding
+ * opens unsuppressed, and a matching one suppresses it as it opens.
+ */
 export async function planTransitions(
   repository: FindingsRepository,
   scope: RunScope,
   judgements: readonly Judgement[],
   runId: string,
   now: Date,
+  suppressions?: { config: IamwatchConfig; log?: Log },
 ): Promise<ReconcilePlan> {
   const judged = judgements.filter((j) => j.status === 'judged')
   const failingIds = judged.flatMap((j) =>
@@ -174,14 +183,45 @@ export async function planTransitions(
     repository.listOpenByCheck(scope.accountId, checkId, resourceId),
   )
   for (const f of open.flat()) existing.set(f.id, f)
-  return reconcile({
+  const input = {
     scope,
     judgements: judged,
     existing,
     now,
     scanId: runId,
     checks: new Map(CHECKS.map((c) => [c.id, c])),
+  }
+  const plan = reconcile(input)
+  const opensUnsuppressed = plan.transitions.some(
+    (t) => (t.entry.transition === 'OPENED' || t.entry.transition === 'REOPENED') && !t.finding.suppression,
+  )
+  if (!suppressions || !opensUnsuppressed) return plan
+  const rules = await rulesInForce(repository, suppressions.config, scope.accountId, now, suppressions.log)
+  if (rules.length === 0) return plan
+  const at = now.toISOString()
+  return reconcile({
+    ...input,
+    suppressionFor: (f) => {
+      const rule = ruleFor(rules, f)
+      return rule ? suppressionOf(rule, at) : undefined
+    },
   })
+}
+
+/**
+ * The plan's transitions in waves: a finding's first transition in the first, its second (a status
+ * change after an expired suppression was lifted) in the next, so no write names one item twice.
+ */
+function waves(transitions: readonly PlannedTransition[]): PlannedTransition[][] {
+  const out: PlannedTransition[][] = []
+  const nth = new Map<string, number>()
+  for (const t of transitions) {
+    const n = nth.get(t.finding.id) ?? 0
+    nth.set(t.finding.id, n + 1)
+    if (!out[n]) out[n] = []
+    out[n].push(t)
+  }
+  return out
 }
 
 export async function applyPlan(
@@ -189,7 +229,17 @@ export async function applyPlan(
   plan: ReconcilePlan,
   log: Log,
 ): Promise<Record<string, number>> {
-  const conflicts = new Set(await repository.applyTransitions(plan.transitions))
+  const conflicts = new Set<PlannedTransition>()
+  const conflicted = new Set<string>()
+  for (const wave of waves(plan.transitions)) {
+    // A finding whose earlier transition conflicted has moved on: its later ones would conflict too.
+    const ready = wave.filter((t) => !conflicted.has(t.finding.id))
+    for (const t of wave) if (conflicted.has(t.finding.id)) conflicts.add(t)
+    for (const t of ready.length ? await repository.applyTransitions(ready) : []) {
+      conflicts.add(t)
+      conflicted.add(t.finding.id)
+    }
+  }
   for (const t of conflicts)
     log.warn('transition skipped: finding changed concurrently', { findingId: t.finding.id })
   const applied = plan.transitions.filter((t) => !conflicts.has(t))
@@ -198,6 +248,10 @@ export async function applyPlan(
     opened: count('OPENED'),
     reopened: count('REOPENED'),
     resolved: count('RESOLVED'),
+    suppressedOnOpening: applied.filter(
+      (t) => (t.entry.transition === 'OPENED' || t.entry.transition === 'REOPENED') && t.finding.suppression,
+    ).length,
+    unsuppressed: count('UNSUPPRESSED'),
     unchanged: plan.unchanged,
     withheldResolutions: plan.withheldResolutions,
     leftNotEvaluated: plan.notEvaluated,

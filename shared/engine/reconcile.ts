@@ -1,11 +1,14 @@
 import type { AnyCheck } from '../checks/types.ts'
 import {
+  EXPIRED_REASON,
   type Finding,
   findingId,
   GENESIS_HASH,
   type HistoryEntry,
   type Outcome,
   type ResolutionReason,
+  type Suppression,
+  SYSTEM_ACTOR,
   type TransitionKind,
   transitionId,
 } from '../model/finding.ts'
@@ -45,6 +48,11 @@ export interface ReconcileInput {
   now: Date
   scanId: string
   checks: ReadonlyMap<string, Pick<AnyCheck, 'title' | 'severity'>>
+  /**
+   * The suppression a rule puts on a finding that opens (or reopens) unsuppressed: it opens suppressed,
+   * in the same transition, and sends no alert. Undefined: no rule matches.
+   */
+  suppressionFor?: (finding: Finding) => Suppression | undefined
 }
 
 /** Is this finding one the judgement speaks for (same account, check, and a resource it covered)? */
@@ -90,8 +98,63 @@ export function reconcile(input: ReconcileInput): ReconcilePlan {
     notEvaluated: 0,
     stale: 0,
   }
-  for (const j of input.judgements) if (j.status === 'judged') reconcileOne(input, j, plan)
+  const judged = input.judgements.filter((j) => j.status === 'judged')
+  for (const j of judged) reconcileOne(input, j, plan)
+  liftExpired(input, judged, plan)
   return plan
+}
+
+/** Has the suppression's expiry passed at `now`? */
+export function isExpired(s: Pick<Suppression, 'until'>, now: Date): boolean {
+  return Date.parse(s.until) <= now.getTime()
+}
+
+/**
+ * Every finding the run judges whose suppression has expired is unsuppressed (UNSUPPRESSED by
+ * iamwatch, reason `expired`: alerted when the finding is open). When the same run changes its status,
+ * both are written, in the order that alerts what needs attention and nothing else: a reopening after
+ * the lift (alerted, unless a rule suppresses it again), a resolution before it (the finding was fixed
+ * while the suppression still stood: neither alerts).
+ */
+function liftExpired(input: ReconcileInput, judged: readonly Judgement[], plan: ReconcilePlan): void {
+  const at = input.now.toISOString()
+  const planned = new Map(plan.transitions.map((t) => [t.finding.id, t]))
+  const replaced = new Map<string, PlannedTransition[]>()
+  for (const f of input.existing.values()) {
+    if (!f.suppression || !isExpired(f.suppression, input.now)) continue
+    if (!judged.some((j) => judges(j, input.scope, f))) continue
+    const t = planned.get(f.id)
+    if (t?.entry.transition === 'RESOLVED') {
+      replaced.set(f.id, [t, unsuppressExpired(t.finding, input.scanId, at)])
+      continue
+    }
+    const lift = unsuppressExpired(f, input.scanId, at)
+    if (!t) {
+      replaced.set(f.id, [lift])
+      continue
+    }
+    // Re-planned on the lifted state (the reopening did not carry the expired suppression).
+    const { seq, headHash } = lift.finding
+    replaced.set(f.id, [
+      lift,
+      advance({ ...t.finding, seq, headHash }, t.entry.transition, t.entry.scanId, t.entry.at),
+    ])
+  }
+  if (replaced.size === 0) return
+  const out: PlannedTransition[] = []
+  for (const t of plan.transitions) out.push(...(replaced.get(t.finding.id) ?? [t]))
+  for (const [id, ts] of replaced) if (!planned.has(id)) out.push(...ts)
+  plan.transitions = out
+}
+
+/** The UNSUPPRESSED transition iamwatch writes when a finding's suppression has expired. */
+export function unsuppressExpired(f: Finding, scanId: string, at: string): PlannedTransition {
+  const { suppression, ...rest } = f
+  return advance(rest, 'UNSUPPRESSED', scanId, at, undefined, {
+    actor: SYSTEM_ACTOR,
+    reason: EXPIRED_REASON,
+    ...(suppression ? { lifted: suppression } : {}),
+  })
 }
 
 function reconcileOne(input: ReconcileInput, j: Judgement, plan: ReconcilePlan): void {
@@ -155,6 +218,12 @@ function reconcileOne(input: ReconcileInput, j: Judgement, plan: ReconcilePlan):
       seq: current?.seq ?? 0,
       headHash: current?.headHash ?? GENESIS_HASH,
     }
+    // A suppression in force stays (an expired one is lifted: see liftExpired); a finding that opens
+    // unsuppressed takes a matching rule's.
+    const kept =
+      current?.suppression && !isExpired(current.suppression, input.now) ? current.suppression : undefined
+    const suppression = kept ?? input.suppressionFor?.(finding)
+    if (suppression) finding.suppression = suppression
     plan.transitions.push(advance(finding, current ? 'REOPENED' : 'OPENED', scanId, at))
   }
 
@@ -203,13 +272,25 @@ function reconcileOne(input: ReconcileInput, j: Judgement, plan: ReconcilePlan):
   }
 }
 
-/** Appends one history entry to a finding's chain and returns the planned write. */
+/** Who made a manual transition and why (and, for UNSUPPRESSED, what it lifted). */
+export interface ManualChange {
+  actor: string
+  reason: string
+  lifted?: Suppression
+}
+
+/**
+ * Appends one history entry to a finding's chain and returns the planned write. The entry records the
+ * suppression in force after the transition (the notifier sends no alert for it) and, for a manual
+ * transition, who made it and why.
+ */
 export function advance(
   finding: Finding,
   transition: TransitionKind,
   scanId: string,
   at: string,
   occurrence?: HistoryEntry['occurrence'],
+  manual?: ManualChange,
 ): PlannedTransition {
   const seq = finding.seq + 1
   const body: Omit<HistoryEntry, 'hash'> = {
@@ -231,8 +312,11 @@ export function advance(
     evidence: finding.evidence,
     ...(finding.asOf ? { asOf: finding.asOf } : {}),
     ...(finding.resolution ? { resolution: finding.resolution } : {}),
+    ...(finding.suppression ? { suppression: finding.suppression } : {}),
     scanId,
     ...(occurrence ? { occurrence } : {}),
+    ...(manual ? { actor: manual.actor, reason: manual.reason } : {}),
+    ...(manual?.lifted ? { lifted: manual.lifted } : {}),
     prevHash: finding.headHash,
   }
   const hash = hashHistoryEntry(body)

@@ -1,6 +1,7 @@
 import type { GrantLedger } from '../model/access.ts'
 import type { Finding, HistoryEntry } from '../model/finding.ts'
 import type { PlannedTransition } from './reconcile.ts'
+import type { SuppressionRule } from './suppression.ts'
 
 /** A scan run as recorded: complete or degraded, and why. */
 export interface ScanRun {
@@ -57,12 +58,28 @@ export interface MonitorRecordsRepository {
 }
 
 /**
+ * Where suppression rules live (in the findings table, one partition per account): stored by
+ * `iamwatch suppress --check ... --resource ...`, read when findings open.
+ */
+export interface SuppressionRulesRepository {
+  /** The account's rules, expired ones included. */
+  listRules(accountId: string): Promise<SuppressionRule[]>
+  getRule(accountId: string, id: string): Promise<SuppressionRule | undefined>
+  /** Stores the rule under its id: 'unchanged' when the same rule (but for who and when) is there. */
+  putRule(rule: SuppressionRule & { accountId: string }): Promise<'created' | 'updated' | 'unchanged'>
+  /** Removes it; the rule removed, or undefined when there was none. */
+  deleteRule(accountId: string, id: string): Promise<SuppressionRule | undefined>
+}
+
+/**
  * Where findings live: their current state and their immutable, hash-chained history. DynamoDB in a
  * deployment (shared/aws/findings-store.ts); in memory for the lifecycle model test. Every write of a
  * transition is conditioned on the sequence it was planned from.
  */
 export interface FindingsRepository {
   readonly records: MonitorRecordsRepository
+  /** Suppression rules stored beside the findings; absent: only the configuration's rules apply. */
+  readonly rules?: SuppressionRulesRepository
   getFinding(id: string): Promise<Finding | undefined>
   getFindings(ids: readonly string[]): Promise<Map<string, Finding>>
   /** OPEN findings of one check in one account (of one resource, when given). */

@@ -5,8 +5,43 @@ export type FindingStatus = 'OPEN' | 'RESOLVED'
 /**
  * A change of a finding's state; REOPENED is OPEN reached again from RESOLVED. OCCURRED is a new
  * occurrence of a real-time detection on a finding that is already open (each one is alerted).
+ * SUPPRESSED and UNSUPPRESSED mute and unmute a finding without changing its status; ACKNOWLEDGED
+ * closes an open detection finding by hand (RESOLVED, resolution `acknowledged`). Those three carry
+ * the `actor` and `reason` on their history item.
  */
-export type TransitionKind = 'OPENED' | 'RESOLVED' | 'REOPENED' | 'OCCURRED'
+export type TransitionKind =
+  | 'OPENED'
+  | 'RESOLVED'
+  | 'REOPENED'
+  | 'OCCURRED'
+  | 'SUPPRESSED'
+  | 'UNSUPPRESSED'
+  | 'ACKNOWLEDGED'
+
+/**
+ * A finding muted on purpose: a known and accepted problem, with an owner, a reason and an expiry.
+ * A suppressed finding keeps its real status and keeps being reconciled; its transitions send no alert.
+ */
+export interface Suppression {
+  reason: string
+  /** Who owns the accepted risk. */
+  owner: string
+  /** When it expires (ISO 8601): the next reconciliation after it lifts it, and alerts if still open. */
+  until: string
+  /** Who suppressed it: the caller's ARN, or `config` for a rule of the configuration. */
+  by: string
+  /** When it was applied to this finding. */
+  at: string
+  /** The rule it came from, when a rule suppressed it. */
+  rule?: string
+}
+
+/** The actor of the transitions iamwatch makes itself (an expired suppression lifted). */
+export const SYSTEM_ACTOR = 'iamwatch'
+/** The actor of suppressions applied by rules of the configuration. */
+export const CONFIG_ACTOR = 'config'
+/** The reason of an UNSUPPRESSED transition made because the suppression's `until` passed. */
+export const EXPIRED_REASON = 'expired'
 
 /** One CloudTrail event that fired a detection: what ops need to act, as it arrived. */
 export interface Occurrence {
@@ -23,8 +58,11 @@ export interface Occurrence {
   kind: 'match' | 'threshold'
   details: Record<string, string | number | boolean | null>
 }
-/** Why a finding resolved: the check passed, or the credential / resource it was about no longer exists. */
-export type ResolutionReason = 'passed' | 'credential-gone' | 'resource-gone'
+/**
+ * Why a finding resolved: the check passed, or the credential / resource it was about no longer exists,
+ * or (detections) someone acknowledged it.
+ */
+export type ResolutionReason = 'passed' | 'credential-gone' | 'resource-gone' | 'acknowledged'
 
 export type Evidence = Record<string, string | number | boolean | null | string[]>
 
@@ -89,6 +127,8 @@ export interface FindingSubject {
    * GeneratedTime, the time of a live read, or the event's time. Older data never changes the status.
    */
   asOf?: string
+  /** The suppression in force (on a history item: in force after its transition, so it sends no alert). */
+  suppression?: Suppression
 }
 
 /** The current state of a finding (one item per finding). Slim on purpose: exporters enrich. */
@@ -97,6 +137,8 @@ export interface Finding extends FindingSubject {
   firstOpenedAt: string
   lastTransitionAt: string
   resolvedAt?: string
+  /** Who acknowledged a detection finding and why (while it stays resolved by that acknowledgement). */
+  acknowledged?: { by: string; reason: string; at: string }
   /** Sequence number of the newest history item, and its hash (head of the per-finding chain). */
   seq: number
   headHash: string
@@ -112,6 +154,12 @@ export interface HistoryEntry extends FindingSubject {
   /** The scan, or for detections the CloudTrail event, that caused the transition. */
   scanId: string
   occurrence?: Occurrence
+  /** Who made a manual transition (SUPPRESSED, UNSUPPRESSED, ACKNOWLEDGED): an ARN, `config` or `iamwatch`. */
+  actor?: string
+  /** Why (a manual transition's reason; `expired` when iamwatch lifted an expired suppression). */
+  reason?: string
+  /** The suppression an UNSUPPRESSED transition lifted. */
+  lifted?: Suppression
   prevHash: string
   hash: string
 }

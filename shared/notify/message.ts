@@ -209,8 +209,14 @@ export function shortActor(actor: { type?: string; arn?: string; userName?: stri
 function postureAlert(entry: HistoryEntry): AlertMessage {
   const check = getCheck(entry.checkId)
   const sev = entry.severity.toUpperCase()
+  // The one suppression transition that alerts: an expired suppression lifted from an open finding.
+  const lifted = entry.transition === 'UNSUPPRESSED' ? entry.lifted : undefined
   const verb =
-    entry.transition === 'RESOLVED' ? `RESOLVED (${entry.resolution ?? 'passed'})` : entry.transition
+    entry.transition === 'RESOLVED'
+      ? `RESOLVED (${entry.resolution ?? 'passed'})`
+      : entry.transition === 'UNSUPPRESSED'
+        ? `UNSUPPRESSED (${entry.reason === 'expired' ? 'suppression expired' : 'suppression lifted'})`
+        : entry.transition
   const subject = composeSubject({
     head: `[iamwatch] ${sev} ${verb}`,
     shortHead: `[iamwatch] ${sev} ${entry.transition}`,
@@ -219,10 +225,13 @@ function postureAlert(entry: HistoryEntry): AlertMessage {
     identifier: entry.credentialId ? `${entry.resourceId}, ${entry.credentialId}` : entry.resourceId,
     context: [entry.accountId],
   })
+  const remediation = check?.remediation ?? 'See the check documentation.'
   const what =
     entry.transition === 'RESOLVED'
       ? 'No action needed: this finding no longer fails.'
-      : (check?.remediation ?? 'See the check documentation.')
+      : entry.transition === 'UNSUPPRESSED'
+        ? `Its suppression ended and the finding is still ${entry.status.toLowerCase()}: fix it, or suppress it again with a reason and a new expiry. ${remediation}`
+        : remediation
   const framework = frameworkLine(entry.checkId)
   const lines = [
     `${sev} finding ${verb}: ${plain(entry.title)}`,
@@ -234,6 +243,12 @@ function postureAlert(entry: HistoryEntry): AlertMessage {
     `Account:    ${plain(entry.accountId)}    Region: ${plain(entry.region)}`,
     `When (UTC): ${entry.at}`,
     `Finding:    ${entry.findingId}    Transition: ${entry.transitionId}`,
+    ...(lifted
+      ? [
+          `Suppressed: until ${plain(lifted.until)} by ${plain(lifted.by)} (owner ${plain(lifted.owner)}${lifted.rule ? `, rule ${plain(lifted.rule)}` : ''})`,
+          `            reason: ${plain(lifted.reason)}`,
+        ]
+      : []),
     '',
     'Evidence:',
     ...Object.entries(entry.evidence).map(([k, v]) => `  ${plain(k)}: ${plain(v)}`),
@@ -258,6 +273,8 @@ function postureAlert(entry: HistoryEntry): AlertMessage {
     resource: { type: entry.resourceType, id: entry.resourceId, arn: entry.resourceArn },
     ...(entry.credentialId ? { credentialId: entry.credentialId } : {}),
     evidence: entry.evidence,
+    ...(entry.actor ? { actor: entry.actor, reason: entry.reason } : {}),
+    ...(lifted ? { lifted } : {}),
     remediation: check?.remediation,
     frameworks: FRAMEWORKS[entry.checkId],
     hash: entry.hash,
@@ -266,6 +283,7 @@ function postureAlert(entry: HistoryEntry): AlertMessage {
     subject,
     text: lines.join('\n'),
     json,
-    attributes: attributesOf(entry, 'check'),
+    // An expired suppression lifted from a detection finding is alerted in this form too.
+    attributes: attributesOf(entry, getDetection(entry.checkId) ? 'detection' : 'check'),
   }
 }

@@ -1,11 +1,20 @@
 import { Command } from 'commander'
 import pkg from '../package.json' with { type: 'json' }
 import { registerCan } from './commands/can.ts'
+import { registerExport } from './commands/export.ts'
 import { registerFindings } from './commands/findings.ts'
+import { registerHistory } from './commands/history.ts'
 import { registerRecommend } from './commands/recommend.ts'
 import { registerReplay } from './commands/replay.ts'
 import { registerScan } from './commands/scan.ts'
+import {
+  registerAck,
+  registerSuppress,
+  registerSuppressions,
+  registerUnsuppress,
+} from './commands/suppress.ts'
 import { registerUnused } from './commands/unused.ts'
+import { registerVerify } from './commands/verify.ts'
 import { type CliContext, createContext, EXIT, type Io } from './context.ts'
 
 export { EXIT, type Io } from './context.ts'
@@ -14,10 +23,17 @@ export { EXIT, type Io } from './context.ts'
 const COMMANDS = [
   registerScan,
   registerFindings,
+  registerHistory,
+  registerVerify,
   registerReplay,
   registerCan,
   registerUnused,
   registerRecommend,
+  registerSuppress,
+  registerUnsuppress,
+  registerAck,
+  registerSuppressions,
+  registerExport,
 ]
 
 export function buildCli(ctx: CliContext): Command {

@@ -53,6 +53,10 @@ export interface EmbeddedAws {
   account: SimAccount
   sim: IamSimulator
   tableName: string
+  /** The Object Lock bucket of the signed digests, and the keys the stack creates for them (stacks/evidence.ts). */
+  digestBucket: string
+  signingKeyArn: string
+  macKeyArn: string
   alertsTopicArn: string
   opsTopicArn: string
   queueUrl: string
@@ -68,8 +72,8 @@ export interface EmbeddedAws {
 const MAX_DELIVERIES = 1000
 
 /**
- * The embedded AWS `npm run local` keeps running: the IAM/STS/CloudTrail/Access Analyzer simulator with
- * the account, DynamoDB Local with the findings table, fauxqs with the alerts and ops topics and a queue
+ * The embedded AWS `npm run local` keeps running: the IAM/STS/CloudTrail/Access Analyzer/KMS/S3 simulator
+ * with the account (and the digest bucket and keys), DynamoDB Local with the findings table, fauxqs with the alerts and ops topics and a queue
  * subscribed to alerts; every IAM write made with any client becomes a CloudTrail record that goes
  * through the generated EventBridge rules into the real on-cloudtrail-event handler, and the real
  * notifier runs from the table's stream. Everything listens on 127.0.0.1.
@@ -95,12 +99,32 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
     const rawDb = new DynamoDBClient({ ...client, endpoint: dynamoEndpoint })
     cleanups.push(() => rawDb.destroy())
     const tableName = `${prefix}-findings`
+    // What stacks/evidence.ts creates: the digest bucket under Object Lock (COMPLIANCE, 7 years), the
+    // signing key (ECC_NIST_P256) and the item MAC key (HMAC_256), served by the simulator's S3 and KMS.
+    const digestBucket = `${prefix}-digests-${account.accountId}`
     const [sim, [alertsTopicArn, opsTopicArn]] = await Promise.all([
       startIamSimulator(account, {
         reportDelayMs: options.reportDelayMs ?? 500,
         strictCredentials: true,
         credentials: [operator, functions],
         cloudTrail: (record) => deliver(record),
+        kmsKeys: [
+          {
+            keySpec: 'ECC_NIST_P256',
+            keyUsage: 'SIGN_VERIFY',
+            alias: `alias/${prefix}-digest-signing`,
+            description: 'iamwatch: signs the digests of the findings history',
+            region: LOCAL_REGION,
+          },
+          {
+            keySpec: 'HMAC_256',
+            keyUsage: 'GENERATE_VERIFY_MAC',
+            alias: `alias/${prefix}-item-mac`,
+            description: 'iamwatch: MACs of the findings items',
+            region: LOCAL_REGION,
+          },
+        ],
+        buckets: [{ name: digestBucket, objectLock: { mode: 'COMPLIANCE', years: 7 }, region: LOCAL_REGION }],
       }).then((started) => {
         cleanups.push(() => started.stop())
         return started
@@ -225,11 +249,14 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
       store.listFindings({ status: 'OPEN' }),
     ])
 
+    const [signingKey, macKey] = sim.kms.list()
     const env: Record<string, string> = {
       AWS_ENDPOINT_URL_IAM: sim.endpoint,
       AWS_ENDPOINT_URL_STS: sim.endpoint,
       AWS_ENDPOINT_URL_CLOUDTRAIL: sim.endpoint,
       AWS_ENDPOINT_URL_ACCESSANALYZER: sim.endpoint,
+      AWS_ENDPOINT_URL_KMS: sim.endpoint,
+      AWS_ENDPOINT_URL_S3: sim.endpoint,
       AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
       AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamoEndpoint,
       AWS_ENDPOINT_URL_SNS: snsSqsEndpoint,
@@ -244,12 +271,18 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
       IAMWATCH_ALERTS_QUEUE_URL: queueUrl,
       IAMWATCH_ALERTS_TOPIC_ARN: alertsTopicArn,
       IAMWATCH_OPS_TOPIC_ARN: opsTopicArn,
+      IAMWATCH_DIGEST_BUCKET: digestBucket,
+      IAMWATCH_DIGEST_KEY_ARN: signingKey!.arn,
+      IAMWATCH_MAC_KEY_ARN: macKey!.arn,
     }
     return {
       env,
       account,
       sim,
       tableName,
+      digestBucket,
+      signingKeyArn: signingKey!.arn,
+      macKeyArn: macKey!.arn,
       alertsTopicArn,
       opsTopicArn,
       queueUrl,

@@ -90,6 +90,7 @@ else {
   const summary = [
     `iamwatch local AWS: account ${account.accountId} (the demo company: ${users} IAM users), all on 127.0.0.1.`,
     `  IAM, STS, CloudTrail, Access Analyzer  ${aws.sim.endpoint}   (admin: POST /__admin/expire-report, GET /__admin/cloudtrail)`,
+    `  KMS, S3 (signed digests)               ${aws.sim.endpoint}   bucket ${aws.digestBucket} (Object Lock), keys $IAMWATCH_DIGEST_KEY_ARN, $IAMWATCH_MAC_KEY_ARN`,
     `  DynamoDB (+ Streams)                   ${aws.env.AWS_ENDPOINT_URL_DYNAMODB}   table ${aws.tableName}`,
     `  SNS + SQS                              ${aws.env.AWS_ENDPOINT_URL_SNS}   topics ${aws.alertsTopicArn.split(':').at(-1)}, ${aws.opsTopicArn.split(':').at(-1)}`,
     `Credentials: a session of role Admin in the account. Every IAM write is a CloudTrail record that goes through`,

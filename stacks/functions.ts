@@ -7,6 +7,8 @@ export const FUNCTIONS = {
   'on-cloudtrail-event': { entry: 'functions/on-cloudtrail-event.ts', timeoutSeconds: 30, memoryMb: 512 },
   // Lambda's whole 15 minutes: each hourly run carries the day's cycle on from its checkpoint.
   'scan-access-advisor': { entry: 'functions/scan-access-advisor.ts', timeoutSeconds: 900, memoryMb: 1024 },
+  // Hourly: the signed digest of the findings history (stacks/evidence.ts).
+  digest: { entry: 'functions/digest.ts', timeoutSeconds: 300, memoryMb: 512 },
 } as const
 
 export type FunctionName = keyof typeof FUNCTIONS

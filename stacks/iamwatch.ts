@@ -1,6 +1,7 @@
 import { DEFAULT_MONITORED_REGIONS } from '../shared/config/config.ts'
 import { dataResources } from './data.ts'
 import { eventRouting } from './events.ts'
+import { type EvidenceOptions, evidenceOptionsFromEnv, evidenceResources } from './evidence.ts'
 import { heartbeatAlarms } from './heartbeat.ts'
 import { lambdaFunction } from './lambda.ts'
 import {
@@ -71,6 +72,8 @@ export interface StackOptions {
   reserveConcurrency?: boolean
   /** Regions to watch besides us-east-1 (their regional events are forwarded home). */
   regions?: readonly string[]
+  /** The digests' retention and the auditors (default: IAMWATCH_DIGEST_RETENTION_DAYS, IAMWATCH_AUDITOR_PRINCIPALS). */
+  evidence?: EvidenceOptions
 }
 
 export function iamwatch(options: StackOptions = {}) {
@@ -131,9 +134,23 @@ export function iamwatch(options: StackOptions = {}) {
       JSON.stringify(serviceTrust('scheduler.amazonaws.com', id)),
     ),
   })
+  // Tamper evidence (stacks/evidence.ts): signed digests of the history, hourly, and the auditor role.
+  const evidence = evidenceResources({
+    app,
+    account: { accountId: identity.accountId, region: region.name, partition: partition.partition },
+    buildDir,
+    table,
+    key,
+    dlq,
+    ops,
+    schedulerRoleArn: schedulerRole.arn,
+    reserveConcurrency: options.reserveConcurrency ?? true,
+    options: options.evidence ?? evidenceOptionsFromEnv(),
+  })
+  const scheduledArns = [...scans.map((x) => x.fn.arn), evidence.digestFunction.arn]
   new aws.iam.RolePolicy('SchedulerPolicy', {
     role: schedulerRole.name,
-    policy: $resolve([dlq.arn, key.arn, region.name, ...scans.map((x) => x.fn.arn)]).apply(
+    policy: $resolve([dlq.arn, key.arn, region.name, ...scheduledArns]).apply(
       ([dlqArn, keyArn, regionName, ...functionArns]) =>
         JSON.stringify(
           schedulerPolicy({
@@ -233,5 +250,8 @@ export function iamwatch(options: StackOptions = {}) {
     deadLetterQueue: dlq.url,
     scanFunction: scans[0]!.fn.name,
     notifyFunction: notify.fn.name,
+    digestBucket: evidence.bucket.bucket,
+    digestSigningKey: evidence.signingKey.arn,
+    auditorRole: evidence.auditorRole.arn,
   }
 }

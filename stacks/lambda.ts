@@ -35,9 +35,10 @@ export const functionResourceName = (app: string, name: FunctionName) => `${app}
  * the same part (a retry overlapping a slow run) would only contend on the same findings, and a
  * throttled scheduled invocation is retried from the asynchronous queue. For the Access Advisor scan
  * the 1 is also what keeps its runs from overlapping: each carries on the day's cycle from one
- * checkpoint item, and may take Lambda's whole 15 minutes.
- * 34 in all; Lambda keeps at least 100 of a region's concurrency unreserved, so an account whose
- * quota is still that of a new account (below 134) must raise it before deploying, or deploy with
+ * checkpoint item, and may take Lambda's whole 15 minutes. The hourly digest gets 1 too: a window is
+ * digested once, and two runs would only race for the same object.
+ * 35 in all; Lambda keeps at least 100 of a region's concurrency unreserved, so an account whose
+ * quota is still that of a new account (below 135) must raise it before deploying, or deploy with
  * IAMWATCH_RESERVED_CONCURRENCY=off (no reservation, no cap).
  */
 export const RESERVED_CONCURRENCY: Readonly<Record<FunctionName, number>> = {
@@ -47,6 +48,7 @@ export const RESERVED_CONCURRENCY: Readonly<Record<FunctionName, number>> = {
   'scan-authorization': 1,
   'scan-trails': 1,
   'scan-access-advisor': 1,
+  digest: 1,
 }
 
 /** A function with its own role (one inline policy, exact statements), its own encrypted log group, and an errors alarm. */

@@ -7,7 +7,9 @@ import { STS_NS } from './actions/sts.ts'
 import type { ActionHandler } from './actions/types.ts'
 import { SimError } from './errors.ts'
 import { type Caller, resolveCaller, type SimCredential, signingKey } from './identity.ts'
+import { type SimKeyOptions, SimKms } from './kms.ts'
 import type { SimAccount } from './model.ts'
+import { type S3Response, type SimBucketOptions, SimS3, s3ErrorXml } from './s3.ts'
 import { apiCallRecord, type CloudTrailSink, type TrailRecord } from './trail.ts'
 import { errorXml, resultXml, toXml, type XmlNode } from './xml.ts'
 
@@ -58,6 +60,12 @@ export interface SimulatorOptions {
   accessLagMs?: number
   /** Delay before answering each request (not the admin endpoints), to stand in for AWS's latency. Default 0. */
   latencyMs?: number
+  /** KMS keys that exist from the start (in the first account and us-east-1 unless they say otherwise). */
+  kmsKeys?: SimKeyOptions[]
+  /** S3 buckets that exist from the start (the first account's unless they say otherwise). */
+  buckets?: SimBucketOptions[]
+  /** The clock of KMS and S3: creation dates, and when Object Lock retention ends. Default: the wall clock. */
+  clock?: () => Date
 }
 
 export interface SimCloudTrail {
@@ -77,6 +85,10 @@ export interface IamSimulator {
   addCredentials(credential: SimCredential): void
   cloudTrail: SimCloudTrail
   faults: Faults
+  /** KMS (TrentService JSON 1.1): its keys, and CreateKey for tests. */
+  kms: SimKms
+  /** S3 (REST-XML, path-style): its buckets and objects. */
+  s3: SimS3
   /** Requests per action, successful or not. */
   readonly requests: Map<string, number>
   requestCount(action?: string): number
@@ -85,11 +97,15 @@ export interface IamSimulator {
 }
 
 const MAX_BODY = 1_000_000
+/** S3 request bodies (objects) may be larger than the other services'. */
+const MAX_OBJECT = 64_000_000
 const MAX_RECORDS = 10_000
 
 /**
  * A wire-level IAM: AWS Query protocol in (form-encoded POST, Action=...), XML out, with IAM's error
- * shapes and HTTP statuses. Bound to 127.0.0.1 on a free port. The real SDK clients talk to it. Each
+ * shapes and HTTP statuses. Bound to 127.0.0.1 on a free port. The real SDK clients talk to it. The same
+ * endpoint serves KMS (JSON 1.1, `X-Amz-Target: TrentService.*`, local/iam-sim/kms.ts) and S3 (REST-XML,
+ * path-style: any other path, or a request signed for `s3`, local/iam-sim/s3.ts). Each
  * request is served by the account its signing key belongs to (an IAM user's or root's access key in
  * that account, or a registered role session); IAM writes become CloudTrail records in the sink.
  *
@@ -130,8 +146,15 @@ export async function startIamSimulator(
       }
     })
   }
+  const clock = options.clock ?? (() => new Date())
+  const kms = new SimKms(account.accountId, clock)
+  const s3 = new SimS3(account.accountId, clock)
+  for (const key of options.kmsKeys ?? []) kms.createKey(key)
+  for (const bucket of options.buckets ?? []) s3.createBucket(bucket)
   const sim: Omit<IamSimulator, 'endpoint' | 'stop'> = {
     account,
+    kms,
+    s3,
     accounts,
     addAccount: (a) => {
       if (accounts.has(a.accountId)) throw new Error(`account ${a.accountId} is already served`)
@@ -225,9 +248,13 @@ export async function startIamSimulator(
     }
     const target = req.headers['x-amz-target']
     const json = typeof target === 'string' || url.pathname.startsWith('/analyzer')
+    const kmsAction =
+      typeof target === 'string' && target.startsWith('TrentService.') ? target.slice(13) : undefined
+    const isS3 = !json && isS3Request(req, url)
     let write: { params: URLSearchParams; action: string; caller: Caller } | undefined
     try {
-      const body = await readBody(req)
+      const raw = await readBody(req, isS3 ? MAX_OBJECT : MAX_BODY)
+      const body = isS3 ? '' : raw.toString()
       if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs))
       const caller = callerOf(req)
       const served = caller.account
@@ -238,6 +265,32 @@ export async function startIamSimulator(
       )
       if (caller.key && signed)
         caller.key.lastUsed = { date: served.now(), region: signed[1]!, service: signed[2]! }
+      if (kmsAction !== undefined) {
+        // KMS: JSON 1.1; keys are regional, in the caller's account.
+        requests.set(kmsAction, (requests.get(kmsAction) ?? 0) + 1)
+        injectFault(sim.faults, kmsAction, random)
+        const handler = kms.actions[kmsAction]
+        if (!handler) throw new SimError('UnknownOperationException', 400, `unknown operation ${kmsAction}`)
+        const result = handler(served.accountId, signed?.[1] ?? 'us-east-1', body ? JSON.parse(body) : {})
+        send(200, 'application/x-amz-json-1.1', JSON.stringify(result))
+        return
+      }
+      if (isS3) {
+        const operation = s3.operation(req.method ?? 'GET', url)
+        requests.set(operation, (requests.get(operation) ?? 0) + 1)
+        injectFault(sim.faults, operation, random)
+        const out: S3Response = s3.handle({
+          method: req.method ?? 'GET',
+          url,
+          headers: req.headers,
+          body: raw,
+          accountId: served.accountId,
+          requestId,
+        })
+        res.writeHead(out.status, { ...out.headers, 'x-amz-request-id': requestId })
+        res.end(req.method === 'HEAD' ? undefined : out.body)
+        return
+      }
       if (json) {
         // JSON protocols: CloudTrail (JSON 1.1, X-Amz-Target) and Access Analyzer (REST-JSON, GET /analyzer).
         // The region is the one the request was signed for, as AWS routes it.
@@ -286,6 +339,17 @@ export async function startIamSimulator(
           : new SimError('ServiceFailure', 500, String((err as Error)?.message ?? err))
       // IAM refused the write: CloudTrail records the attempt, with its error.
       if (write) trail(write, { error: { code: e.code, message: e.message } })
+      if (isS3) {
+        const s3e = s3Error(e)
+        res.writeHead(s3e.status, { 'content-type': 'application/xml', 'x-amz-request-id': requestId })
+        res.end(req.method === 'HEAD' ? undefined : s3ErrorXml(s3e, requestId))
+        return
+      }
+      if (kmsAction !== undefined) {
+        const k = kmsError(e)
+        send(k.status, 'application/x-amz-json-1.1', JSON.stringify({ __type: k.code, message: k.message }))
+        return
+      }
       if (json) {
         // The JSON services name an unknown or unsigned key UnrecognizedClientException.
         const code = ['InvalidClientTokenId', 'MissingAuthenticationToken'].includes(e.code)
@@ -349,18 +413,61 @@ function sourceIp(req: IncomingMessage): string {
   return (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '')
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
     req.on('data', (c: Buffer) => {
       size += c.length
-      if (size > MAX_BODY) {
+      if (size > limit) {
         reject(new SimError('RequestEntityTooLarge', 413, 'request body too large'))
         req.destroy()
       } else chunks.push(c)
     })
-    req.on('end', () => resolve(Buffer.concat(chunks).toString()))
+    req.on('end', () => resolve(Buffer.concat(chunks)))
     req.on('error', reject)
   })
+}
+
+/**
+ * An S3 request: signed for `s3` (`Credential=<key>/<date>/<region>/s3/aws4_request`), or, unsigned,
+ * addressed to a path (`/<bucket>[/<key>]`) that no other service here uses (IAM, STS and CloudTrail
+ * post to `/`, Access Analyzer reads `/analyzer`, the admin endpoints are under `/__admin/`).
+ */
+function isS3Request(req: IncomingMessage, url: URL): boolean {
+  const service = /Credential=[^/]+\/\d{8}\/[a-z0-9-]+\/([a-z0-9-]+)\//.exec(
+    String(req.headers.authorization ?? ''),
+  )?.[1]
+  if (service) return service === 's3'
+  return (
+    url.pathname !== '/' && !url.pathname.startsWith('/analyzer') && !url.pathname.startsWith('/__admin/')
+  )
+}
+
+/** An error as S3 names it: its credential and fault codes differ from IAM's. */
+function s3Error(e: SimError): SimError {
+  const renamed: Record<string, [string, number, string?]> = {
+    InvalidClientTokenId: [
+      'InvalidAccessKeyId',
+      403,
+      'The AWS Access Key Id you provided does not exist in our records.',
+    ],
+    MissingAuthenticationToken: ['AccessDenied', 403, 'Access Denied'],
+    ServiceFailure: ['InternalError', 500],
+    Throttling: ['SlowDown', 503, 'Please reduce your request rate.'],
+  }
+  const r = renamed[e.code]
+  return r ? new SimError(r[0], r[1], r[2] ?? e.message) : e
+}
+
+/** An error as KMS names it. */
+function kmsError(e: SimError): SimError {
+  const renamed: Record<string, [string, number]> = {
+    InvalidClientTokenId: ['UnrecognizedClientException', 400],
+    MissingAuthenticationToken: ['UnrecognizedClientException', 400],
+    ServiceFailure: ['KMSInternalException', 500],
+    Throttling: ['ThrottlingException', 400],
+  }
+  const r = renamed[e.code]
+  return r ? new SimError(r[0], r[1], e.message) : e
 }

@@ -4,13 +4,19 @@ import {
   GetCommand,
   paginateQuery,
   paginateScan,
+  QueryCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb'
 import type { PlannedTransition } from '../engine/reconcile.ts'
+import type { ChainInput } from '../engine/verify.ts'
 import type { Finding, FindingStatus, HistoryEntry } from '../model/finding.ts'
 import type { Severity } from '../model/severity.ts'
 import { errorCode, mapLimit, sleep } from './clients.ts'
 import {
+  AS_OF_SHARDS,
+  type AsOfEntry,
+  asOfShard,
+  fromAsOfEntry,
   historyItem,
   historyPartitions,
   keys,
@@ -20,6 +26,7 @@ import {
   toHistory,
 } from './findings-table.ts'
 import { MonitorRecords } from './monitor-records.ts'
+import { SuppressionRulesStore } from './suppressions.ts'
 
 export type { ScanRun } from './monitor-records.ts'
 
@@ -46,16 +53,44 @@ export interface WriteCounters {
   transitions: number
 }
 
+/**
+ * A finding's stored items (its state item and history items, as read) as verification takes them: the
+ * history items whose keys or index keys are not those their content gives are listed as misindexed
+ * (moved, or missing from or misplaced in the time indexes).
+ */
+function chainOf(findingId: string, items: readonly Record<string, unknown>[]): ChainInput {
+  const chain: ChainInput & { history: HistoryEntry[]; misindexed: number[] } = {
+    findingId,
+    history: [],
+    misindexed: [],
+  }
+  for (const item of items) {
+    if (item.sk === 'STATE') {
+      chain.state = toFinding(item)
+      continue
+    }
+    const entry = toHistory(item)
+    chain.history.push(entry)
+    const expected = historyItem(entry)
+    if (INDEXED.some((k) => item[k] !== expected[k])) chain.misindexed.push(entry.seq)
+  }
+  return chain
+}
+const INDEXED = ['pk', 'sk', 'historyKey', 'historySort', 'asOfKey', 'asOfSort'] as const
+
 export class FindingsStore {
   readonly writes: WriteCounters = { transitions: 0 }
   /** Scan runs, event intake and notification markers, in the same table. */
   readonly records: MonitorRecords
+  /** Suppression rules stored beside the findings (`iamwatch suppress --check ... --resource ...`). */
+  readonly rules: SuppressionRulesStore
   private readonly db: DynamoDBDocumentClient
   readonly tableName: string
   constructor(db: DynamoDBDocumentClient, tableName: string) {
     this.db = db
     this.tableName = tableName
     this.records = new MonitorRecords(db, tableName)
+    this.rules = new SuppressionRulesStore(db, tableName)
   }
 
   async getFindings(ids: readonly string[]): Promise<Map<string, Finding>> {
@@ -171,6 +206,178 @@ export class FindingsStore {
       for await (const page of pages) for (const item of page.Items ?? []) out.push(toHistory(item))
     }
     return out
+  }
+
+  /**
+   * Visits the history items the history-as-of index lists for a time range (ISO times, both included;
+   * either end open), of one account or of every account: per partition (16, read in parallel) and
+   * account, one range query of keys-only entries. Without an account, each partition's accounts are
+   * found by skipping from one to the next (one single-item read each). Eventually consistent.
+   */
+  async forEachAsOfEntry(
+    range: { accountId?: string; from?: string; to?: string; shards?: readonly string[] },
+    visit: (entry: AsOfEntry) => void,
+    inFlight = 16,
+  ): Promise<void> {
+    await mapLimit(range.shards ?? AS_OF_SHARDS, inFlight, async (shard) => {
+      if (range.accountId !== undefined) return this.queryAsOf(shard, range.accountId, range, visit)
+      let after: string | undefined
+      for (;;) {
+        const out = await this.db.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: TABLE.asOfIndex,
+            KeyConditionExpression: after ? 'asOfKey = :k AND asOfSort > :a' : 'asOfKey = :k',
+            ExpressionAttributeValues: { ':k': shard, ...(after ? { ':a': after } : {}) },
+            Limit: 1,
+          }),
+        )
+        const sort = out.Items?.[0]?.asOfSort
+        if (typeof sort !== 'string') return
+        const account = fromAsOfEntry(out.Items![0]!)?.accountId
+        // An entry not in the expected shape is stepped over; an account's entries are read in one range.
+        if (account === undefined) {
+          after = sort
+          continue
+        }
+        await this.queryAsOf(shard, account, range, visit)
+        after = `${account}#~`
+      }
+    })
+  }
+
+  private async queryAsOf(
+    shard: string,
+    accountId: string,
+    range: { from?: string; to?: string },
+    visit: (entry: AsOfEntry) => void,
+  ): Promise<void> {
+    // Sort keys are `<account>#<at>#<code>`: `~` sorts after every code and after the times' digits.
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.tableName,
+        IndexName: TABLE.asOfIndex,
+        KeyConditionExpression: 'asOfKey = :k AND asOfSort BETWEEN :lo AND :hi',
+        ExpressionAttributeValues: {
+          ':k': shard,
+          ':lo': `${accountId}#${range.from ?? ''}`,
+          ':hi': range.to !== undefined ? `${accountId}#${range.to}#~` : `${accountId}#~`,
+        },
+      },
+    )
+    for await (const page of pages)
+      for (const item of page.Items ?? []) {
+        const entry = fromAsOfEntry(item)
+        if (entry && entry.accountId === accountId) visit(entry)
+      }
+  }
+
+  /** History items by finding and sequence number (BatchGetItem, 100 a call); those not found are left out. */
+  async getHistoryEntries(
+    refs: ReadonlyArray<{ findingId: string; seq: number }>,
+    inFlight = 8,
+  ): Promise<HistoryEntry[]> {
+    const chunks: Array<Array<Record<string, string>>> = []
+    for (let i = 0; i < refs.length; i += 100)
+      chunks.push(refs.slice(i, i + 100).map((r) => keys.history(r.findingId, r.seq)))
+    const found = await mapLimit(chunks, inFlight, async (chunk) => {
+      const out: HistoryEntry[] = []
+      let request: Record<string, { Keys: Record<string, string>[] }> | undefined = {
+        [this.tableName]: { Keys: chunk },
+      }
+      for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
+        if (attempt > 0) await sleep(Math.min(50 * 2 ** attempt, 2000))
+        const res = await this.db.send(new BatchGetCommand({ RequestItems: request }))
+        for (const item of res.Responses?.[this.tableName] ?? []) out.push(toHistory(item))
+        request = res.UnprocessedKeys as typeof request
+      }
+      return out
+    })
+    return found.flat()
+  }
+
+  /**
+   * The ids of findings with history whose id begins with `prefix` (one character at least), sorted:
+   * reads the one history-as-of partition of its first digit (a sixteenth of the index).
+   */
+  async findingIdsWithPrefix(prefix: string): Promise<string[]> {
+    const p = prefix.toLowerCase()
+    if (p.length === 0) return []
+    const ids = new Set<string>()
+    await this.forEachAsOfEntry({ shards: [asOfShard(p)] }, (e) => {
+      if (e.findingId.startsWith(p)) ids.add(e.findingId)
+    })
+    return [...ids].sort()
+  }
+
+  /**
+   * Visits every finding in the table, its state item and all its history items, reading the table once
+   * in parallel scan segments. Items of one finding come together in a scan; should one finding's items
+   * ever come apart, that finding is read again on its own and visited again (last visit wins).
+   */
+  async forEachFinding(
+    visit: (chain: ChainInput) => void,
+    options: { segments?: number; inFlight?: number } = {},
+  ): Promise<void> {
+    const segments = options.segments ?? 16
+    const finished = new Set<string>()
+    const split = new Set<string>()
+    await mapLimit(
+      Array.from({ length: segments }, (_, i) => i),
+      options.inFlight ?? 8,
+      async (segment) => {
+        let current: { findingId: string; items: Record<string, unknown>[] } | undefined
+        const close = () => {
+          if (!current) return
+          if (finished.has(current.findingId)) split.add(current.findingId)
+          else {
+            finished.add(current.findingId)
+            visit(chainOf(current.findingId, current.items))
+          }
+        }
+        const pages = paginateScan(
+          { client: this.db },
+          {
+            TableName: this.tableName,
+            Segment: segment,
+            TotalSegments: segments,
+            FilterExpression: 'begins_with(pk, :f) AND (sk = :s OR begins_with(sk, :h))',
+            ExpressionAttributeValues: { ':f': 'FINDING#', ':s': 'STATE', ':h': 'HIST#' },
+          },
+        )
+        for await (const page of pages)
+          for (const item of page.Items ?? []) {
+            const id = String(item.pk).slice('FINDING#'.length)
+            if (current?.findingId !== id) {
+              close()
+              current = { findingId: id, items: [] }
+            }
+            current.items.push(item)
+          }
+        close()
+      },
+    )
+    await mapLimit([...split], 16, async (id) => visit(await this.readFinding(id)))
+  }
+
+  /** One finding as stored, read directly and consistently: its state item and its history items. */
+  async readFinding(id: string): Promise<ChainInput> {
+    const items: Record<string, unknown>[] = []
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :p',
+        ExpressionAttributeValues: { ':p': keys.finding(id).pk },
+        ConsistentRead: true,
+      },
+    )
+    for await (const page of pages) items.push(...(page.Items ?? []))
+    return chainOf(
+      id,
+      items.filter((i) => i.sk === 'STATE' || String(i.sk).startsWith('HIST#')),
+    )
   }
 
   /**

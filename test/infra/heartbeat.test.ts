@@ -23,8 +23,8 @@ describe('the heartbeat (Pulumi mocks)', () => {
           r.type === 'aws:cloudwatch/metricAlarm:MetricAlarm' && String(r.inputs.name).endsWith('-heartbeat'),
       )
       .map((r) => r.inputs)
-    // Act / Assess: one per scheduled scan, on the metric the handler emits
-    expect(alarms).toHaveLength(SCHEDULED_SCANS.length)
+    // Act / Assess: one per scheduled scan, on the metric the handler emits (and the digest's, evidence.test.ts)
+    expect(alarms).toHaveLength(SCHEDULED_SCANS.length + 1)
     for (const scan of SCHEDULED_SCANS) {
       const alarm = alarms.find((a) => a.name === `iamwatch-ci-${scan.name}-heartbeat`)
       expect(alarm, scan.name).toMatchObject({

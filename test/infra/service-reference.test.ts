@@ -48,6 +48,8 @@ describe("the monitor's role policies, against the Service Authorization Referen
   it('covers every role of the stack', async () => {
     expect(await iamDataVersion()).toMatch(/^\d+\.\d+\.\d{9}$/)
     expect(rolePolicies.map((p) => p.policy).sort()).toEqual([
+      'AuditorPolicy',
+      'DigestPolicy',
       'ForwarderPolicy',
       'NotifyPolicy',
       'OnCloudtrailEventPolicy',

@@ -24,6 +24,7 @@ const TABLE_ARN = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:iamwatch-ciFindings`
 const KEY_ARN = `arn:aws:kms:us-east-1:${ACCOUNT}:iamwatch-ciKey`
 const DLQ_ARN = `arn:aws:sqs:us-east-1:${ACCOUNT}:iamwatch-ciDeadLetters`
 const FUNCTION_NAMES = [
+  'iamwatch-ci-digest',
   'iamwatch-ci-notify',
   'iamwatch-ci-on-cloudtrail-event',
   'iamwatch-ci-scan-access-advisor',
@@ -48,7 +49,7 @@ describe('the deployed stack (Pulumi mocks)', () => {
     })
   })
 
-  it('keeps findings in one encrypted, recoverable, deletion-protected table with a stream and its three indexes', () => {
+  it('keeps findings in one encrypted, recoverable, deletion-protected table with a stream and its four indexes', () => {
     const t = one('aws:dynamodb/table:Table')
     expect(t).toMatchObject({
       name: 'iamwatch-ci-findings',
@@ -63,20 +64,25 @@ describe('the deployed stack (Pulumi mocks)', () => {
       ttl: { attributeName: TABLE.ttlAttribute, enabled: true },
     })
     expect(
-      t.globalSecondaryIndexes.map((g: { name: string; hashKey: string; rangeKey: string }) => [
-        g.name,
-        g.hashKey,
-        g.rangeKey,
-      ]),
+      t.globalSecondaryIndexes.map(
+        (g: { name: string; hashKey: string; rangeKey: string; projectionType: string }) => [
+          g.name,
+          g.hashKey,
+          g.rangeKey,
+          g.projectionType,
+        ],
+      ),
     ).toEqual([
-      ['open-by-severity', 'openSeverity', 'openKey'],
-      ['by-check', 'checkKey', 'statusKey'],
-      ['history-by-time', 'historyKey', 'historySort'],
+      ['open-by-severity', 'openSeverity', 'openKey', 'ALL'],
+      ['by-check', 'checkKey', 'statusKey', 'ALL'],
+      ['history-by-time', 'historyKey', 'historySort', 'ALL'],
+      // Keys only: `findings --as-of` reads every transition up to a time, ~115 bytes each.
+      ['history-as-of', 'asOfKey', 'asOfSort', 'KEYS_ONLY'],
     ])
   })
 
   it('encrypts topics and the dead-letter queue with the rotating customer key, and denies plain HTTP on topics', () => {
-    expect(one('aws:kms/key:Key')).toMatchObject({ enableKeyRotation: true })
+    expect(one('aws:kms/key:Key', 'iamwatch-ciKey')).toMatchObject({ enableKeyRotation: true })
     const topics = ofType('aws:sns/topic:Topic')
     expect(topics.map((t) => t.inputs.name)).toEqual(['iamwatch-ci-alerts', 'iamwatch-ci-ops'])
     for (const topic of topics) expect(topic.inputs.kmsMasterKeyId).toBe('iamwatch-ciKey-id')
@@ -105,6 +111,11 @@ describe('the deployed stack (Pulumi mocks)', () => {
     // biome-ignore lint/suspicious/noExplicitAny: Pulumi inputs are untyped JSON; the assertions give them shape
     const schedules = ofType('aws:scheduler/schedule:Schedule').map((r) => r.inputs as Record<string, any>)
     expect(schedules.map((s) => [s.name, s.scheduleExpression, s.target.arn]).sort()).toEqual([
+      [
+        'iamwatch-ci-digest',
+        'rate(1 hour)',
+        `arn:aws:lambda:us-east-1:${ACCOUNT}:function:iamwatch-ci-digest`,
+      ],
       [
         'iamwatch-ci-scan-access-advisor',
         'rate(1 hour)',
@@ -214,6 +225,8 @@ describe('the deployed stack (Pulumi mocks)', () => {
     const ops = [`arn:aws:sns:us-east-1:${ACCOUNT}:iamwatch-ci-ops`]
     expect(alarms.sort((a, b) => String(a[0]).localeCompare(String(b[0])))).toEqual([
       ['iamwatch-ci-dead-letters', 'ApproximateNumberOfMessagesVisible', ops],
+      ['iamwatch-ci-digest-errors', 'Errors', ops],
+      ['iamwatch-ci-digest-heartbeat', 'ScanFinished', ops],
       ['iamwatch-ci-notify-errors', 'Errors', ops],
       ['iamwatch-ci-on-cloudtrail-event-errors', 'Errors', ops],
       ['iamwatch-ci-scan-access-advisor-errors', 'Errors', ops],
@@ -245,10 +258,11 @@ describe('concurrency', () => {
       'iamwatch-ci-scan-trails': 1,
       // 1 also keeps its runs from overlapping: each carries the day's cycle on from one checkpoint.
       'iamwatch-ci-scan-access-advisor': 1,
+      'iamwatch-ci-digest': 1,
     })
   })
 
-  it('reserves 34 in all: small beside the 1,000 a region starts with, of which Lambda keeps 100 unreserved', () => {
+  it('reserves 35 in all: small beside the 1,000 a region starts with, of which Lambda keeps 100 unreserved', () => {
     // Prepare
     const reserved = ofType('aws:lambda/function:Function').map((f) =>
       Number(f.inputs.reservedConcurrentExecutions),
@@ -256,8 +270,8 @@ describe('concurrency', () => {
     // Act
     const total = reserved.reduce((a, b) => a + b, 0)
     // Assess
-    expect(reserved).toHaveLength(6)
-    expect(total).toBe(34)
+    expect(reserved).toHaveLength(7)
+    expect(total).toBe(35)
   })
 
   it('reserves nothing when deployed with IAMWATCH_RESERVED_CONCURRENCY=off (an account with a small quota)', async () => {
@@ -265,7 +279,7 @@ describe('concurrency', () => {
     const { resources: unreserved } = await runStack('small', { reserveConcurrency: false })
     // Assess
     const functions = unreserved.filter((r) => r.type === 'aws:lambda/function:Function')
-    expect(functions).toHaveLength(6)
+    expect(functions).toHaveLength(7)
     for (const f of functions)
       expect(f.inputs.reservedConcurrentExecutions, String(f.inputs.name)).toBeUndefined()
   }, 120_000)
@@ -455,12 +469,18 @@ describe('least privilege', () => {
     ])
   })
 
-  it('lets the scheduler invoke only the four scan functions', () => {
+  it('lets the scheduler invoke only the four scan functions and the digest', () => {
     const fn = (name: string) => `arn:aws:lambda:us-east-1:${ACCOUNT}:function:iamwatch-ci-${name}`
     expect(rolePolicy('SchedulerPolicy').map((s) => [s.Action, s.Resource])).toEqual([
       [
         ['lambda:InvokeFunction'],
-        [fn('scan-credentials'), fn('scan-authorization'), fn('scan-trails'), fn('scan-access-advisor')],
+        [
+          fn('scan-credentials'),
+          fn('scan-authorization'),
+          fn('scan-trails'),
+          fn('scan-access-advisor'),
+          fn('digest'),
+        ],
       ],
       [['sqs:SendMessage'], [DLQ_ARN]],
       [['kms:GenerateDataKey', 'kms:Decrypt'], [KEY_ARN]],
@@ -470,9 +490,10 @@ describe('least privilege', () => {
   it('lets each role be assumed only by its service, for this account', () => {
     const roles = ofType('aws:iam/role:Role')
     expect(roles.map((r) => r.inputs.name).sort()).toEqual(
-      [...FUNCTION_NAMES, 'iamwatch-ci-scheduler'].sort(),
+      [...FUNCTION_NAMES, 'iamwatch-ci-scheduler', 'iamwatch-ci-auditor'].sort(),
     )
-    for (const role of roles) {
+    // The auditor role is assumed by people (evidence.test.ts).
+    for (const role of roles.filter((r) => r.inputs.name !== 'iamwatch-ci-auditor')) {
       const [statement] = JSON.parse(role.inputs.assumeRolePolicy as string).Statement
       expect(statement.Condition).toEqual({ StringEquals: { 'aws:SourceAccount': ACCOUNT } })
       expect(Object.keys(statement.Principal)).toEqual(['Service'])

@@ -314,6 +314,19 @@ try {
       )
     console.log(`  chain verifies: ${verifyChain(history, GENESIS_HASH, rootKey).ok}`)
   }
+  section('For auditors: verify every chain, and the evidence report')
+  process.env.IAMWATCH_TABLE = 'iamwatch-findings'
+  const verified = await cli('verify')
+  console.log(`$ iamwatch verify   (exit ${verified.code})\n${verified.out}${verified.err}`)
+  const { mkdtempSync } = await import('node:fs')
+  const { tmpdir } = await import('node:os')
+  const { join } = await import('node:path')
+  const reportFile = join(mkdtempSync(join(tmpdir(), 'iamwatch-demo-')), 'cis-aws-5.0-evidence.html')
+  const report = await cli('export', '--format', 'html', '--framework', 'cis-aws-5.0', '--out', reportFile)
+  console.log(
+    `$ iamwatch export --format html --framework cis-aws-5.0 --out ${reportFile}   (exit ${report.code})`,
+  )
+  console.log(`${report.err.trim()}\nOpen it in a browser: file://${reportFile}`)
   console.log(`\nDone in ${((performance.now() - tDemo) / 1000).toFixed(1)} s in all.`)
 } finally {
   for (const c of Object.values(clients)) c.destroy()

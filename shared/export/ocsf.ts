@@ -5,7 +5,7 @@ import { toJsonLines } from './records.ts'
 /**
  * Findings as OCSF 1.8.0 events (https://schema.ocsf.io/1.8.0): a check's finding is a Compliance
  * Finding (class 2003) with the frameworks' requirements in `compliance`; a detection's is a Detection
- * Finding (2004). Both are in the Findings category (2) and carry the cloud profile. One event per
+ * Finding (2004); unused access (A5) is an IAM Analysis Finding (2008) naming the principal. Both are in the Findings category (2) and carry the cloud profile. One event per
  * finding, as it stands: `time` is when it last changed status.
  */
 
@@ -15,7 +15,19 @@ const FINDINGS_CATEGORY = { uid: 2, name: 'Findings' } as const
 const CLASSES = {
   check: { uid: 2003, name: 'Compliance Finding' },
   detection: { uid: 2004, name: 'Detection Finding' },
+  access: { uid: 2008, name: 'IAM Analysis Finding' },
 } as const
+
+/** Unused access (catalog A5) is an identity analysis: an IAM Analysis Finding (class 2008). */
+const ACCESS_ANALYSIS = new Set([
+  'role-unused',
+  'user-unused',
+  'unused-service-access',
+  'unused-action-access',
+  'unused-permissions-policy',
+])
+const count = (v: unknown) =>
+  Array.isArray(v) ? v.filter((x) => typeof x === 'string' && !x.startsWith('... and ')).length : undefined
 
 /** severity_id: 1 Informational, 2 Low, 3 Medium, 4 High, 5 Critical. */
 const SEVERITY: Record<Severity, { id: number; name: string }> = {
@@ -41,7 +53,8 @@ export function arnPartition(arn: string): string | undefined {
 }
 
 export function toOcsfEvent(r: ExportRecord, options: OcsfOptions): OcsfEvent {
-  const cls = CLASSES[r.source]
+  const analysis = r.source === 'check' && ACCESS_ANALYSIS.has(r.checkId)
+  const cls = analysis ? CLASSES.access : CLASSES[r.source]
   const open = r.status === 'OPEN'
   // A finding as it stands: Create while it is open, Close once resolved.
   const activity = open ? { id: 1, name: 'Create' } : { id: 3, name: 'Close' }
@@ -102,13 +115,36 @@ export function toOcsfEvent(r: ExportRecord, options: OcsfOptions): OcsfEvent {
       ...(r.credentialId ? { credential_id: r.credentialId } : {}),
       ...(r.resolution ? { resolution: r.resolution } : {}),
       ...(r.suppression ? { suppression: r.suppression } : {}),
-      // A detection's finding has no compliance object: the requirements it is evidence for go here.
-      ...(r.source === 'detection' && requirements.length
+      // A detection's or an analysis's finding has no compliance object: its requirements go here.
+      ...((r.source === 'detection' || analysis) && requirements.length
         ? { requirements: requirements.map((q) => `${q.framework} ${q.id}`) }
         : {}),
     },
   }
-  if (r.source === 'check') {
+  if (analysis) {
+    // The principal analysed, and what the analysis found unused (the evidence's lists, counted).
+    const principal = r.resourceType === 'AwsIamPolicy' ? undefined : r.resourceId.split('/').at(-1)
+    if (principal)
+      event.user = {
+        name: principal,
+        uid: r.resourceArn,
+        type_id: r.resourceType === 'AwsIamUser' ? 1 : 99,
+        type: r.resourceType === 'AwsIamUser' ? 'User' : 'Role',
+      }
+    const services = count(r.evidence.unusedServices)
+    const actions = count(r.evidence.unusedActions)
+    event.permission_analysis_results = [
+      {
+        policy: {
+          name: r.resourceType === 'AwsIamPolicy' ? r.resourceId.split('/').at(-1) : 'identity policies',
+          ...(r.resourceType === 'AwsIamPolicy' ? { uid: r.resourceArn } : {}),
+          type: r.resourceType === 'AwsIamPolicy' ? 'Customer Managed Policy' : 'Identity Policy',
+        },
+        ...(services !== undefined ? { unused_services_count: services } : {}),
+        ...(actions !== undefined ? { unused_privileges_count: actions } : {}),
+      },
+    ]
+  } else if (r.source === 'check') {
     const status = open ? { id: 3, name: 'Fail' } : { id: 1, name: 'Pass' }
     event.compliance = {
       status_id: status.id,

@@ -54,7 +54,13 @@ export class OcsfSchema {
     this.dictionary = dictionary.attributes
     this.types = dictionary.types.attributes
     this.categories = read('categories.json').attributes
-    for (const name of ['base_event', 'finding', 'compliance_finding', 'detection_finding'])
+    for (const name of [
+      'base_event',
+      'finding',
+      'compliance_finding',
+      'detection_finding',
+      'iam_analysis_finding',
+    ])
       this.classes.set(name, read(`events/${name === 'base_event' ? '' : 'findings/'}${name}.json`))
   }
 

@@ -112,6 +112,25 @@ describe('the OCSF export', () => {
     })
   })
 
+  it('makes unused access an IAM Analysis Finding (2008) naming the principal and counting what is unused', () => {
+    const [e] = events([
+      checkFinding({
+        checkId: 'unused-service-access',
+        resourceType: 'AwsIamRole',
+        resourceId: 'role/app',
+        resourceArn: 'arn:aws:iam::123456789012:role/app',
+        evidence: { unusedServices: ['sqs: never', 'sns: never', '... and 3 more'] },
+      }),
+    ])
+    expect(e).toMatchObject({
+      class_uid: 2008,
+      type_uid: 200801,
+      user: { name: 'app', uid: 'arn:aws:iam::123456789012:role/app' },
+      permission_analysis_results: [{ unused_services_count: 2 }],
+    })
+    expect(e!.compliance).toBeUndefined()
+  })
+
   it('marks a suppressed open finding Suppressed (status_id 3)', () => {
     // Act
     const [event] = events([
@@ -153,7 +172,12 @@ describe.skipIf(!ocsfSchemaPresent)(
       // Assess
       expect(all.length).toBeGreaterThan(everyShape.length)
       for (const e of all) {
-        const className = e.class_uid === 2003 ? 'compliance_finding' : 'detection_finding'
+        const className =
+          e.class_uid === 2003
+            ? 'compliance_finding'
+            : e.class_uid === 2008
+              ? 'iam_analysis_finding'
+              : 'detection_finding'
         expect(schema!.validate(e, className), JSON.stringify(e)).toEqual([])
       }
     })

@@ -2,12 +2,16 @@ import { readFileSync } from 'node:fs'
 import type { AccessAnalyzerClient } from '@aws-sdk/client-accessanalyzer'
 import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail'
 import type { IAMClient } from '@aws-sdk/client-iam'
+import type { KMSClient } from '@aws-sdk/client-kms'
+import type { S3Client } from '@aws-sdk/client-s3'
 import type { STSClient } from '@aws-sdk/client-sts'
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import type { Log } from '../shared/app/log.ts'
 import { accessAnalyzerClient } from '../shared/aws/access-analyzer.ts'
 import { type CallEvent, type ClientOverrides, documentClient, iamClient } from '../shared/aws/clients.ts'
 import { cloudTrailClient } from '../shared/aws/cloudtrail.ts'
+import { s3Client } from '../shared/aws/digests.ts'
+import { type ItemMac, kmsClient, kmsItemMac } from '../shared/aws/kms.ts'
 import { stsClient } from '../shared/aws/sts.ts'
 import { configFromEnv, type IamwatchConfig, parseConfig } from '../shared/config/config.ts'
 import { createProgress, type Progress } from './progress.ts'
@@ -37,6 +41,13 @@ export interface Aws {
   cloudTrail(): CloudTrailClient
   accessAnalyzer(region: string): AccessAnalyzerClient
   dynamo(): DynamoDBDocumentClient
+  kms(): KMSClient
+  s3(): S3Client
+  /**
+   * The item MAC key a command that writes transitions with --table MACs them with
+   * (`new FindingsStore(db, table, { mac: aws.itemMac() })`): $IAMWATCH_MAC_KEY_ARN, else none.
+   */
+  itemMac(): ItemMac | undefined
 }
 
 /** What every command is given: io, the environment, progress, the AWS clients, the configuration. */
@@ -91,12 +102,18 @@ export function createContext(io: Io, env: NodeJS.ProcessEnv = process.env): Cli
       return () => (made ??= make())
     }
     const analyzers = new Map<string, AccessAnalyzerClient>()
+    const kms = once(() => kmsClient(o))
     return {
       region,
       iam: once(() => iamClient(o)),
       sts: once(() => stsClient(o)),
       cloudTrail: once(() => cloudTrailClient(o)),
       dynamo: once(() => documentClient(o)),
+      kms,
+      s3: once(() => s3Client(o)),
+      itemMac: once(() =>
+        env.IAMWATCH_MAC_KEY_ARN ? kmsItemMac(kms(), env.IAMWATCH_MAC_KEY_ARN) : undefined,
+      ),
       accessAnalyzer: (r) => {
         if (!analyzers.has(r)) analyzers.set(r, accessAnalyzerClient(r, { onCall }))
         return analyzers.get(r)!

@@ -5,6 +5,7 @@ import { createGunzip, gunzipSync } from 'node:zlib'
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { processParsed } from '../shared/app/cloudtrail-events.ts'
 import type { Log } from '../shared/app/log.ts'
+import { itemMacFromEnv } from '../shared/app/runtime.ts'
 import { documentClient } from '../shared/aws/clients.ts'
 import { DynamoCounters } from '../shared/aws/counters.ts'
 import { FindingsStore } from '../shared/aws/findings-store.ts'
@@ -276,7 +277,8 @@ function tableJudge(table: string, options: ReplayOptions): Judge {
   const db = options.db ?? documentClient()
   const log = options.log ?? stderrLog(options.err)
   const deps = {
-    store: new FindingsStore(db, table),
+    // Transitions are MAC'd when the environment names the key (IAMWATCH_MAC_KEY_ARN), as in Lambda.
+    store: new FindingsStore(db, table, { mac: itemMacFromEnv() }),
     counters: new DynamoCounters(db, table),
     config: options.config,
     region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',

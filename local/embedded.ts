@@ -2,15 +2,20 @@ import { AccessAnalyzerClient } from '@aws-sdk/client-accessanalyzer'
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { GetAccountSummaryCommand, IAMClient } from '@aws-sdk/client-iam'
+import { KMSClient } from '@aws-sdk/client-kms'
+import { S3Client } from '@aws-sdk/client-s3'
 import { SNSClient } from '@aws-sdk/client-sns'
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { createHandler as createNotifyHandler } from '../functions/notify.ts'
 import { createHandler as createEventHandler } from '../functions/on-cloudtrail-event.ts'
 import type { CloudTrailDeps } from '../shared/app/cloudtrail-events.ts'
+import { writeDigest } from '../shared/app/digest.ts'
 import type { Log } from '../shared/app/log.ts'
 import type { NotifierDeps } from '../shared/app/notifier.ts'
 import { DynamoCounters } from '../shared/aws/counters.ts'
+import { S3DigestObjects } from '../shared/aws/digests.ts'
 import { FindingsStore } from '../shared/aws/findings-store.ts'
+import { kmsDigestSigner, kmsItemMac } from '../shared/aws/kms.ts'
 import { publishAlert } from '../shared/aws/publisher.ts'
 import { configFromEnv, type IamwatchConfig } from '../shared/config/config.ts'
 import { demoAccount } from './demo-account.ts'
@@ -157,7 +162,11 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
     cleanups.push(() => {
       for (const c of [iam, cloudTrail, sns, ...analyzers.values()]) c.destroy()
     })
-    const store = new FindingsStore(db, tableName)
+    // The functions MAC every transition with the item MAC key, as in the stack (IAMWATCH_MAC_KEY_ARN).
+    const [signingKey, macKey] = sim.kms.list()
+    const kms = new KMSClient({ ...client, endpoint: sim.endpoint })
+    cleanups.push(() => kms.destroy())
+    const store = new FindingsStore(db, tableName, { mac: kmsItemMac(kms, macKey!.arn) })
     const config = options.config ?? configFromEnv()
     const log: Log = {
       info() {},
@@ -249,7 +258,21 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
       store.listFindings({ status: 'OPEN' }),
     ])
 
-    const [signingKey, macKey] = sim.kms.list()
+    // The hourly digest function, as the stack schedules it: once now (the history so far), then hourly.
+    const s3 = new S3Client({ ...client, endpoint: sim.endpoint, forcePathStyle: true })
+    cleanups.push(() => s3.destroy())
+    const digest = () =>
+      writeDigest({
+        store,
+        digests: new S3DigestObjects(s3, digestBucket),
+        signer: kmsDigestSigner(kms, signingKey!.arn),
+        accountId: account.accountId,
+        log,
+      }).catch((err) => activity(`error: digest failed: ${(err as Error).message}`))
+    await digest()
+    const hourly = setInterval(() => void digest(), 3_600_000)
+    hourly.unref()
+    cleanups.push(() => clearInterval(hourly))
     const env: Record<string, string> = {
       AWS_ENDPOINT_URL_IAM: sim.endpoint,
       AWS_ENDPOINT_URL_STS: sim.endpoint,

@@ -235,9 +235,13 @@ export function signingKeyPolicy(a: Pick<Arns, 'partition' | 'accountId'> & { di
   }
 }
 
-/** The item MAC key: only the stack's own roles generate MACs with it, and never the auditor. */
+/**
+ * The item MAC key: only the stack's own roles generate MACs with it (those that write transitions hold
+ * kms:GenerateMac in their identity policy), and never a role that only reads or digests the table (the
+ * auditor, the digest function, the notifier), whatever its identity policy says.
+ */
 export function macKeyPolicy(
-  a: Pick<Arns, 'partition' | 'accountId'> & { app: string; auditorRoleArn: string },
+  a: Pick<Arns, 'partition' | 'accountId'> & { app: string; readerRoleArns: readonly string[] },
 ) {
   return {
     Version: '2012-10-17',
@@ -254,15 +258,48 @@ export function macKeyPolicy(
         },
       },
       {
-        Sid: 'AuditorNeverGeneratesMacs',
+        Sid: 'ReadersNeverGenerateMacs',
         Effect: 'Deny',
         Principal: { AWS: '*' },
         Action: 'kms:GenerateMac',
         Resource: '*',
-        Condition: { ArnEquals: { 'aws:PrincipalArn': a.auditorRoleArn } },
+        Condition: { ArnEquals: { 'aws:PrincipalArn': [...a.readerRoleArns] } },
       },
     ],
   }
+}
+
+/**
+ * The item MAC key (HMAC_256, GENERATE_VERIFY_MAC) and its alias: made before the functions that write
+ * transitions, which are given its ARN (IAMWATCH_MAC_KEY_ARN) and kms:GenerateMac on it.
+ */
+export function itemMacKey(args: Pick<EvidenceArgs, 'app' | 'account'>) {
+  const { app, account } = args
+  // The roles that read the table but never write a transition (roles are named like their functions).
+  const readers = [
+    `${app}-auditor`,
+    functionResourceName(app, 'digest'),
+    functionResourceName(app, 'notify'),
+  ].map((name) => $interpolate`arn:${account.partition}:iam::${account.accountId}:role/${name}`)
+  const macKey = new aws.kms.Key('ItemMacKey', {
+    description: 'iamwatch: MACs of the findings items',
+    customerMasterKeySpec: 'HMAC_256',
+    keyUsage: 'GENERATE_VERIFY_MAC',
+    deletionWindowInDays: 30,
+    policy: $resolve([account.partition, account.accountId, ...readers]).apply(
+      ([partition, accountId, ...roles]) =>
+        JSON.stringify(
+          macKeyPolicy({
+            app,
+            partition: partition!,
+            accountId: accountId!,
+            readerRoleArns: roles as string[],
+          }),
+        ),
+    ),
+  })
+  new aws.kms.Alias('ItemMacKeyAlias', { name: `alias/${app}-item-mac`, targetKeyId: macKey.keyId })
+  return macKey
 }
 
 export interface EvidenceArgs {
@@ -276,6 +313,8 @@ export interface EvidenceArgs {
   ops: { arn: $util.Output<string> }
   /** The stack's scheduler role (the schedule of the digest function uses it; its policy must list the function). */
   schedulerRoleArn: $util.Output<string>
+  /** The item MAC key (itemMacKey), made before the functions that write transitions. */
+  macKey: { arn: $util.Output<string> }
   reserveConcurrency: boolean
   options?: EvidenceOptions
 }
@@ -289,7 +328,6 @@ export function evidenceResources(args: EvidenceArgs) {
   // The function's role is named like the function (stacks/lambda.ts); policies name roles by ARN in
   // conditions, so they need not wait for the roles.
   const digestRoleArn = roleArn(functionResourceName(app, 'digest'))
-  const auditorRoleArn = roleArn(`${app}-auditor`)
 
   const signingKey = new aws.kms.Key('DigestSigningKey', {
     description: 'iamwatch: signs the digests of the findings history',
@@ -307,19 +345,7 @@ export function evidenceResources(args: EvidenceArgs) {
     name: `alias/${app}-digest-signing`,
     targetKeyId: signingKey.keyId,
   })
-  const macKey = new aws.kms.Key('ItemMacKey', {
-    description: 'iamwatch: MACs of the findings items',
-    customerMasterKeySpec: 'HMAC_256',
-    keyUsage: 'GENERATE_VERIFY_MAC',
-    deletionWindowInDays: 30,
-    policy: $resolve([account.partition, account.accountId, auditorRoleArn]).apply(
-      ([partition, accountId, role]) =>
-        JSON.stringify(
-          macKeyPolicy({ app, partition: partition!, accountId: accountId!, auditorRoleArn: role! }),
-        ),
-    ),
-  })
-  new aws.kms.Alias('ItemMacKeyAlias', { name: `alias/${app}-item-mac`, targetKeyId: macKey.keyId })
+  const macKey = args.macKey
 
   // The bucket: Object Lock (COMPLIANCE: no one, root included, shortens or lifts it), versioned,
   // encrypted with the stack's key, never public, TLS only. Never deleted with the stack: it is evidence.

@@ -1,7 +1,7 @@
 import { DEFAULT_MONITORED_REGIONS } from '../shared/config/config.ts'
 import { dataResources } from './data.ts'
 import { eventRouting } from './events.ts'
-import { type EvidenceOptions, evidenceOptionsFromEnv, evidenceResources } from './evidence.ts'
+import { type EvidenceOptions, evidenceOptionsFromEnv, evidenceResources, itemMacKey } from './evidence.ts'
 import { heartbeatAlarms } from './heartbeat.ts'
 import { lambdaFunction } from './lambda.ts'
 import {
@@ -84,6 +84,8 @@ export function iamwatch(options: StackOptions = {}) {
   const partition = aws.getPartitionOutput({})
   const account = { accountId: identity.accountId, region: region.name, partition: partition.partition }
   const { key, table, alerts, ops, dlq } = dataResources(app, account)
+  // The item MAC key first: the functions that write transitions MAC each new head with it.
+  const macKey = itemMacKey({ app, account })
   const arns = (logGroupArn: string) =>
     $resolve([
       identity.accountId,
@@ -93,16 +95,20 @@ export function iamwatch(options: StackOptions = {}) {
       key.arn,
       dlq.arn,
       alerts.arn,
-    ]).apply(([accountId, regionName, partitionName, tableArn, keyArn, dlqArn, alertTopicArn]) => ({
-      accountId: accountId!,
-      region: regionName!,
-      partition: partitionName!,
-      tableArn: tableArn!,
-      keyArn: keyArn!,
-      dlqArn: dlqArn!,
-      alertTopicArn: alertTopicArn!,
-      logGroupArn,
-    }))
+      macKey.arn,
+    ]).apply(
+      ([accountId, regionName, partitionName, tableArn, keyArn, dlqArn, alertTopicArn, macKeyArn]) => ({
+        accountId: accountId!,
+        region: regionName!,
+        partition: partitionName!,
+        tableArn: tableArn!,
+        keyArn: keyArn!,
+        dlqArn: dlqArn!,
+        alertTopicArn: alertTopicArn!,
+        logGroupArn,
+        macKeyArn: macKeyArn!,
+      }),
+    )
   const common = {
     app,
     accountId: identity.accountId,
@@ -121,7 +127,12 @@ export function iamwatch(options: StackOptions = {}) {
         name: spec.name,
         async: true,
         codeDir: `${buildDir}/${spec.name}`,
-        environment: { FINDINGS_TABLE: table.name, ACCOUNT_ID: identity.accountId, IAMWATCH_CONFIG: config },
+        environment: {
+          FINDINGS_TABLE: table.name,
+          ACCOUNT_ID: identity.accountId,
+          IAMWATCH_CONFIG: config,
+          IAMWATCH_MAC_KEY_ARN: macKey.arn,
+        },
         policy: (logGroupArn) => arns(logGroupArn).apply(spec.policy),
       },
       ops.arn,
@@ -144,6 +155,7 @@ export function iamwatch(options: StackOptions = {}) {
     dlq,
     ops,
     schedulerRoleArn: schedulerRole.arn,
+    macKey,
     reserveConcurrency: options.reserveConcurrency ?? true,
     options: options.evidence ?? evidenceOptionsFromEnv(),
   })
@@ -223,6 +235,7 @@ export function iamwatch(options: StackOptions = {}) {
         // monitor-tampered recognises the deployed key by its ARN and the stage's tag.
         IAMWATCH_KEY_ARN: key.arn,
         IAMWATCH_STAGE: $app.stage,
+        IAMWATCH_MAC_KEY_ARN: macKey.arn,
       },
       policy: (logGroupArn) => arns(logGroupArn).apply(onCloudTrailEventPolicy),
     },
@@ -252,6 +265,7 @@ export function iamwatch(options: StackOptions = {}) {
     notifyFunction: notify.fn.name,
     digestBucket: evidence.bucket.bucket,
     digestSigningKey: evidence.signingKey.arn,
+    itemMacKey: macKey.arn,
     auditorRole: evidence.auditorRole.arn,
   }
 }

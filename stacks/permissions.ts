@@ -28,6 +28,21 @@ export interface Arns {
   logGroupArn: string
 }
 
+/**
+ * What a function that writes transitions names besides: the item MAC key it MACs each new head with
+ * (the stack always gives it; without it, as in a test of other statements, there is no MAC statement).
+ */
+export interface WriterArns extends Arns {
+  macKeyArn?: string
+}
+
+/** kms:GenerateMac on the item MAC key only: each transition's new head is MAC'd before it is written. */
+function macTransitions(a: WriterArns): Statement[] {
+  return a.macKeyArn === undefined
+    ? []
+    : [{ Sid: 'MacTransitions', Effect: 'Allow', Action: ['kms:GenerateMac'], Resource: [a.macKeyArn] }]
+}
+
 export const policy = (...statements: Statement[]): PolicyDocument => ({
   Version: '2012-10-17',
   Statement: statements,
@@ -71,7 +86,7 @@ function kmsVia(a: Arns, service: string, sid: string, actions: string[]): State
  * scan runs and, inside TransactWriteItems, each finding's state and history item (a transaction is
  * authorized item by item). No Scan: only the CLI's `findings` listing scans the table.
  */
-function reconcileFindings(a: Arns): Statement[] {
+function reconcileFindings(a: WriterArns): Statement[] {
   return [
     {
       Sid: 'ReconcileFindings',
@@ -80,10 +95,11 @@ function reconcileFindings(a: Arns): Statement[] {
       Resource: [a.tableArn, `${a.tableArn}/index/*`],
     },
     kmsVia(a, 'dynamodb', 'UseTableKey', ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey']),
+    ...macTransitions(a),
   ]
 }
 
-export function scanCredentialsPolicy(a: Arns): PolicyDocument {
+export function scanCredentialsPolicy(a: WriterArns): PolicyDocument {
   return policy(
     {
       Sid: 'ReadAccountCredentialPosture',
@@ -157,7 +173,7 @@ export function schedulerPolicy(
  * The daily least-privilege scan (A3): authorization details, certificates, analyzers, and the whole
  * credential source (admin-without-mfa reads MFA from it).
  */
-export function scanAuthorizationPolicy(a: Arns): PolicyDocument {
+export function scanAuthorizationPolicy(a: WriterArns): PolicyDocument {
   return policy(
     {
       Sid: 'ReadAuthorizationDetails',
@@ -186,7 +202,7 @@ export function scanAuthorizationPolicy(a: Arns): PolicyDocument {
 }
 
 /** The hourly CloudTrail-health scan (A4): the trails, and the monitor's own record of its event stream. */
-export function scanTrailsPolicy(a: Arns): PolicyDocument {
+export function scanTrailsPolicy(a: WriterArns): PolicyDocument {
   return policy(
     { Sid: 'ListTrails', Effect: 'Allow', Action: ['cloudtrail:DescribeTrails'], Resource: ['*'] },
     {
@@ -221,7 +237,7 @@ function accessAdvisorTargets(a: Arns): string[] {
  * policy which of its holders used a service); the cycle's checkpoint is an item of the findings table
  * (GetItem, conditional PutItem).
  */
-export function scanAccessAdvisorPolicy(a: Arns): PolicyDocument {
+export function scanAccessAdvisorPolicy(a: WriterArns): PolicyDocument {
   return policy(
     {
       Sid: 'ReadAuthorizationDetails',
@@ -252,7 +268,7 @@ export function scanAccessAdvisorPolicy(a: Arns): PolicyDocument {
  * The real-time handler: detections, counters, occurrences, and the touched principals' posture
  * (their credentials, and their unused access from a fresh service-last-accessed report).
  */
-export function onCloudTrailEventPolicy(a: Arns): PolicyDocument {
+export function onCloudTrailEventPolicy(a: WriterArns): PolicyDocument {
   return policy(
     {
       Sid: 'ReadTouchedUserCredentials',
@@ -311,6 +327,7 @@ export function onCloudTrailEventPolicy(a: Arns): PolicyDocument {
       Resource: [a.tableArn, `${a.tableArn}/index/*`],
     },
     kmsVia(a, 'dynamodb', 'UseTableKey', ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey']),
+    ...macTransitions(a),
     ...dlq(a),
     logs(a),
   )

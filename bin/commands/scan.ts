@@ -63,7 +63,9 @@ async function scan(opts: ScanOptions, ctx: CliContext): Promise<number> {
   const config = ctx.config(opts.config)
   const aws = await ctx.aws()
   const log = ctx.log(Boolean(opts.verbose), SUMMARIZED)
-  const store = opts.table ? new FindingsStore(aws.dynamo(), ctx.useTable(opts.table)) : undefined
+  const store = opts.table
+    ? new FindingsStore(aws.dynamo(), ctx.useTable(opts.table), { mac: aws.itemMac() })
+    : undefined
   const parts = [...new Set(opts.only)]
   const accountId = await callerAccountId(aws.sts())
   progress.step(`scan of account ${accountId} (${aws.region}): ${parts.join(', ')}`)

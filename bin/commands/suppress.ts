@@ -78,7 +78,7 @@ async function open(ctx: CliContext, opts: TableOptions, command: string) {
   const identity = await aws.sts().send(new GetCallerIdentityCommand({}))
   if (!identity.Arn || !identity.Account) throw new Error('GetCallerIdentity returned no ARN or account')
   return {
-    store: new FindingsStore(db, table),
+    store: new FindingsStore(db, table, { mac: aws.itemMac() }),
     rules: new SuppressionRulesStore(db, table),
     actor: identity.Arn,
     account: opts.account ?? identity.Account,

@@ -1,6 +1,7 @@
 import { documentClient, iamClient, snsClient } from '../aws/clients.ts'
 import { DynamoCounters } from '../aws/counters.ts'
 import { FindingsStore } from '../aws/findings-store.ts'
+import { type ItemMac, kmsClient, kmsItemMac } from '../aws/kms.ts'
 import { publishAlert } from '../aws/publisher.ts'
 import { configFromEnv } from '../config/config.ts'
 import type { CloudTrailDeps } from './cloudtrail-events.ts'
@@ -15,12 +16,20 @@ function required(name: string): string {
   return value
 }
 
+/**
+ * The item MAC key of the functions that write transitions (IAMWATCH_MAC_KEY_ARN): each transition's
+ * new head is MAC'd with it (kms:GenerateMac) before it is written. Unset: transitions carry no MAC.
+ */
+export function itemMacFromEnv(env: NodeJS.ProcessEnv = process.env): ItemMac | undefined {
+  return env.IAMWATCH_MAC_KEY_ARN ? kmsItemMac(kmsClient(), env.IAMWATCH_MAC_KEY_ARN) : undefined
+}
+
 /** The stack tells the function its account (ACCOUNT_ID), so the Lambda needs no STS client. */
 export function scanDepsFromEnv(): ScanDeps {
   return {
     iam: iamClient(),
     accountId: required('ACCOUNT_ID'),
-    store: new FindingsStore(documentClient(), required('FINDINGS_TABLE')),
+    store: new FindingsStore(documentClient(), required('FINDINGS_TABLE'), { mac: itemMacFromEnv() }),
     config: configFromEnv(),
     region: process.env.AWS_REGION ?? 'us-east-1',
     log: consoleLog(),
@@ -44,7 +53,7 @@ export function cloudTrailDepsFromEnv(): CloudTrailDeps {
   const table = required('FINDINGS_TABLE')
   return {
     iam: iamClient(),
-    store: new FindingsStore(db, table),
+    store: new FindingsStore(db, table, { mac: itemMacFromEnv() }),
     counters: new DynamoCounters(db, table),
     config: configFromEnv(),
     region: process.env.AWS_REGION ?? 'us-east-1',

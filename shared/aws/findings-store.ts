@@ -22,15 +22,35 @@ import {
   keys,
   stateItem,
   TABLE,
-  toFinding,
-  toHistory,
+  toFinding as toFindingItem,
+  toHistory as toHistoryItem,
 } from './findings-table.ts'
+import type { ItemMac } from './kms.ts'
 import { MonitorRecords } from './monitor-records.ts'
 import { SuppressionRulesStore } from './suppressions.ts'
 
 export type { ScanRun } from './monitor-records.ts'
 
 export class TransitionConflict extends Error {}
+
+/**
+ * Item MACs (kms:GenerateMac of the store's `mac` key, base64) are stored beside the hashed content,
+ * never in it: `mac` on a history item (over its `hash`), `headMac` on the state item (the same MAC, of
+ * its head). Read back, they are taken off the entry and the finding, so hashes and exports are as
+ * before; verification reads the state's `headMac` through ChainInput.
+ */
+const MAC_ATTRIBUTE = 'mac'
+const HEAD_MAC_ATTRIBUTE = 'headMac'
+
+function toHistory(item: Record<string, unknown>): HistoryEntry {
+  const { [MAC_ATTRIBUTE]: _mac, ...rest } = item
+  return toHistoryItem(rest)
+}
+
+function toFinding(item: Record<string, unknown>): Finding {
+  const { [HEAD_MAC_ATTRIBUTE]: _mac, ...rest } = item
+  return toFindingItem(rest)
+}
 
 const TRANSITIONS_PER_TRANSACTION = 50
 
@@ -67,6 +87,7 @@ function chainOf(findingId: string, items: readonly Record<string, unknown>[]): 
   for (const item of items) {
     if (item.sk === 'STATE') {
       chain.state = toFinding(item)
+      if (typeof item[HEAD_MAC_ATTRIBUTE] === 'string') chain.headMac = item[HEAD_MAC_ATTRIBUTE]
       continue
     }
     const entry = toHistory(item)
@@ -76,6 +97,12 @@ function chainOf(findingId: string, items: readonly Record<string, unknown>[]): 
   }
   return chain
 }
+/** A state item without a MAC carried over from the finding it was planned from: only a new MAC names a new head. */
+function withoutHeadMac(item: Record<string, unknown>): Record<string, unknown> {
+  const { [HEAD_MAC_ATTRIBUTE]: _stale, ...rest } = item
+  return rest
+}
+
 const INDEXED = ['pk', 'sk', 'historyKey', 'historySort', 'asOfKey', 'asOfSort'] as const
 
 export class FindingsStore {
@@ -86,9 +113,14 @@ export class FindingsStore {
   readonly rules: SuppressionRulesStore
   private readonly db: DynamoDBDocumentClient
   readonly tableName: string
-  constructor(db: DynamoDBDocumentClient, tableName: string) {
+  /** The item MAC key, when the writer has one: every transition written carries its MAC. */
+  readonly mac: ItemMac | undefined
+  /** Each planned transition's MAC, generated once however often its write is tried. */
+  private readonly macs = new WeakMap<PlannedTransition, Promise<string>>()
+  constructor(db: DynamoDBDocumentClient, tableName: string, options: { mac?: ItemMac } = {}) {
     this.db = db
     this.tableName = tableName
+    this.mac = options.mac
     this.records = new MonitorRecords(db, tableName)
     this.rules = new SuppressionRulesStore(db, tableName)
   }
@@ -385,8 +417,9 @@ export class FindingsStore {
    * the sequence the plan was made from, so two writers can never fork a finding's hash chain.
    */
   async applyTransition(t: PlannedTransition): Promise<void> {
+    const mac = await this.macOf(t)
     try {
-      await this.db.send(new TransactWriteCommand({ TransactItems: this.transitionItems(t) }))
+      await this.db.send(new TransactWriteCommand({ TransactItems: this.transitionItems(t, mac) }))
       this.writes.transitions++
     } catch (err) {
       if (isConditionFailure(err)) {
@@ -419,8 +452,11 @@ export class FindingsStore {
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     }
+    const mac = await this.macOf(t)
     try {
-      await this.db.send(new TransactWriteCommand({ TransactItems: [...this.transitionItems(t), marker] }))
+      await this.db.send(
+        new TransactWriteCommand({ TransactItems: [...this.transitionItems(t, mac), marker] }),
+      )
       this.writes.transitions++
       return 'applied'
     } catch (err) {
@@ -448,9 +484,12 @@ export class FindingsStore {
       groups.push(transitions.slice(i, i + TRANSITIONS_PER_TRANSACTION))
     const conflicts: PlannedTransition[] = []
     await mapLimit(groups, inFlight, async (group) => {
+      const macs = await mapLimit(group, 8, (t) => this.macOf(t))
       try {
         await this.db.send(
-          new TransactWriteCommand({ TransactItems: group.flatMap((t) => this.transitionItems(t)) }),
+          new TransactWriteCommand({
+            TransactItems: group.flatMap((t, i) => this.transitionItems(t, macs[i])),
+          }),
         )
         this.writes.transitions += group.length
       } catch (err) {
@@ -466,7 +505,21 @@ export class FindingsStore {
     return conflicts
   }
 
-  private transitionItems(t: PlannedTransition) {
+  /** The MAC of a transition's new head (its history item's hash), base64; undefined without a MAC key. */
+  private macOf(t: PlannedTransition): Promise<string | undefined> {
+    const mac = this.mac
+    if (!mac) return Promise.resolve(undefined)
+    let made = this.macs.get(t)
+    if (!made) {
+      made = mac.generate(t.entry.hash).then((m) => Buffer.from(m).toString('base64'))
+      // A failed GenerateMac is not remembered: a retry asks again.
+      made.catch(() => this.macs.delete(t))
+      this.macs.set(t, made)
+    }
+    return made
+  }
+
+  private transitionItems(t: PlannedTransition, mac?: string) {
     const stateCondition =
       t.expectedSeq === 0
         ? { ConditionExpression: 'attribute_not_exists(pk)' }
@@ -475,11 +528,17 @@ export class FindingsStore {
             ExpressionAttributeValues: { ':expected': t.expectedSeq },
           }
     return [
-      { Put: { TableName: this.tableName, Item: stateItem(t.finding), ...stateCondition } },
       {
         Put: {
           TableName: this.tableName,
-          Item: historyItem(t.entry),
+          Item: { ...withoutHeadMac(stateItem(t.finding)), ...(mac ? { [HEAD_MAC_ATTRIBUTE]: mac } : {}) },
+          ...stateCondition,
+        },
+      },
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { ...historyItem(t.entry), ...(mac ? { [MAC_ATTRIBUTE]: mac } : {}) },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },

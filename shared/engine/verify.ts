@@ -1,15 +1,16 @@
 import { canonicalJson } from '../model/canonical.ts'
 import { type Finding, GENESIS_HASH, type HistoryEntry } from '../model/finding.ts'
 import { hashMatches } from '../model/history.ts'
+import type { DigestProblem, DigestProblemKind } from './digest.ts'
 
 /**
  * Verification of stored findings: each finding's hash chain, from the genesis hash to the head its
  * state item names. Pure: the store reads, this judges. Every problem is reported, not only the first,
  * each with the finding (and item) it concerns.
  *
- * Kinds are additive. A signed-digest step (KMS) adds, without changing these: 'head-not-in-digest' (a
- * finding's head is not the one the latest digest signed, or a finding the digest lists is gone) and
- * 'bad-digest-signature' (about a digest, so without a finding id) through `Verifier.addProblem`.
+ * Kinds are additive. Checks with keys join through `Verifier.addProblem`: the item MAC of each state's
+ * head ('bad-mac', 'mac-missing') and the signed digests (DigestProblemKind: 'finding-missing',
+ * 'head-not-in-digest', 'bad-signature', ...; a digest's problem names its digest key, not always a finding).
  */
 export type ProblemKind =
   /** An item's content does not match its hash (edited in place). */
@@ -34,6 +35,12 @@ export type ProblemKind =
   | 'no-state'
   /** An item stored under keys, or time-index keys, its content does not give: hidden from time queries. */
   | 'misindexed'
+  /** The state's head MAC is not the MAC key's over its head hash: the head was written without the key. */
+  | 'bad-mac'
+  /** The state item has no head MAC, though the table is verified with a MAC key. */
+  | 'mac-missing'
+  /** What the signed digests say of the table, or of themselves (shared/engine/digest.ts). */
+  | DigestProblemKind
 
 export interface Problem {
   kind: ProblemKind
@@ -41,6 +48,8 @@ export interface Problem {
   findingId?: string
   /** The history item it concerns (the first of a range), when one does. */
   seq?: number
+  /** The digest it concerns (a digest's problem, or the digest that recorded the finding). */
+  digestKey?: string
   /** What is wrong, in one line. */
   message: string
 }
@@ -52,6 +61,43 @@ export interface ChainInput {
   history: readonly HistoryEntry[]
   /** Items (by their own sequence number) whose stored keys or index keys are not those their content gives. */
   misindexed?: readonly number[]
+  /** The state item's MAC of its head hash (base64), when its writer had the MAC key. */
+  headMac?: string
+}
+
+/**
+ * The MAC check of one finding's state: given whether KMS verified its `headMac` over its `headHash`
+ * (undefined: there was no headMac to verify). The chain then authenticates every item below the head.
+ */
+export function macProblem(
+  findingId: string,
+  state: { seq: number },
+  verdict: boolean | undefined,
+): Problem | undefined {
+  if (verdict === true) return undefined
+  return verdict === undefined
+    ? {
+        kind: 'mac-missing',
+        findingId,
+        seq: state.seq,
+        message: `the state item has no MAC of its head (item ${state.seq}): it was written without the MAC key`,
+      }
+    : {
+        kind: 'bad-mac',
+        findingId,
+        seq: state.seq,
+        message: `the MAC of the state's head (item ${state.seq}) does not verify with the MAC key: the head was written or rewritten without it`,
+      }
+}
+
+/** A signed-digest problem as a verification problem. */
+export function digestProblem(p: DigestProblem): Problem {
+  return {
+    kind: p.kind,
+    ...(p.findingId !== undefined ? { findingId: p.findingId } : {}),
+    ...(p.digestKey !== undefined ? { digestKey: p.digestKey } : {}),
+    message: p.detail,
+  }
 }
 
 /** The fields a state item shares with its head item: they must agree. */
@@ -200,7 +246,10 @@ export class Verifier {
   report(): VerifyReport {
     const problems = [...[...this.verdicts.values()].flatMap((v) => v.problems), ...this.other]
     problems.sort(
-      (a, b) => (a.findingId ?? '').localeCompare(b.findingId ?? '') || (a.seq ?? 0) - (b.seq ?? 0),
+      (a, b) =>
+        (a.findingId ?? '').localeCompare(b.findingId ?? '') ||
+        (a.seq ?? 0) - (b.seq ?? 0) ||
+        (a.digestKey ?? '').localeCompare(b.digestKey ?? ''),
     )
     const broken = new Set(problems.flatMap((p) => (p.findingId ? [p.findingId] : [])))
     let items = 0

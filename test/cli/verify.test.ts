@@ -35,10 +35,12 @@ describe('iamwatch verify', () => {
     // Prepare
     const t = await seedAuditTable()
     // Act
-    const { code, stdout } = await iamwatch('verify', '--table', t.tableName)
+    const { code, stdout, stderr } = await iamwatch('verify', '--table', t.tableName)
     const json = await iamwatch('verify', '--table', t.tableName, '--json')
     // Assess
     expect(code).toBe(0)
+    // Without keys, only the chains are checked, and stderr says so.
+    expect(stderr).toBe('MACs not checked: no --mac-key\ndigests not checked: no --digest-bucket\n')
     expect(stdout).toMatch(
       /^verified 2 finding\(s\), 6 history item\(s\), in \d+\.\d s: every chain intact, each ending at its finding's head\n$/,
     )

@@ -170,6 +170,8 @@ describe('event routing (Pulumi mocks)', () => {
         ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
         [`arn:aws:kms:us-east-1:${ACCOUNT}:iamwatch-ciKey`],
       ],
+      // Each new head MAC'd with the item MAC key, and no other use of it.
+      ['MacTransitions', ['kms:GenerateMac'], [`arn:aws:kms:us-east-1:${ACCOUNT}:ItemMacKey`]],
       ['SendFailuresToDeadLetterQueue', ['sqs:SendMessage'], [DLQ_ARN]],
       [
         'EncryptDeadLetters',

@@ -205,7 +205,11 @@ describe('the keys', () => {
       'allowed',
     )
     expect(evaluateResourcePolicy(mac, asRole(scan, 'kms:GenerateMac', MAC_KEY_ARN))).toBe('allowed')
-    for (const role of [AUDITOR_ROLE, admin])
+    const event = `arn:aws:iam::${ACCOUNT}:role/${APP}-on-cloudtrail-event`
+    expect(evaluateResourcePolicy(mac, asRole(event, 'kms:GenerateMac', MAC_KEY_ARN))).toBe('allowed')
+    // Roles that read the table (or update its notification markers) but write no transition: never
+    const notify = `arn:aws:iam::${ACCOUNT}:role/${APP}-notify`
+    for (const role of [AUDITOR_ROLE, DIGEST_ROLE, notify, admin])
       expect(evaluateResourcePolicy(mac, asRole(role, 'kms:GenerateMac', MAC_KEY_ARN)), role).toBe('denied')
     expect(evaluateResourcePolicy(mac, asRole(AUDITOR_ROLE, 'kms:VerifyMac', MAC_KEY_ARN))).toBe('allowed')
     const outsider = {

@@ -41,6 +41,7 @@ const reconcile = [
     ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
     [`arn:aws:kms:us-east-1:${ACCOUNT}:iamwatch-ciKey`],
   ],
+  ['MacTransitions', ['kms:GenerateMac'], [`arn:aws:kms:us-east-1:${ACCOUNT}:ItemMacKey`]],
   [
     'SendFailuresToDeadLetterQueue',
     ['sqs:SendMessage'],

@@ -23,6 +23,7 @@ const rolePolicy = (name: string) =>
 const TABLE_ARN = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:iamwatch-ciFindings`
 const KEY_ARN = `arn:aws:kms:us-east-1:${ACCOUNT}:iamwatch-ciKey`
 const DLQ_ARN = `arn:aws:sqs:us-east-1:${ACCOUNT}:iamwatch-ciDeadLetters`
+const MAC_KEY_ARN = `arn:aws:kms:us-east-1:${ACCOUNT}:ItemMacKey`
 const FUNCTION_NAMES = [
   'iamwatch-ci-digest',
   'iamwatch-ci-notify',
@@ -331,6 +332,7 @@ describe('least privilege', () => {
         Resource: [KEY_ARN],
         Condition: viaService('dynamodb'),
       },
+      { Sid: 'MacTransitions', Effect: 'Allow', Action: ['kms:GenerateMac'], Resource: [MAC_KEY_ARN] },
       {
         Sid: 'SendFailuresToDeadLetterQueue',
         Effect: 'Allow',
@@ -390,6 +392,7 @@ describe('least privilege', () => {
         Resource: [KEY_ARN],
         Condition: viaService('dynamodb'),
       },
+      { Sid: 'MacTransitions', Effect: 'Allow', Action: ['kms:GenerateMac'], Resource: [MAC_KEY_ARN] },
       {
         Sid: 'SendFailuresToDeadLetterQueue',
         Effect: 'Allow',
@@ -410,6 +413,41 @@ describe('least privilege', () => {
         Resource: [`arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/iamwatch/iamwatch-ci-scan-access-advisor:*`],
       },
     ])
+  })
+
+  it('gives the item MAC key, and kms:GenerateMac on it, to the functions that write transitions only', () => {
+    // Act
+    const functions = ofType('aws:lambda/function:Function').map(
+      (f) => f.inputs as { name: string; environment?: { variables?: Record<string, string> } },
+    )
+    const policies = ofType('aws:iam/rolePolicy:RolePolicy').map((p) => ({
+      name: p.name,
+      statements: JSON.parse(String(p.inputs.policy)).Statement as Statement[],
+    }))
+    // Assess
+    const withKey = functions
+      .filter((f) => f.environment?.variables?.IAMWATCH_MAC_KEY_ARN !== undefined)
+      .map((f) => String(f.name))
+    expect(withKey.sort()).toEqual([
+      'iamwatch-ci-on-cloudtrail-event',
+      'iamwatch-ci-scan-access-advisor',
+      'iamwatch-ci-scan-authorization',
+      'iamwatch-ci-scan-credentials',
+      'iamwatch-ci-scan-trails',
+    ])
+    for (const f of functions.filter((f) => withKey.includes(String(f.name))))
+      expect(f.environment?.variables?.IAMWATCH_MAC_KEY_ARN, f.name).toBe(MAC_KEY_ARN)
+    const generating = policies
+      .filter((p) => p.statements.some((st) => st.Action.includes('kms:GenerateMac')))
+      .map((p) => p.name)
+    expect(generating.sort()).toEqual([
+      'OnCloudtrailEventPolicy',
+      'ScanAccessAdvisorPolicy',
+      'ScanAuthorizationPolicy',
+      'ScanCredentialsPolicy',
+      'ScanTrailsPolicy',
+    ])
+    expect(outputs.itemMacKey).toBe(MAC_KEY_ARN)
   })
 
   it('gives the notifier exactly these statements', () => {

@@ -2,7 +2,7 @@ import { TABLE } from '../shared/aws/findings-table.ts'
 import { DIGEST_PART, DIGEST_ROOT } from '../shared/engine/digest.ts'
 import { heartbeatAlarms } from './heartbeat.ts'
 import { functionResourceName, lambdaFunction } from './lambda.ts'
-import { type Arns, type PolicyDocument, policy, type Statement } from './permissions.ts'
+import { type Arns, kmsVia, type PolicyDocument, policy } from './permissions.ts'
 
 /**
  * Tamper evidence for the findings history (shared/engine/digest.ts): the Object Lock bucket the
@@ -58,22 +58,6 @@ export type AuditorArns = Pick<
   'region' | 'tableArn' | 'keyArn' | 'bucketArn' | 'signingKeyArn' | 'macKeyArn'
 >
 
-/** Use of the stack's key, only through the named service in this region. */
-function keyVia(
-  a: Pick<Arns, 'keyArn' | 'region'>,
-  service: string,
-  sid: string,
-  actions: string[],
-): Statement {
-  return {
-    Sid: sid,
-    Effect: 'Allow',
-    Action: actions,
-    Resource: [a.keyArn],
-    Condition: { StringEquals: { 'kms:ViaService': `${service}.${a.region}.amazonaws.com` } },
-  }
-}
-
 const digestObjects = (a: Pick<EvidenceArns, 'bucketArn'>) => `${a.bucketArn}/${DIGEST_ROOT}/*`
 
 /**
@@ -90,7 +74,7 @@ export function digestPolicy(a: EvidenceArns): PolicyDocument {
       Action: ['dynamodb:Query'],
       Resource: [a.tableArn, `${a.tableArn}/index/${TABLE.byTimeIndex}`],
     },
-    keyVia(a, 'dynamodb', 'UseTableKey', ['kms:Decrypt', 'kms:DescribeKey']),
+    kmsVia(a, 'dynamodb', 'UseTableKey', ['kms:Decrypt', 'kms:DescribeKey']),
     { Sid: 'SignDigests', Effect: 'Allow', Action: ['kms:Sign'], Resource: [a.signingKeyArn] },
     {
       Sid: 'ListDigests',
@@ -105,14 +89,14 @@ export function digestPolicy(a: EvidenceArns): PolicyDocument {
       Action: ['s3:GetObject', 's3:PutObject'],
       Resource: [digestObjects(a)],
     },
-    keyVia(a, 's3', 'EncryptDigests', ['kms:GenerateDataKey', 'kms:Decrypt']),
+    kmsVia(a, 's3', 'EncryptDigests', ['kms:GenerateDataKey', 'kms:Decrypt']),
     {
       Sid: 'SendFailuresToDeadLetterQueue',
       Effect: 'Allow',
       Action: ['sqs:SendMessage'],
       Resource: [a.dlqArn],
     },
-    keyVia(a, 'sqs', 'EncryptDeadLetters', ['kms:GenerateDataKey', 'kms:Decrypt']),
+    kmsVia(a, 'sqs', 'EncryptDeadLetters', ['kms:GenerateDataKey', 'kms:Decrypt']),
     {
       Sid: 'WriteOwnLogs',
       Effect: 'Allow',
@@ -143,7 +127,7 @@ export function auditorPolicy(a: AuditorArns): PolicyDocument {
       Action: ['dynamodb:DescribeTable'],
       Resource: [a.tableArn],
     },
-    keyVia(a, 'dynamodb', 'DecryptFindings', ['kms:Decrypt', 'kms:DescribeKey']),
+    kmsVia(a, 'dynamodb', 'DecryptFindings', ['kms:Decrypt', 'kms:DescribeKey']),
     { Sid: 'VerifyItemMacs', Effect: 'Allow', Action: ['kms:VerifyMac'], Resource: [a.macKeyArn] },
     {
       Sid: 'VerifyDigestSignatures',
@@ -153,7 +137,7 @@ export function auditorPolicy(a: AuditorArns): PolicyDocument {
     },
     { Sid: 'ListDigests', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [a.bucketArn] },
     { Sid: 'ReadDigests', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [digestObjects(a)] },
-    keyVia(a, 's3', 'DecryptDigests', ['kms:Decrypt']),
+    kmsVia(a, 's3', 'DecryptDigests', ['kms:Decrypt']),
   )
 }
 

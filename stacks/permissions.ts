@@ -70,7 +70,12 @@ function dlq(a: Arns): Statement[] {
 }
 
 /** Use of the data key, only through the named service in this region. */
-function kmsVia(a: Arns, service: string, sid: string, actions: string[]): Statement {
+export function kmsVia(
+  a: Pick<Arns, 'keyArn' | 'region'>,
+  service: string,
+  sid: string,
+  actions: string[],
+): Statement {
   return {
     Sid: sid,
     Effect: 'Allow',

@@ -109,9 +109,19 @@ export async function verifyTable(
 const clean = (s: string) =>
   s.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '?')
 
-export function reportText(r: VerifyReport, ms: number, since?: string): string {
+export function reportText(
+  r: VerifyReport,
+  ms: number,
+  since?: string,
+  checked: { mac?: boolean; digests?: boolean } = {},
+): string {
   const scope = since ? ` with a transition since ${since}` : ''
-  const head = `verified ${r.findings} finding(s)${scope}, ${r.items} history item(s), in ${(ms / 1000).toFixed(1)} s: `
+  const what = [
+    'hash chains',
+    ...(checked.mac ? ['head MACs'] : []),
+    ...(checked.digests ? ['signed digests'] : []),
+  ].join(', ')
+  const head = `verified ${r.findings} finding(s)${scope}, ${r.items} history item(s) (${what}), in ${(ms / 1000).toFixed(1)} s: `
   if (r.ok) return `${head}every chain intact, each ending at its finding's head\n`
   const lines = r.problems.map(
     (p) => `${clean(p.findingId ?? p.digestKey ?? '-')}  ${p.kind}: ${clean(p.message)}`,
@@ -182,8 +192,15 @@ export function registerVerify(program: Command, ctx: CliContext): void {
       const ms = performance.now() - started
       ctx.io.out(
         opts.json
-          ? `${JSON.stringify({ ...report, ...(opts.since ? { since: opts.since } : {}) })}\n`
-          : reportText(report, ms, opts.since),
+          ? `${JSON.stringify({
+              ...report,
+              checked: { chains: true, macs: Boolean(checks.mac), digests: Boolean(checks.digests) },
+              ...(opts.since ? { since: opts.since } : {}),
+            })}\n`
+          : reportText(report, ms, opts.since, {
+              mac: Boolean(checks.mac),
+              digests: Boolean(checks.digests),
+            }),
       )
       if (!report.ok) ctx.exit(EXIT_BROKEN)
     })

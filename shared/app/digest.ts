@@ -34,7 +34,7 @@ import {
 } from '../engine/digest.ts'
 import { mapLimit } from '../engine/limit.ts'
 import type { HistoryEntry } from '../model/finding.ts'
-import { HEARTBEAT, stdoutLine } from './heartbeat.ts'
+import { heartbeatRecord, stdoutLine } from './heartbeat.ts'
 import { consoleLog, type Log } from './log.ts'
 import { logFailure } from './middleware.ts'
 
@@ -202,27 +202,9 @@ export async function writeDigest(deps: DigestDeps): Promise<DigestResult> {
   return result
 }
 
-/** The heartbeat of the digest part: a CloudWatch EMF record, as the scans write theirs. */
+/** The heartbeat of the digest part: the scans' CloudWatch EMF record, for part `digest`. */
 export function digestHeartbeatRecord(functionName: string, degraded: boolean, at: Date) {
-  return {
-    _aws: {
-      Timestamp: at.getTime(),
-      CloudWatchMetrics: [
-        {
-          Namespace: HEARTBEAT.namespace,
-          Dimensions: [['FunctionName', 'Part']],
-          Metrics: [
-            { Name: HEARTBEAT.metric, Unit: 'Count' },
-            { Name: HEARTBEAT.degraded, Unit: 'Count' },
-          ],
-        },
-      ],
-    },
-    FunctionName: functionName,
-    Part: DIGEST_PART,
-    [HEARTBEAT.metric]: 1,
-    [HEARTBEAT.degraded]: degraded ? 1 : 0,
-  }
+  return heartbeatRecord(DIGEST_PART, functionName, degraded, at)
 }
 
 /** The hourly handler: writes the digest, then its heartbeat (degraded when findings were refused). */

@@ -8,7 +8,12 @@ export const HEARTBEAT = { namespace: 'iamwatch', metric: 'ScanFinished', degrad
  * CloudWatch Logs turns it into the metric the heartbeat alarm watches; a part that did not run, or
  * died before its end, sends nothing, and the alarm treats missing data as breaching.
  */
-export function heartbeatRecord(part: ScanPart, functionName: string, degraded: boolean, at: Date) {
+export function heartbeatRecord(
+  part: ScanPart | 'digest',
+  functionName: string,
+  degraded: boolean,
+  at: Date,
+) {
   return {
     _aws: {
       Timestamp: at.getTime(),

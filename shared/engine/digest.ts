@@ -21,7 +21,7 @@ export const DIGEST_VERSION = 1
 /** KMS's name of the signature scheme: ECDSA on NIST P-256 over a SHA-256 digest (MessageType DIGEST). */
 export const SIGNING_ALGORITHM = 'ECDSA_SHA_256'
 /** The scheduled part's name: its heartbeat's `Part` dimension, and its schedule's input. */
-export const DIGEST_PART = 'digest'
+export const DIGEST_PART = 'digest' as const
 /** Every digest is stored under `digests/<accountId>/`. */
 export const DIGEST_ROOT = 'digests'
 

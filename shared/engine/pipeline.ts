@@ -241,7 +241,10 @@ export async function applyPlan(
     }
   }
   for (const t of conflicts)
-    log.warn('transition skipped: finding changed concurrently', { findingId: t.finding.id })
+    log.warn(
+      'transition skipped: the stored finding changed concurrently, or its state item is missing (run iamwatch verify)',
+      { findingId: t.finding.id },
+    )
   const applied = plan.transitions.filter((t) => !conflicts.has(t))
   const count = (kind: string) => applied.filter((t) => t.entry.transition === kind).length
   return {

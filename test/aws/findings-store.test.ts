@@ -7,9 +7,10 @@ import { CHECKS } from '../../shared/checks/registry.ts'
 import { openAt } from '../../shared/engine/as-of.ts'
 import { advance, type RunScope, reconcile } from '../../shared/engine/reconcile.ts'
 import { Verifier, verifyFinding } from '../../shared/engine/verify.ts'
-import { type Finding, findingId, GENESIS_HASH, type Outcome } from '../../shared/model/finding.ts'
+import { type Finding, GENESIS_HASH, type Outcome } from '../../shared/model/finding.ts'
 import { verifyChain } from '../../shared/model/history.ts'
 import { newStore } from '../support/harness.ts'
+import { noMfaFinding } from '../support/history.ts'
 
 const scope: RunScope = { accountId: '123456789012', region: 'us-east-1' }
 const checks = new Map(CHECKS.map((c) => [c.id, c]))
@@ -85,23 +86,8 @@ describe('FindingsStore.listOpenByCheck', () => {
 
 describe('FindingsStore.historyBetween', () => {
   const account = '123456789012'
-  const finding = (user: string): Finding => ({
-    id: findingId({ accountId: account, checkId: 'user-no-mfa', resourceId: user }),
-    accountId: account,
-    region: 'us-east-1',
-    checkId: 'user-no-mfa',
-    severity: 'medium',
-    status: 'OPEN',
-    resourceType: 'AwsIamUser',
-    resourceId: user,
-    resourceArn: `arn:aws:iam::${account}:user/${user}`,
-    title: 'user without MFA',
-    evidence: { mfaActive: false },
-    firstOpenedAt: '2026-01-31T23:00:00.000Z',
-    lastTransitionAt: '2026-01-31T23:00:00.000Z',
-    seq: 0,
-    headHash: GENESIS_HASH,
-  })
+  const finding = (user: string): Finding =>
+    noMfaFinding(user, '2026-01-31T23:00:00.000Z', { accountId: account, title: 'user without MFA' })
   const resolve = (f: Finding, at: string) =>
     advance({ ...f, status: 'RESOLVED', resolution: 'passed', resolvedAt: at }, 'RESOLVED', 'scan-2', at)
 
@@ -193,23 +179,8 @@ describe('the monitor records beside the findings', () => {
 
 describe('as of a time, and verification, on the stored table', () => {
   const day = (d: number) => new Date(Date.UTC(2026, 2, 1) + d * 86_400_000).toISOString()
-  const subject = (accountId: string, user: string, at: string): Finding => ({
-    id: findingId({ accountId, checkId: 'user-no-mfa', resourceId: user }),
-    accountId,
-    region: 'us-east-1',
-    checkId: 'user-no-mfa',
-    severity: 'medium',
-    status: 'OPEN',
-    resourceType: 'AwsIamUser',
-    resourceId: user,
-    resourceArn: `arn:aws:iam::${accountId}:user/${user}`,
-    title: 'user without MFA',
-    evidence: { mfaActive: false },
-    firstOpenedAt: at,
-    lastTransitionAt: at,
-    seq: 0,
-    headHash: GENESIS_HASH,
-  })
+  const subject = (accountId: string, user: string, at: string): Finding =>
+    noMfaFinding(user, at, { accountId, title: 'user without MFA' })
   const open = (accountId: string, user: string, at: string) =>
     advance(subject(accountId, user, at), 'OPENED', `scan-${at}`, at)
   const resolve = (f: Finding, at: string) =>

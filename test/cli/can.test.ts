@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process'
-import { promisify } from 'node:util'
 import {
   AddUserToGroupCommand,
   AttachRolePolicyCommand,
@@ -18,8 +16,8 @@ import type { IamSimulator } from '../../local/iam-sim/server.ts'
 import { iamClient } from '../../shared/aws/clients.ts'
 import type { Explanation } from '../../shared/policy/explain.ts'
 import { startCliSimulator } from '../support/cli-account.ts'
+import { awsEnv, runCli } from '../support/cli-process.ts'
 
-const run = promisify(execFile)
 const ACCOUNT = '777788889999'
 const ALICE = `arn:aws:iam::${ACCOUNT}:user/alice`
 const CI = `arn:aws:iam::${ACCOUNT}:role/ci`
@@ -114,25 +112,7 @@ afterAll(async () => sim?.stop())
 
 /** `iamwatch can` as a process configured only through the standard AWS variables. */
 async function can(...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['bin/iamwatch.ts', 'can', ...args], {
-      env: {
-        PATH: process.env.PATH,
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
-        AWS_REGION: 'us-east-1',
-        AWS_ENDPOINT_URL_IAM: sim.endpoint,
-        AWS_ENDPOINT_URL_STS: sim.endpoint,
-        // Anything not named above fails fast on a dead loopback port instead of leaving the machine.
-        AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
-        AWS_EC2_METADATA_DISABLED: 'true',
-      },
-    })
-    return { code: 0, stdout, stderr }
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
+  return runCli(['can', ...args], awsEnv({ iam: sim.endpoint, sts: sim.endpoint }))
 }
 
 describe('iamwatch can', () => {

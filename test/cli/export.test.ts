@@ -1,56 +1,25 @@
-import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { parse } from 'csv-parse/sync'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { IamSimulator } from '../../local/iam-sim/server.ts'
 import { advance } from '../../shared/engine/reconcile.ts'
 import { type Finding, findingId, GENESIS_HASH } from '../../shared/model/finding.ts'
+import { ACCOUNT, subject } from '../export/fixtures.ts'
 import { OcsfSchema, ocsfSchemaPresent } from '../export/ocsf-schema.ts'
 import { startCliSimulator } from '../support/cli-account.ts'
+import { awsEnv, runCli } from '../support/cli-process.ts'
 import { newStore } from '../support/harness.ts'
-
-const run = promisify(execFile)
-const ACCOUNT = '123456789012'
 
 /** `iamwatch` as a separate process, configured only through standard AWS variables and IAMWATCH_TABLE. */
 async function iamwatch(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['bin/iamwatch.ts', ...args], {
-      env: {
-        PATH: process.env.PATH,
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
-        AWS_REGION: 'us-east-1',
-        AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
-        ...(sim ? { AWS_ENDPOINT_URL_IAM: sim.endpoint, AWS_ENDPOINT_URL_STS: sim.endpoint } : {}),
-        // Anything not named above fails fast on a dead loopback port instead of leaving the machine.
-        AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
-        AWS_EC2_METADATA_DISABLED: 'true',
-        ...env,
-      },
-    })
-    return { code: 0, stdout, stderr }
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
+  return runCli(args, { ...awsEnv({ dynamo: true, iam: sim?.endpoint, sts: sim?.endpoint }), ...env })
 }
 
 const base = (checkId: string, resourceId: string, over: Partial<Finding> = {}): Finding => ({
   id: findingId({ accountId: ACCOUNT, checkId, resourceId }),
-  accountId: ACCOUNT,
-  region: 'us-east-1',
-  checkId,
-  severity: 'medium',
-  status: 'OPEN',
-  resourceType: 'AwsIamUser',
-  resourceId,
-  resourceArn: `arn:aws:iam::${ACCOUNT}:${resourceId}`,
-  title: checkId,
-  evidence: {},
+  ...subject(checkId, resourceId),
   firstOpenedAt: '2026-11-01T09:00:00.000Z',
   lastTransitionAt: '2026-11-01T09:00:00.000Z',
   seq: 0,

@@ -1,31 +1,12 @@
-import { execFile } from 'node:child_process'
-import { promisify } from 'node:util'
-import { beforeAll, describe, expect, inject, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { historyText, historyView } from '../../bin/commands/history.ts'
 import type { HistoryEntry } from '../../shared/model/finding.ts'
 import { ACCOUNT, day, seedAuditTable } from '../support/auditors.ts'
-
-const run = promisify(execFile)
+import { awsEnv, runCli } from '../support/cli-process.ts'
 
 /** Runs the CLI as a user would: a separate process, the table reached through AWS_ENDPOINT_URL_DYNAMODB. */
 async function iamwatch(...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['bin/iamwatch.ts', ...args], {
-      env: {
-        PATH: process.env.PATH,
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
-        AWS_REGION: 'us-east-1',
-        AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
-        AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
-        AWS_EC2_METADATA_DISABLED: 'true',
-      },
-    })
-    return { code: 0, stdout, stderr }
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
+  return runCli(args, awsEnv({ dynamo: true }))
 }
 
 describe('iamwatch history', () => {

@@ -1,14 +1,12 @@
-import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { IamSimulator } from '../../local/iam-sim/server.ts'
 import { startCliSimulator } from '../support/cli-account.ts'
+import { awsEnv, runCli } from '../support/cli-process.ts'
 import { newStore } from '../support/harness.ts'
 
-const run = promisify(execFile)
 let sim: IamSimulator
 
 beforeAll(async () => {
@@ -18,37 +16,23 @@ afterAll(async () => sim?.stop())
 
 /** Runs the CLI as a user would: a separate process configured only through standard AWS variables. */
 async function iamwatch(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      [
-        'bin/iamwatch.ts',
-        ...args,
-        ...(args[0] === 'scan' ? ['--report-poll-ms', '10'] : []),
-        ...(args[0] === 'scan' && !args.includes('--only') ? ['--only', 'credentials'] : []),
-      ],
-      {
-        env: {
-          PATH: process.env.PATH,
-          AWS_ACCESS_KEY_ID: 'local',
-          AWS_SECRET_ACCESS_KEY: 'local',
-          AWS_REGION: 'us-east-1',
-          AWS_ENDPOINT_URL_IAM: sim.endpoint,
-          AWS_ENDPOINT_URL_STS: sim.endpoint,
-          AWS_ENDPOINT_URL_CLOUDTRAIL: sim.endpoint,
-          AWS_ENDPOINT_URL_ACCESSANALYZER: sim.endpoint,
-          // Anything not named above fails fast on a dead loopback port instead of leaving the machine.
-          AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
-          AWS_EC2_METADATA_DISABLED: 'true',
-          ...env,
-        },
-      },
-    )
-    return { code: 0, stdout, stderr }
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
+  const scan = args[0] === 'scan'
+  return runCli(
+    [
+      ...args,
+      ...(scan ? ['--report-poll-ms', '10'] : []),
+      ...(scan && !args.includes('--only') ? ['--only', 'credentials'] : []),
+    ],
+    {
+      ...awsEnv({
+        iam: sim.endpoint,
+        sts: sim.endpoint,
+        cloudtrail: sim.endpoint,
+        accessanalyzer: sim.endpoint,
+      }),
+      ...env,
+    },
+  )
 }
 
 describe('iamwatch scan', () => {

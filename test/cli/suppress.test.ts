@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { IamSimulator } from '../../local/iam-sim/server.ts'
 import { silentLog } from '../../shared/app/log.ts'
 import { recordDetections } from '../../shared/app/on-event.ts'
@@ -13,6 +11,7 @@ import { MemoryCounters } from '../../shared/detections/thresholds.ts'
 import { findingId, GENESIS_HASH } from '../../shared/model/finding.ts'
 import { verifyChain } from '../../shared/model/history.ts'
 import { startCliSimulator } from '../support/cli-account.ts'
+import { awsEnv, runCli } from '../support/cli-process.ts'
 import { event, signin } from '../support/events.ts'
 import { newStore } from '../support/harness.ts'
 
@@ -21,7 +20,6 @@ import { newStore } from '../support/harness.ts'
  * configured through the standard AWS variables, against the IAM/STS simulator and DynamoDB Local. The
  * actor is the caller's ARN from GetCallerIdentity.
  */
-const run = promisify(execFile)
 const ACCOUNT = '777788889999'
 const CALLER = `arn:aws:iam::${ACCOUNT}:user/iamwatch-scanner`
 const KEY_FINDING = findingId({
@@ -38,26 +36,7 @@ beforeAll(async () => {
 afterAll(async () => sim?.stop())
 
 async function iamwatch(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['bin/iamwatch.ts', ...args], {
-      env: {
-        PATH: process.env.PATH,
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
-        AWS_REGION: 'us-east-1',
-        AWS_ENDPOINT_URL_IAM: sim.endpoint,
-        AWS_ENDPOINT_URL_STS: sim.endpoint,
-        AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
-        AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
-        AWS_EC2_METADATA_DISABLED: 'true',
-        ...env,
-      },
-    })
-    return { code: 0, stdout, stderr }
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
+  return runCli(args, { ...awsEnv({ iam: sim.endpoint, sts: sim.endpoint, dynamo: true }), ...env })
 }
 
 const lines = (stdout: string) =>

@@ -1,12 +1,10 @@
-import { execFile } from 'node:child_process'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AccountBuilder } from '../../local/iam-sim/builder.ts'
 import { type IamSimulator, startIamSimulator } from '../../local/iam-sim/server.ts'
 import { parsePolicyDocument } from '../../shared/policy/document.ts'
 import { evaluateAction } from '../../shared/policy/evaluate.ts'
+import { awsEnv, runCli } from '../support/cli-process.ts'
 
-const exec = promisify(execFile)
 const ACCOUNT = '777788889999'
 const APP = `arn:aws:iam::${ACCOUNT}:role/app`
 const trust = {
@@ -39,25 +37,7 @@ beforeAll(async () => {
 afterAll(async () => sim?.stop())
 
 async function iamwatchWith(env: Record<string, string>, ...args: string[]) {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, ['bin/iamwatch.ts', ...args], {
-      env: {
-        PATH: process.env.PATH,
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
-        AWS_REGION: 'us-east-1',
-        AWS_ENDPOINT_URL_IAM: sim.endpoint,
-        AWS_ENDPOINT_URL_STS: sim.endpoint,
-        AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
-        AWS_EC2_METADATA_DISABLED: 'true',
-        ...env,
-      },
-    })
-    return { code: 0, stdout, stderr }
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
+  return runCli(args, { ...awsEnv({ iam: sim.endpoint, sts: sim.endpoint }), ...env })
 }
 
 const iamwatch = (...args: string[]) => iamwatchWith({}, ...args)

@@ -1,32 +1,11 @@
-import { execFile } from 'node:child_process'
-import { promisify } from 'node:util'
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { describe, expect, inject, it } from 'vitest'
 import { documentClient } from '../../shared/aws/clients.ts'
 import { keys } from '../../shared/aws/findings-table.ts'
 import { day, seedAuditTable } from '../support/auditors.ts'
+import { awsEnv, runCli } from '../support/cli-process.ts'
 
-const run = promisify(execFile)
-
-async function iamwatch(...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['bin/iamwatch.ts', ...args], {
-      env: {
-        PATH: process.env.PATH,
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
-        AWS_REGION: 'us-east-1',
-        AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
-        AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
-        AWS_EC2_METADATA_DISABLED: 'true',
-      },
-    })
-    return { code: 0, stdout, stderr }
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
-}
+const iamwatch = (...args: string[]) => runCli(args, awsEnv({ dynamo: true }))
 
 const db = () => documentClient({ endpoint: inject('dynamoEndpoint'), region: 'us-east-1' })
 
@@ -42,9 +21,16 @@ describe('iamwatch verify', () => {
     // Without keys, only the chains are checked, and stderr says so.
     expect(stderr).toBe('MACs not checked: no --mac-key\ndigests not checked: no --digest-bucket\n')
     expect(stdout).toMatch(
-      /^verified 2 finding\(s\), 6 history item\(s\), in \d+\.\d s: every chain intact, each ending at its finding's head\n$/,
+      /^verified 2 finding\(s\), 6 history item\(s\) \(hash chains\), in \d+\.\d s: every chain intact, each ending at its finding's head\n$/,
     )
-    expect(JSON.parse(json.stdout)).toEqual({ ok: true, findings: 2, items: 6, broken: 0, problems: [] })
+    expect(JSON.parse(json.stdout)).toEqual({
+      ok: true,
+      findings: 2,
+      items: 6,
+      broken: 0,
+      problems: [],
+      checked: { chains: true, macs: false, digests: false },
+    })
   })
 
   it('exits 3 naming each finding tampered with and what is wrong', async () => {
@@ -66,7 +52,7 @@ describe('iamwatch verify', () => {
     expect(code).toBe(3)
     const lines = stdout.trimEnd().split('\n')
     expect(lines[0]).toMatch(
-      /^verified 2 finding\(s\), 5 history item\(s\), in \d+\.\d s: 2 finding\(s\) with problems$/,
+      /^verified 2 finding\(s\), 5 history item\(s\) \(hash chains\), in \d+\.\d s: 2 finding\(s\) with problems$/,
     )
     expect(lines.slice(1).sort()).toEqual(
       [
@@ -135,6 +121,7 @@ describe('iamwatch verify', () => {
       items: 4,
       broken: 0,
       problems: [],
+      checked: { chains: true, macs: false, digests: false },
       since: day(4),
     })
     expect(all.code).toBe(3)

@@ -2,32 +2,10 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { AsOfFold, openAt } from '../../shared/engine/as-of.ts'
 import { advance } from '../../shared/engine/reconcile.ts'
-import {
-  type Finding,
-  findingId,
-  GENESIS_HASH,
-  type HistoryEntry,
-  type Suppression,
-} from '../../shared/model/finding.ts'
+import type { Finding, HistoryEntry, Suppression } from '../../shared/model/finding.ts'
+import { noMfaFinding } from '../support/history.ts'
 
-const account = '123456789012'
-const fresh = (user: string, at: string): Finding => ({
-  id: findingId({ accountId: account, checkId: 'user-no-mfa', resourceId: user }),
-  accountId: account,
-  region: 'us-east-1',
-  checkId: 'user-no-mfa',
-  severity: 'medium',
-  status: 'OPEN',
-  resourceType: 'AwsIamUser',
-  resourceId: user,
-  resourceArn: `arn:aws:iam::${account}:user/${user}`,
-  title: 'IAM user without MFA',
-  evidence: { mfaActive: false },
-  firstOpenedAt: at,
-  lastTransitionAt: at,
-  seq: 0,
-  headHash: GENESIS_HASH,
-})
+const fresh = (user: string, at: string): Finding => noMfaFinding(user, at)
 
 type Step = 'fail' | 'pass' | 'suppress' | 'unsuppress' | 'acknowledge'
 

@@ -30,6 +30,7 @@ import {
   type Outcome,
 } from '../../shared/model/finding.ts'
 import { verifyChain } from '../../shared/model/history.ts'
+import { detectionFinding } from '../export/fixtures.ts'
 
 const ACCOUNT = '123456789012'
 const DAY = 86_400_000
@@ -464,23 +465,15 @@ describe('acknowledging a detection finding', () => {
   /** What the event path does for one root sign-in (shared/app/on-event.ts), through recordOccurrence. */
   async function signIn(w: World, key: string, now: Date) {
     const current = await w.repo.getFinding(id)
-    const finding: Finding = {
+    const finding: Finding = detectionFinding({
       id,
-      accountId: ACCOUNT,
-      region: 'us-east-1',
-      checkId: 'root-console-login',
-      severity: 'critical',
-      status: 'OPEN',
-      resourceType: 'AwsPrincipal',
-      resourceId: 'root',
-      resourceArn: `arn:aws:iam::${ACCOUNT}:root`,
       title: 'Root user signed in to the console',
       evidence: { eventId: key },
       firstOpenedAt: current?.firstOpenedAt ?? now.toISOString(),
       lastTransitionAt: now.toISOString(),
       seq: current?.seq ?? 0,
       headHash: current?.headHash ?? GENESIS_HASH,
-    }
+    })
     const kind = !current ? 'OPENED' : current.status === 'RESOLVED' ? 'REOPENED' : 'OCCURRED'
     return recordOccurrence(w.repo, w.config, {
       current,

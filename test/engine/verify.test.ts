@@ -1,27 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { advance, type PlannedTransition } from '../../shared/engine/reconcile.ts'
 import { type ChainInput, Verifier, verifyFinding } from '../../shared/engine/verify.ts'
-import { type Finding, findingId, GENESIS_HASH, type HistoryEntry } from '../../shared/model/finding.ts'
+import type { Finding, HistoryEntry } from '../../shared/model/finding.ts'
 import { hashHistoryEntry } from '../../shared/model/history.ts'
+import { noMfaFinding } from '../support/history.ts'
 
-const account = '123456789012'
-const base = (user: string): Finding => ({
-  id: findingId({ accountId: account, checkId: 'user-no-mfa', resourceId: user }),
-  accountId: account,
-  region: 'us-east-1',
-  checkId: 'user-no-mfa',
-  severity: 'medium',
-  status: 'OPEN',
-  resourceType: 'AwsIamUser',
-  resourceId: user,
-  resourceArn: `arn:aws:iam::${account}:user/${user}`,
-  title: 'IAM user without MFA',
-  evidence: { mfaActive: false, passwordEnabled: true },
-  firstOpenedAt: '2026-01-01T00:00:00.000Z',
-  lastTransitionAt: '2026-01-01T00:00:00.000Z',
-  seq: 0,
-  headHash: GENESIS_HASH,
-})
+const base = (user: string): Finding =>
+  noMfaFinding(user, '2026-01-01T00:00:00.000Z', { evidence: { mfaActive: false, passwordEnabled: true } })
 
 /** OPENED, RESOLVED, REOPENED, RESOLVED: four items, and the state after the last. */
 function lifecycle(user: string): PlannedTransition[] {

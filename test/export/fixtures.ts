@@ -1,4 +1,11 @@
-import type { Finding } from '../../shared/model/finding.ts'
+import { advance, type PlannedTransition } from '../../shared/engine/reconcile.ts'
+import {
+  type Finding,
+  findingId,
+  GENESIS_HASH,
+  type Suppression,
+  type TransitionKind,
+} from '../../shared/model/finding.ts'
 
 export const ACCOUNT = '123456789012'
 
@@ -42,3 +49,69 @@ export const detectionFinding = (over: Partial<Finding> = {}): Finding => ({
   headHash: 'h',
   ...over,
 })
+
+/** The fields of an IAM user finding on `resourceId` before it has a history; `over` replaces any. */
+export const subject = (checkId: string, resourceId: string, over: Partial<Finding> = {}) => ({
+  accountId: ACCOUNT,
+  region: 'us-east-1',
+  checkId,
+  severity: 'medium' as const,
+  status: 'OPEN' as const,
+  resourceType: 'AwsIamUser',
+  resourceId,
+  resourceArn: `arn:aws:iam::${ACCOUNT}:${resourceId}`,
+  title: checkId,
+  evidence: {},
+  ...over,
+})
+
+export interface Step {
+  transition: TransitionKind
+  at: string
+  patch?: Partial<Finding>
+  actor?: string
+  reason?: string
+}
+
+/**
+ * A finding and its hash-chained history, each step applied with the engine's own `advance`. The id is
+ * `findingId(start)` and the chain starts at the genesis hash on the first step's time, unless `start`
+ * says otherwise; `runId` names each step's run.
+ */
+export function chain(
+  start: Omit<Finding, 'id' | 'seq' | 'headHash' | 'firstOpenedAt' | 'lastTransitionAt'> & Partial<Finding>,
+  steps: Step[],
+  runId = (at: string) => `scan-${at}`,
+) {
+  let f: Finding = {
+    id: findingId(start),
+    firstOpenedAt: steps[0]!.at,
+    lastTransitionAt: steps[0]!.at,
+    seq: 0,
+    headHash: GENESIS_HASH,
+    ...start,
+  }
+  const transitions: PlannedTransition[] = []
+  for (const s of steps) {
+    let next: Finding = { ...f, ...s.patch, lastTransitionAt: s.at }
+    let lifted: Suppression | undefined
+    if (s.transition === 'RESOLVED' || s.transition === 'ACKNOWLEDGED')
+      next = { ...next, status: 'RESOLVED', resolvedAt: s.at, resolution: s.patch?.resolution ?? 'passed' }
+    if (s.transition === 'REOPENED') {
+      const { resolution: _r, resolvedAt: _a, ...open } = next
+      next = { ...open, status: 'OPEN' }
+    }
+    if (s.transition === 'UNSUPPRESSED') {
+      const { suppression, ...rest } = next
+      lifted = suppression
+      next = rest
+    }
+    const manual = s.actor
+      ? { actor: s.actor, reason: s.reason ?? '', ...(lifted ? { lifted } : {}) }
+      : undefined
+    const planned = advance(next, s.transition, runId(s.at), s.at, undefined, manual)
+    f = planned.finding
+    transitions.push(planned)
+  }
+  return { finding: f, entries: transitions.map((t) => t.entry), transitions }
+}

@@ -1,23 +1,15 @@
-import { execFile } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { promisify } from 'node:util'
 import type { BrowserContext } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getFramework } from '../../shared/compliance/frameworks.ts'
-import { advance, type PlannedTransition } from '../../shared/engine/reconcile.ts'
 import { Verifier } from '../../shared/engine/verify.ts'
 import { anchor, type ReportInput, renderReport, verificationFrom } from '../../shared/export/html.ts'
-import {
-  type Finding,
-  findingId,
-  GENESIS_HASH,
-  type Suppression,
-  type TransitionKind,
-} from '../../shared/model/finding.ts'
+import { awsEnv, runCli } from '../support/cli-process.ts'
 import { newStore } from '../support/harness.ts'
+import { ACCOUNT, chain as chainOf, type Step, subject } from './fixtures.ts'
 
 /**
  * The evidence report as a person sees it: rendered by headless Chromium (Debian's package) from a
@@ -32,69 +24,12 @@ if (!chromiumPresent)
     `html-render: ${CHROMIUM} is absent (apt-get install chromium): the screenshot tests are skipped`,
   )
 
-const ACCOUNT = '123456789012'
 const day = (d: number, h = 9) => new Date(Date.UTC(2026, 2, 1, h) + d * 86_400_000).toISOString()
 const PERIOD = { from: '2026-03-01T00:00:00.000Z', to: '2026-03-31T23:59:59.999Z' }
 
-interface Step {
-  transition: TransitionKind
-  at: string
-  patch?: Partial<Finding>
-  actor?: string
-  reason?: string
-}
-
-/** A finding and its hash-chained history, each step applied with the engine's own `advance`. */
-function chain(
-  base: Omit<Finding, 'id' | 'seq' | 'headHash' | 'firstOpenedAt' | 'lastTransitionAt'>,
-  steps: Step[],
-) {
-  let f: Finding = {
-    ...base,
-    id: findingId(base),
-    firstOpenedAt: steps[0]!.at,
-    lastTransitionAt: steps[0]!.at,
-    seq: 0,
-    headHash: GENESIS_HASH,
-  }
-  const transitions: PlannedTransition[] = []
-  for (const s of steps) {
-    let next: Finding = { ...f, ...s.patch, lastTransitionAt: s.at }
-    let lifted: Suppression | undefined
-    if (s.transition === 'RESOLVED' || s.transition === 'ACKNOWLEDGED')
-      next = { ...next, status: 'RESOLVED', resolvedAt: s.at, resolution: s.patch?.resolution ?? 'passed' }
-    if (s.transition === 'REOPENED') {
-      const { resolution: _r, resolvedAt: _a, ...open } = next
-      next = { ...open, status: 'OPEN' }
-    }
-    if (s.transition === 'UNSUPPRESSED') {
-      const { suppression, ...rest } = next
-      lifted = suppression
-      next = rest
-    }
-    const manual = s.actor
-      ? { actor: s.actor, reason: s.reason ?? '', ...(lifted ? { lifted } : {}) }
-      : undefined
-    const planned = advance(next, s.transition, `scan-${s.at.slice(0, 10)}`, s.at, undefined, manual)
-    f = planned.finding
-    transitions.push(planned)
-  }
-  return { finding: f, entries: transitions.map((t) => t.entry), transitions }
-}
-
-const subject = (checkId: string, resourceId: string, over: Partial<Finding> = {}) => ({
-  accountId: ACCOUNT,
-  region: 'us-east-1',
-  checkId,
-  severity: 'medium' as const,
-  status: 'OPEN' as const,
-  resourceType: 'AwsIamUser',
-  resourceId,
-  resourceArn: `arn:aws:iam::${ACCOUNT}:${resourceId}`,
-  title: checkId,
-  evidence: {},
-  ...over,
-})
+/** A finding and its hash-chained history, each step's run named by its day. */
+const chain = (start: ReturnType<typeof subject>, steps: Step[]) =>
+  chainOf(start, steps, (at) => `scan-${at.slice(0, 10)}`)
 
 const OPS = `arn:aws:iam::${ACCOUNT}:user/ops-lead`
 const HOSTILE = 'user/"><img src=x onerror=alert(1)><script>alert(2)</script>'
@@ -419,27 +354,7 @@ describe.skipIf(!chromiumPresent)('the evidence report in headless Chromium', ()
 
 // ---- the CLI ------------------------------------------------------------------------------------------
 
-const run = promisify(execFile)
-
-async function iamwatch(args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['bin/iamwatch.ts', ...args], {
-      env: {
-        PATH: process.env.PATH,
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
-        AWS_REGION: 'us-east-1',
-        AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
-        AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
-        AWS_EC2_METADATA_DISABLED: 'true',
-      },
-    })
-    return { code: 0, stdout, stderr }
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
-}
+const iamwatch = (args: string[]) => runCli(args, awsEnv({ dynamo: true }))
 
 describe('iamwatch export --format html', () => {
   let table: string

@@ -1,7 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { COMPLIANCE_FRAMEWORKS, type Framework, getFramework } from '../../shared/compliance/frameworks.ts'
-import { advance, type PlannedTransition } from '../../shared/engine/reconcile.ts'
 import { Verifier } from '../../shared/engine/verify.ts'
 import {
   anchor,
@@ -15,74 +14,26 @@ import {
   requirementStatus,
   verificationFrom,
 } from '../../shared/export/html.ts'
-import {
-  type Finding,
-  findingId,
-  GENESIS_HASH,
-  type Suppression,
-  type TransitionKind,
-} from '../../shared/model/finding.ts'
+import { type Finding, findingId, type Suppression } from '../../shared/model/finding.ts'
 import { escapeHtml } from '../../shared/notify/escape.ts'
+import { ACCOUNT, chain as chainOf, type Step, subject } from './fixtures.ts'
 
-const ACCOUNT = '123456789012'
 const CIS = getFramework('cis-aws-5.0')!
 /** 2026-03-01 plus `d` days, at `h` o'clock UTC. */
 const day = (d: number, h = 9) => new Date(Date.UTC(2026, 2, 1, h) + d * 86_400_000).toISOString()
 const MARCH = { from: '2026-03-01T00:00:00.000Z', to: '2026-03-31T23:59:59.999Z' }
 const H = 3_600_000
 
-interface Step {
-  transition: TransitionKind
-  at: string
-  patch?: Partial<Finding>
-  actor?: string
-  reason?: string
-}
-
-/** A finding and its hash-chained history, each step applied with the engine's own `advance`. */
-function chain(checkId: string, resourceId: string, steps: Step[], over: Partial<Finding> = {}) {
-  let f: Finding = {
-    id: findingId({ accountId: ACCOUNT, checkId, resourceId }),
-    accountId: ACCOUNT,
-    region: 'us-east-1',
-    checkId,
-    severity: 'medium',
-    status: 'OPEN',
-    resourceType: 'AwsIamUser',
-    resourceId,
-    resourceArn: `arn:aws:iam::${ACCOUNT}:${resourceId}`,
-    title: `${checkId} on ${resourceId}`,
-    evidence: {},
-    firstOpenedAt: steps[0]!.at,
-    lastTransitionAt: steps[0]!.at,
-    seq: 0,
-    headHash: GENESIS_HASH,
-    ...over,
-  }
-  const transitions: PlannedTransition[] = []
-  for (const s of steps) {
-    let next: Finding = { ...f, ...s.patch, lastTransitionAt: s.at }
-    let lifted: Suppression | undefined
-    if (s.transition === 'RESOLVED' || s.transition === 'ACKNOWLEDGED')
-      next = { ...next, status: 'RESOLVED', resolvedAt: s.at, resolution: s.patch?.resolution ?? 'passed' }
-    if (s.transition === 'REOPENED') {
-      const { resolution: _r, resolvedAt: _a, ...open } = next
-      next = { ...open, status: 'OPEN' }
-    }
-    if (s.transition === 'UNSUPPRESSED') {
-      const { suppression, ...rest } = next
-      lifted = suppression
-      next = rest
-    }
-    const manual = s.actor
-      ? { actor: s.actor, reason: s.reason ?? '', ...(lifted ? { lifted } : {}) }
-      : undefined
-    const planned = advance(next, s.transition, `scan-${s.at}`, s.at, undefined, manual)
-    f = planned.finding
-    transitions.push(planned)
-  }
-  return { finding: f, entries: transitions.map((t) => t.entry) }
-}
+/** A finding of `checkId` on `resourceId` and its history (its id from the account, check and resource). */
+const chain = (checkId: string, resourceId: string, steps: Step[], over: Partial<Finding> = {}) =>
+  chainOf(
+    {
+      id: findingId({ accountId: ACCOUNT, checkId, resourceId }),
+      ...subject(checkId, resourceId, { title: `${checkId} on ${resourceId}` }),
+      ...over,
+    },
+    steps,
+  )
 
 const suppression = (over: Partial<Suppression> = {}): Suppression => ({
   reason: 'accepted until the migration',

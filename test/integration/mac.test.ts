@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process'
-import { promisify } from 'node:util'
 import { KMSClient } from '@aws-sdk/client-kms'
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb'
 import { afterEach, describe, expect, inject, it } from 'vitest'
@@ -14,6 +12,7 @@ import { kmsDigestSigner, kmsItemMac } from '../../shared/aws/kms.ts'
 import { advance } from '../../shared/engine/reconcile.ts'
 import { GENESIS_HASH } from '../../shared/model/finding.ts'
 import { hashHistoryEntry } from '../../shared/model/history.ts'
+import { awsEnv, runCli } from '../support/cli-process.ts'
 import { type Harness, startHarness } from '../support/harness.ts'
 
 /**
@@ -23,7 +22,6 @@ import { type Harness, startHarness } from '../support/harness.ts'
  */
 const ACCOUNT = '123456789012'
 const BUCKET = 'iamwatch-test-mac-digests'
-const run = promisify(execFile)
 const db = () => documentClient({ endpoint: inject('dynamoEndpoint'), region: 'us-east-1' })
 
 interface World {
@@ -124,23 +122,7 @@ async function forge(w: World, id: string): Promise<void> {
 }
 
 async function iamwatch(w: World, ...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['bin/iamwatch.ts', ...args], {
-      env: {
-        PATH: process.env.PATH,
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
-        AWS_REGION: 'us-east-1',
-        AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
-        AWS_ENDPOINT_URL: w.h.sim.endpoint,
-        AWS_EC2_METADATA_DISABLED: 'true',
-      },
-    })
-    return { code: 0, stdout, stderr }
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
+  return runCli(args, awsEnv({ dynamo: true, fallback: w.h.sim.endpoint }))
 }
 
 describe('item MACs', () => {

@@ -1,12 +1,16 @@
 import type { AccessReport, ActionAccess, GrantLedger, ServiceAccess } from '../../model/access.ts'
+import type { Evidence, Outcome, ResourceRef } from '../../model/finding.ts'
 import type { AuthorizationInventory } from '../../normalize/authorization.ts'
 import type { ActionCatalog } from '../../policy/catalog.ts'
 import { allowedActions } from '../../policy/effective.ts'
 import { type Recommendation, recommendPolicy } from '../../policy/recommend.ts'
+import type { AccessAdvisorSource, AuthorizationSource } from '../sources.ts'
 import {
   type AdvisedPrincipal,
+  advisedPrincipals,
   byNamespace,
   grantedSince,
+  judgedFrom,
   tooNew,
   UNTRACKED_ACTIONS,
   usedWithin,
@@ -126,4 +130,34 @@ function analyze(
 /** The recommended policy as evidence: each document as compact JSON. */
 export function recommendationEvidence(r: Recommendation | undefined): Record<string, string[]> {
   return r ? { recommendedPolicy: r.documents.map((d) => JSON.stringify(d)) } : {}
+}
+
+/**
+ * Both unused-*-access checks walk the users and roles Access Advisor reported on the same way: one
+ * too new to judge passes (its evidence says when it will be judged), any other is analysed once and
+ * `decide` turns the analysis into its outcome.
+ */
+export function judgeAdvisedPrincipals(
+  input: { authorization: AuthorizationSource; accessAdvisor: AccessAdvisorSource },
+  ctx: { now: Date; params: Window },
+  decide: (a: UnusedAccess, resource: ResourceRef) => Outcome,
+  passTooNew: (resource: ResourceRef, evidence: Evidence) => Outcome,
+): Outcome[] {
+  const { authorization, accessAdvisor } = input
+  return advisedPrincipals(authorization, accessAdvisor).map(({ principal, report, resource }) =>
+    principal.createdAt && tooNew(principal.createdAt, ctx.now, ctx.params)
+      ? passTooNew(resource, { judgedFrom: judgedFrom(principal.createdAt, ctx.params) })
+      : decide(
+          analyzeUnused(
+            principal,
+            report,
+            authorization.inventory,
+            accessAdvisor.catalog,
+            ctx.now,
+            ctx.params,
+            accessAdvisor.grants,
+          ),
+          resource,
+        ),
+  )
 }

@@ -1,15 +1,6 @@
-import type { Outcome } from '../../model/finding.ts'
 import { defineCheck, fail, pass } from '../types.ts'
-import { analyzeUnused, recommendationEvidence } from './analysis.ts'
-import {
-  ACCESS_EVENTS,
-  advisedPrincipals,
-  capped,
-  judgedFrom,
-  lastUse,
-  tooNew,
-  WINDOW_PARAMS,
-} from './common.ts'
+import { judgeAdvisedPrincipals, recommendationEvidence } from './analysis.ts'
+import { ACCESS_EVENTS, capped, lastUse, WINDOW_PARAMS } from './common.ts'
 
 export const unusedActionAccess = defineCheck({
   id: 'unused-action-access',
@@ -23,23 +14,11 @@ export const unusedActionAccess = defineCheck({
   triggers: { schedule: 'access-advisor', events: { iam: ACCESS_EVENTS } },
   remediation:
     'Replace the principal’s policies with the recommended policy (evidence recommendedPolicy; `iamwatch recommend <arn>`), which drops the unused actions and keeps everything used.',
-  evaluate({ authorization, accessAdvisor }, { now, params }) {
-    const outcomes: Outcome[] = []
-    for (const { principal, report, resource } of advisedPrincipals(authorization, accessAdvisor)) {
-      if (principal.createdAt && tooNew(principal.createdAt, now, params)) {
-        outcomes.push(pass(this.id, resource, { judgedFrom: judgedFrom(principal.createdAt, params) }))
-        continue
-      }
-      const a = analyzeUnused(
-        principal,
-        report,
-        authorization.inventory,
-        accessAdvisor.catalog,
-        now,
-        params,
-        accessAdvisor.grants,
-      )
-      outcomes.push(
+  evaluate(input, { now, params }) {
+    return judgeAdvisedPrincipals(
+      input,
+      { now, params },
+      (a, resource) =>
         a.unusedActions.length
           ? fail(this.id, resource, {
               windowDays: params.windowDays,
@@ -47,8 +26,7 @@ export const unusedActionAccess = defineCheck({
               ...recommendationEvidence(a.recommendation),
             })
           : pass(this.id, resource, { windowDays: params.windowDays }),
-      )
-    }
-    return outcomes
+      (resource, evidence) => pass(this.id, resource, evidence),
+    )
   },
 })

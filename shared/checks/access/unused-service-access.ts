@@ -1,15 +1,6 @@
-import type { Outcome } from '../../model/finding.ts'
 import { defineCheck, fail, pass } from '../types.ts'
-import { analyzeUnused, recommendationEvidence } from './analysis.ts'
-import {
-  ACCESS_EVENTS,
-  advisedPrincipals,
-  capped,
-  judgedFrom,
-  lastUse,
-  tooNew,
-  WINDOW_PARAMS,
-} from './common.ts'
+import { judgeAdvisedPrincipals, recommendationEvidence } from './analysis.ts'
+import { ACCESS_EVENTS, capped, lastUse, WINDOW_PARAMS } from './common.ts'
 
 export const unusedServiceAccess = defineCheck({
   id: 'unused-service-access',
@@ -23,37 +14,25 @@ export const unusedServiceAccess = defineCheck({
   triggers: { schedule: 'access-advisor', events: { iam: ACCESS_EVENTS } },
   remediation:
     'Replace the principal’s policies with the recommended policy (evidence recommendedPolicy; `iamwatch recommend <arn>` prints it with a diff), keeping iam:PassRole as it is.',
-  evaluate({ authorization, accessAdvisor }, { now, params }) {
-    const outcomes: Outcome[] = []
-    for (const { principal, report, resource } of advisedPrincipals(authorization, accessAdvisor)) {
-      if (principal.createdAt && tooNew(principal.createdAt, now, params)) {
-        outcomes.push(pass(this.id, resource, { judgedFrom: judgedFrom(principal.createdAt, params) }))
-        continue
-      }
-      const a = analyzeUnused(
-        principal,
-        report,
-        authorization.inventory,
-        accessAdvisor.catalog,
-        now,
-        params,
-        accessAdvisor.grants,
-      )
-      const evidence = {
-        windowDays: params.windowDays,
-        usedServices: a.usedServices.length,
-        ...(a.recentGrants.length ? { recentGrantsNotJudged: capped(a.recentGrants) } : {}),
-      }
-      outcomes.push(
-        a.unusedServices.length
+  evaluate(input, { now, params }) {
+    return judgeAdvisedPrincipals(
+      input,
+      { now, params },
+      (a, resource) => {
+        const evidence = {
+          windowDays: params.windowDays,
+          usedServices: a.usedServices.length,
+          ...(a.recentGrants.length ? { recentGrantsNotJudged: capped(a.recentGrants) } : {}),
+        }
+        return a.unusedServices.length
           ? fail(this.id, resource, {
               ...evidence,
               unusedServices: capped(a.unusedServices.map((s) => lastUse(s.namespace, s.lastAccessed))),
               ...recommendationEvidence(a.recommendation),
             })
-          : pass(this.id, resource, evidence),
-      )
-    }
-    return outcomes
+          : pass(this.id, resource, evidence)
+      },
+      (resource, evidence) => pass(this.id, resource, evidence),
+    )
   },
 })

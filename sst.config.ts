@@ -20,7 +20,7 @@ export default $config({
     // (shared/config/config.ts, DEFAULT_MONITORED_REGIONS, says which and where that list comes from).
     const { monitoredRegions } = await import('./shared/config/config.ts')
     const regions = monitoredRegions(process.env.IAMWATCH_REGIONS)
-    // IAMWATCH_RESERVED_CONCURRENCY=off: for an account whose Lambda quota is below 135 (stacks/lambda.ts).
+    // IAMWATCH_RESERVED_CONCURRENCY=off: for an account whose Lambda quota is below 140 (stacks/lambda.ts).
     const reserveConcurrency = process.env.IAMWATCH_RESERVED_CONCURRENCY !== 'off'
     return iamwatch({ config: process.env.IAMWATCH_CONFIG, regions, reserveConcurrency })
   },

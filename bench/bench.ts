@@ -9,6 +9,7 @@ import { runScan } from '../shared/app/scan.ts'
 import { documentClient, iamClient } from '../shared/aws/clients.ts'
 import { FindingsStore } from '../shared/aws/findings-store.ts'
 import { parseConfig } from '../shared/config/config.ts'
+import { keyActivityRows } from './key-activity.ts'
 import { measureLatency } from './latency.ts'
 
 type Row = [string, string, string]
@@ -260,6 +261,19 @@ for (const [name, b] of Object.entries(await bundleAll())) {
     '',
   ])
 }
+
+// 9. Cost per million events of the key-activity path (EventBridge -> SQS -> on-key-activity in batches ->
+// DynamoDB), at three event rates, and of the direct path (one invocation per event), in a fresh process.
+rows.push(
+  ...keyActivityRows(
+    JSON.parse(
+      execFileSync(process.execPath, ['bench/key-activity.ts'], { encoding: 'utf8', maxBuffer: 1 << 24 })
+        .trim()
+        .split('\n')
+        .at(-1)!,
+    ),
+  ),
+)
 
 const widths = [0, 1, 2].map((i) =>
   Math.max(...[['metric', 'value', 'target'], ...rows].map((r) => r[i]!.length)),

@@ -4,11 +4,13 @@ import { join, relative } from 'node:path'
 import { createGunzip, gunzipSync } from 'node:zlib'
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { processParsed } from '../shared/app/cloudtrail-events.ts'
+import { recordQueueDetections } from '../shared/app/key-activity.ts'
 import type { Log } from '../shared/app/log.ts'
 import { itemMacFromEnv } from '../shared/app/runtime.ts'
 import { documentClient } from '../shared/aws/clients.ts'
 import { DynamoCounters } from '../shared/aws/counters.ts'
 import { FindingsStore } from '../shared/aws/findings-store.ts'
+import { DynamoSightings } from '../shared/aws/sightings.ts'
 import {
   cloudTrailEntries,
   type Entry,
@@ -22,6 +24,7 @@ import {
 } from '../shared/cloudtrail/input.ts'
 import { detectionSettings, type IamwatchConfig } from '../shared/config/config.ts'
 import { evaluateEvent } from '../shared/detections/evaluate.ts'
+import { MemorySightings } from '../shared/detections/first-seen.ts'
 import { MemoryCounters } from '../shared/detections/thresholds.ts'
 import { atLeast, isSeverity, SEVERITIES, type Severity } from '../shared/model/severity.ts'
 
@@ -250,7 +253,8 @@ const ids = (fired: Array<{ id: string }>) => [...new Set(fired.map((f) => f.id)
 /** In memory, with empty threshold state: what each record fires. */
 function offlineJudge(config: IamwatchConfig): Judge {
   const settings = detectionSettings(config)
-  const counters = new MemoryCounters()
+  // State for the whole invocation: thresholds count, and first-seen baselines grow, across its files.
+  const state = { counters: new MemoryCounters(), sightings: new MemorySightings() }
   return async (file, entries) => {
     const judged: Judged[] = []
     for (const entry of entries) {
@@ -259,7 +263,7 @@ function offlineJudge(config: IamwatchConfig): Judge {
         continue
       }
       try {
-        const { fired } = await evaluateEvent(entry.event, settings, counters)
+        const { fired } = await evaluateEvent(entry.event, settings, state)
         const f = fired.map((x) => ({ id: x.detection.id, severity: x.severity }))
         judged.push({ line: lineOf(file, entry, ids(f), null), fired: f })
       } catch (e) {
@@ -280,6 +284,7 @@ function tableJudge(table: string, options: ReplayOptions): Judge {
     // Transitions are MAC'd when the environment names the key (IAMWATCH_MAC_KEY_ARN), as in Lambda.
     store: new FindingsStore(db, table, { mac: itemMacFromEnv() }),
     counters: new DynamoCounters(db, table),
+    sightings: new DynamoSightings(db, table),
     config: options.config,
     region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
     // Every rejection is on its own output line and in the summary: not warned of twice.
@@ -292,10 +297,15 @@ function tableJudge(table: string, options: ReplayOptions): Judge {
     const events = entries.flatMap((e) => (e.event ? [e.event] : []))
     const rejections = entries.flatMap((e) => (e.rejection ? [e.rejection] : []))
     const summary = await processParsed({ events, rejections, entries }, deps)
+    // The queue's detections too (in Lambda, on-key-activity judges them in batches).
+    const queued = await recordQueueDetections(events, deps)
     let k = 0
     return entries.map((entry) => {
       if (!entry.event) return { line: lineOf(file, entry, [], entry.rejection.reason), fired: [] }
-      const f = (summary.perEvent[k++]?.fired ?? []).map((x) => ({ id: x.detectionId, severity: x.severity }))
+      const f = [...(summary.perEvent[k]?.fired ?? []), ...(queued[k++] ?? [])].map((x) => ({
+        id: x.detectionId,
+        severity: x.severity,
+      }))
       return { line: lineOf(file, entry, ids(f), null), fired: f }
     })
   }

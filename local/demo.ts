@@ -3,20 +3,34 @@
  * real Lambda handlers configured purely by environment, exactly as in AWS; a queue subscribed to the
  * alert topic shows what a security team receives. Changes to the account are made through IAM's API
  * with the SDK; the simulator records each one in CloudTrail, and every record goes through the
- * generated EventBridge rules into the real on-cloudtrail-event handler.
+ * generated EventBridge rules into the real on-cloudtrail-event handler, and, when it was signed with a
+ * long-term access key, through the key-activity SQS queue into the real on-key-activity handler, in batches.
  */
 import { IAMClient } from '@aws-sdk/client-iam'
+import { SQSClient } from '@aws-sdk/client-sqs'
 import type { HttpRequest } from '@smithy/types'
 import { DEMO_KEYS, demoAccount, fixes } from './demo-account.ts'
 import { ATTACKER_IP, type DemoClients, type Step } from './demo-attack.ts'
-import { type Delivery, describeDelivery, eventPath, type HandlerSummary } from './event-path.ts'
+import {
+  type Delivery,
+  describeBatch,
+  describeDelivery,
+  eventPath,
+  type HandlerSummary,
+  type QueueOutcome,
+  watchDetections,
+} from './event-path.ts'
 import { startIamSimulator } from './iam-sim/server.ts'
+import { type BatchReport, QueuePoller } from './queue-poller.ts'
 import {
   createFindingsTable,
   createTopic,
+  createWorkQueue,
   drainQueue,
   LOCAL_CREDENTIALS,
+  LOCAL_REGION,
   type ReceivedAlert,
+  sqsTarget,
   startLocalStack,
   subscribeQueue,
 } from './stack.ts'
@@ -48,11 +62,20 @@ const allAlerts = await subscribeQueue(stack.snsSqs.endpoint, topicArn, 'securit
 const pager = await subscribeQueue(stack.snsSqs.endpoint, topicArn, 'on-call-pager', {
   severity: ['critical', 'high'],
 })
+// The key-activity queue (stacks/data.ts): every call signed with a long-term key, for on-key-activity. A
+// 2-second visibility timeout instead of the stack's 6 minutes, so the demo's redelivered batch comes back soon.
+const keyActivityQueue = await createWorkQueue(stack.snsSqs.endpoint, 'iamwatch-key-activity', {
+  visibilityTimeoutSeconds: 2,
+  maxReceiveCount: 5,
+})
 console.log(
   `DynamoDB Local ${stack.dynamo.endpoint}, SNS/SQS (fauxqs) ${stack.snsSqs.endpoint}, IAM simulator ${sim.endpoint} (${tStart()})`,
 )
 console.log(
   'Queues subscribed to the alert topic: security-team-all (everything), on-call-pager (filter: severity critical|high)',
+)
+console.log(
+  'Key-activity queue: iamwatch-key-activity (EventBridge rule access-keys -> SQS -> on-key-activity, batches of up to 100)',
 )
 
 // The handlers read exactly what Lambda gives them: environment variables and the SDK's standard configuration.
@@ -72,13 +95,24 @@ Object.assign(process.env, {
 })
 // The real scan handler, wired from the environment as in Lambda; its heartbeat lines (EMF metrics
 // for CloudWatch) are kept rather than printed.
-const { once, scanDepsFromEnv } = await import('../shared/app/runtime.ts')
+const runtime = await import('../shared/app/runtime.ts')
+const { once, scanDepsFromEnv } = runtime
 const heartbeats: string[] = []
 const scan = (await import('../functions/scan-credentials.ts')).createHandler(once(scanDepsFromEnv), (line) =>
   heartbeats.push(line),
 )
 const notify = (await import('../functions/notify.ts')).handler
 const onEvent = (await import('../functions/on-cloudtrail-event.ts')).handler
+// on-key-activity from the environment too; its store is watched so each batch can say what it recorded
+// (the handler answers Lambda only with the messages to deliver again).
+let recorded: () => QueueOutcome[] = () => []
+const onKeyActivity = (await import('../functions/on-key-activity.ts')).createHandler(
+  once(() => {
+    const deps = runtime.keyActivityDepsFromEnv()
+    recorded = watchDetections(deps.store)
+    return deps
+  }),
+)
 const { FindingsStore } = await import('../shared/aws/findings-store.ts')
 const { documentClient } = await import('../shared/aws/clients.ts')
 const { bySeverity, recordFromFinding, toTable } = await import('../shared/export/records.ts')
@@ -95,11 +129,30 @@ const poller = new StreamPoller(stack.dynamo.endpoint, streamArn, async (event) 
 const store = new FindingsStore(documentClient(), 'iamwatch-findings')
 const lambdaContext = { awsRequestId: 'local', functionName: 'scan-credentials' } as never
 
-// CloudTrail -> the generated EventBridge rules -> the real on-cloudtrail-event handler.
+// The key-activity queue's event source mapping (stacks/iamwatch.ts: batches of up to 100, a 5 s window).
+const sqsOf = () =>
+  new SQSClient({ endpoint: stack.snsSqs.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS })
+const [eventBridgeSqs, pollerSqs] = [sqsOf(), sqsOf()]
+const batches: Array<{ report: BatchReport; recorded: QueueOutcome[] }> = []
+const keyActivity = new QueuePoller(
+  pollerSqs,
+  keyActivityQueue.queueUrl,
+  (event, context) => onKeyActivity(event, context as never),
+  {
+    batchSize: 100,
+    windowMs: 5000,
+    onBatch: (report) => {
+      batches.push({ report, recorded: recorded() })
+    },
+  },
+)
+
+// CloudTrail -> the generated EventBridge rules -> the real on-cloudtrail-event handler, and the key-activity queue.
 const deliveries: Delivery[] = []
 deliver = eventPath({
   accountId: sim.account.accountId,
   handle: (envelope) => onEvent(envelope, lambdaContext) as Promise<HandlerSummary>,
+  enqueue: sqsTarget(eventBridgeSqs, keyActivityQueue.queueUrl),
   afterDelivery: (d) => {
     deliveries.push(d)
   },
@@ -125,22 +178,37 @@ attacker.middlewareStack.add(
 const clients: DemoClients = { root: iamAs(DEMO_KEYS.root), admin: iamAs(DEMO_KEYS.admin), attacker }
 
 /**
- * Makes one step happen (IAM calls through the wire, or a replayed record) and waits until its CloudTrail
- * records went through the handler and the notifier published; then says what each record triggered.
+ * Makes one step happen (IAM calls through the wire, or replayed records) and waits until its CloudTrail
+ * records went through the handler and the key-activity queue (a redelivered batch included) and the
+ * notifier published; then says what each record triggered, and what each on-key-activity batch did.
  */
 async function run(step: Step): Promise<void> {
   const before = deliveries.length
+  const batchesBefore = batches.length
   const started = performance.now()
+  if (step.timesOutOnce) keyActivity.faults.lostAnswers++
   if (step.act) await step.act(clients)
-  if (step.record) await deliver(step.record)
+  for (const record of [...(step.record ? [step.record] : []), ...(step.records ?? [])]) await deliver(record)
   await sim.cloudTrail.idle()
+  await keyActivity.drain({ inFlight: true })
   await poller.drain()
   const ms = performance.now() - started
   console.log(`- ${step.say} (${ms.toFixed(0)} ms to the queue)`)
   for (const d of deliveries.slice(before)) {
-    const origin = step.record ? 'replayed' : 'recorded by the simulator'
+    const origin = step.act ? 'recorded by the simulator' : 'replayed'
     console.log(`    ${d.eventName} (${origin}): ${describeDelivery(d)}`)
   }
+  for (const b of batches.slice(batchesBefore))
+    console.log(`    key-activity queue, ${describeBatch(b.report, b.recorded)}`)
+}
+
+/** "12 records sent to the key-activity queue (one SendMessage each): 9 batches, 9 invocations of on-key-activity" */
+function queueSummary(since: { deliveries: number; batches: number }): string {
+  const sent = deliveries.slice(since.deliveries).filter((d) => d.queued?.messageId).length
+  const mine = batches.slice(since.batches)
+  const again = mine.filter((b) => b.report.messages.some((m) => m.receiveCount > 1)).length
+  const sizes = mine.map((b) => b.report.messages.length)
+  return `${sent} record(s) sent to the key-activity queue (one SendMessage each) -> ${mine.length} batch(es) = ${mine.length} invocation(s) of on-key-activity (sizes ${sizes.join(', ') || '-'}${again ? `; ${again} redelivered` : ''})`
 }
 
 function showAlerts(label: string, alerts: ReceivedAlert[]) {
@@ -207,12 +275,20 @@ try {
   )
   const tAttack = timer()
   const { attackStory } = await import('./demo-attack.ts')
+  const storyStart = { deliveries: deliveries.length, batches: batches.length }
   for (const step of attackStory()) await run(step)
   const attackAlerts = await drainQueue(stack.snsSqs.endpoint, allAlerts)
+  console.log(`\n${queueSummary(storyStart)}`)
   console.log()
   showAlerts('security-team-all', attackAlerts)
   showAlerts('on-call-pager', await drainQueue(stack.snsSqs.endpoint, pager))
   console.log(`(${tAttack()})`)
+  const newNetwork = attackAlerts.find((a) => a.attributes.checkId === 'access-key-new-network')
+  if (newNetwork) {
+    console.log(`\nThe new-network alert (through the key-activity queue and on-key-activity):\n`)
+    console.log(`Subject: ${newNetwork.subject}\n`)
+    console.log(newNetwork.message.replace(/^/gm, '  '))
+  }
   const rootAlert = attackAlerts.find((a) => a.attributes.checkId === 'root-console-login')
   if (rootAlert) {
     console.log(`\nThe root-login alert ops receive:\n\nSubject: ${rootAlert.subject}\n`)
@@ -329,7 +405,7 @@ try {
   console.log(`${report.err.trim()}\nOpen it in a browser: file://${reportFile}`)
   console.log(`\nDone in ${((performance.now() - tDemo) / 1000).toFixed(1)} s in all.`)
 } finally {
-  for (const c of Object.values(clients)) c.destroy()
+  for (const c of [...Object.values(clients), eventBridgeSqs, pollerSqs]) c.destroy()
   await sim.stop()
   await stack.stop()
 }

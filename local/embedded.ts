@@ -5,11 +5,14 @@ import { GetAccountSummaryCommand, IAMClient } from '@aws-sdk/client-iam'
 import { KMSClient } from '@aws-sdk/client-kms'
 import { S3Client } from '@aws-sdk/client-s3'
 import { SNSClient } from '@aws-sdk/client-sns'
+import { SQSClient } from '@aws-sdk/client-sqs'
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { createHandler as createNotifyHandler } from '../functions/notify.ts'
 import { createHandler as createEventHandler } from '../functions/on-cloudtrail-event.ts'
+import { createHandler as createKeyActivityHandler } from '../functions/on-key-activity.ts'
 import type { CloudTrailDeps } from '../shared/app/cloudtrail-events.ts'
 import { writeDigest } from '../shared/app/digest.ts'
+import type { KeyActivityDeps } from '../shared/app/key-activity.ts'
 import type { Log } from '../shared/app/log.ts'
 import type { NotifierDeps } from '../shared/app/notifier.ts'
 import { DynamoCounters } from '../shared/aws/counters.ts'
@@ -17,18 +20,30 @@ import { S3DigestObjects } from '../shared/aws/digests.ts'
 import { FindingsStore } from '../shared/aws/findings-store.ts'
 import { kmsDigestSigner, kmsItemMac } from '../shared/aws/kms.ts'
 import { publishAlert } from '../shared/aws/publisher.ts'
+import { DynamoSightings } from '../shared/aws/sightings.ts'
 import { configFromEnv, type IamwatchConfig } from '../shared/config/config.ts'
+import { LoadedPosture } from '../shared/engine/posture.ts'
 import { demoAccount } from './demo-account.ts'
 import { warmUpDynamoDb } from './dynamodb/warm-up.ts'
-import { type Delivery, describeDelivery, eventPath, type HandlerSummary } from './event-path.ts'
+import {
+  type Delivery,
+  describeBatch,
+  describeDelivery,
+  eventPath,
+  type HandlerSummary,
+  watchDetections,
+} from './event-path.ts'
 import { roleSession, type SimCredential } from './iam-sim/identity.ts'
 import type { SimAccount } from './iam-sim/model.ts'
 import { type IamSimulator, startIamSimulator } from './iam-sim/server.ts'
+import { type BatchReport, QueuePoller } from './queue-poller.ts'
 import {
   createFindingsTable,
   createTopic,
+  createWorkQueue,
   LOCAL_REGION,
   type LocalStack,
+  sqsTarget,
   startLocalStack,
   subscribeQueue,
 } from './stack.ts'
@@ -65,11 +80,19 @@ export interface EmbeddedAws {
   alertsTopicArn: string
   opsTopicArn: string
   queueUrl: string
+  /**
+   * The key-activity queue (every call signed with a long-term access key, from the access-keys rule) and its
+   * poller, which feeds on-key-activity in batches as the event source mapping does; the last batches.
+   */
+  keyActivity: { queueUrl: string; deadLetterQueueUrl: string; poller: QueuePoller; batches: BatchReport[] }
   /** The operator's credentials (a role session in the account): what `env` exports. */
   operator: SimCredential
   /** The last deliveries of CloudTrail records through the event path, oldest first. */
   deliveries: Delivery[]
-  /** Resolves when every CloudTrail record so far went through the handler and the notifier caught up. */
+  /**
+   * Resolves when every CloudTrail record so far went through the handler and the key-activity queue (a
+   * failed batch included, once it came back), and the notifier caught up.
+   */
   settled(): Promise<void>
   stop(): Promise<void>
 }
@@ -78,10 +101,12 @@ const MAX_DELIVERIES = 1000
 
 /**
  * The embedded AWS `npm run local` keeps running: the IAM/STS/CloudTrail/Access Analyzer/KMS/S3 simulator
- * with the account (and the digest bucket and keys), DynamoDB Local with the findings table, fauxqs with the alerts and ops topics and a queue
- * subscribed to alerts; every IAM write made with any client becomes a CloudTrail record that goes
- * through the generated EventBridge rules into the real on-cloudtrail-event handler, and the real
- * notifier runs from the table's stream. Everything listens on 127.0.0.1.
+ * with the account (and the digest bucket and keys), DynamoDB Local with the findings table, fauxqs with the alerts and ops topics, a queue
+ * subscribed to alerts and the key-activity queue; every IAM write made with any client becomes a CloudTrail
+ * record that goes through the generated EventBridge rules into the real on-cloudtrail-event handler and,
+ * when it was signed with a long-term access key (AKIA...), into the key-activity queue, which a poller
+ * drains into the real on-key-activity handler in batches; the real notifier runs from the table's stream.
+ * Everything listens on 127.0.0.1.
  */
 export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promise<EmbeddedAws> {
   const prefix = options.prefix ?? 'iamwatch-local'
@@ -144,6 +169,12 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
     ])
     const streamArn = await createFindingsTable(dynamoEndpoint, tableName)
     const queueUrl = await subscribeQueue(snsSqsEndpoint, alertsTopicArn, `${prefix}-alerts-all`)
+    // The key-activity queue as stacks/data.ts makes it (5 receives, then its dead-letter queue); a shorter
+    // visibility timeout than the stack's 6 minutes, so a failed batch comes back while you watch.
+    const keyActivityQueue = await createWorkQueue(snsSqsEndpoint, `${prefix}-key-activity`, {
+      visibilityTimeoutSeconds: 10,
+      maxReceiveCount: 5,
+    })
 
     const iam = new IAMClient({ ...client, endpoint: sim.endpoint })
     const cloudTrail = new CloudTrailClient({ ...client, endpoint: sim.endpoint })
@@ -159,8 +190,11 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
       marshallOptions: { removeUndefinedValues: true },
     })
     const sns = new SNSClient({ ...client, endpoint: snsSqsEndpoint })
+    // EventBridge's SQS target, and the event source mapping's poller (each with its own client, as in AWS).
+    const eventBridgeSqs = new SQSClient({ ...client, endpoint: snsSqsEndpoint })
+    const pollerSqs = new SQSClient({ ...client, endpoint: snsSqsEndpoint })
     cleanups.push(() => {
-      for (const c of [iam, cloudTrail, sns, ...analyzers.values()]) c.destroy()
+      for (const c of [iam, cloudTrail, sns, eventBridgeSqs, pollerSqs, ...analyzers.values()]) c.destroy()
     })
     // The functions MAC every transition with the item MAC key, as in the stack (IAMWATCH_MAC_KEY_ARN).
     const [signingKey, macKey] = sim.kms.list()
@@ -173,12 +207,28 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
       warn: (m, e) => activity(`warning: ${m}${e ? ` ${JSON.stringify(e)}` : ''}`),
       error: (m, e) => activity(`error: ${m}${e ? ` ${JSON.stringify(e)}` : ''}`),
     }
+    const counters = new DynamoCounters(db, tableName)
+    // As shared/app/runtime.ts wires the functions: first-seen baselines and posture facts for on-cloudtrail-event.
     const eventDeps: CloudTrailDeps = {
       iam,
       cloudTrail,
       accessAnalyzer,
       store,
-      counters: new DynamoCounters(db, tableName),
+      counters,
+      sightings: new DynamoSightings(db, tableName),
+      posture: new LoadedPosture((accountId) => store.records.groupPosture(accountId)),
+      config,
+      region: LOCAL_REGION,
+      log,
+      accountId: account.accountId,
+    }
+    // on-key-activity's own store (its own warm Lambda), watched so each batch can say what it recorded.
+    const keyActivityStore = new FindingsStore(db, tableName, { mac: kmsItemMac(kms, macKey!.arn) })
+    const recorded = watchDetections(keyActivityStore)
+    const keyActivityDeps: KeyActivityDeps = {
+      store: keyActivityStore,
+      counters,
+      sightings: new DynamoSightings(db, tableName),
       config,
       region: LOCAL_REGION,
       log,
@@ -195,10 +245,29 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
       log,
     }
     const onEvent = createEventHandler(() => eventDeps)
+    const onKeyActivity = createKeyActivityHandler(() => keyActivityDeps)
     const notify = createNotifyHandler(() => notifierDeps)
 
+    // The key-activity queue's event source mapping (stacks/iamwatch.ts: batches of up to 100, a 5 s window).
+    const batches: BatchReport[] = []
+    const keyActivityPoller = new QueuePoller(
+      pollerSqs,
+      keyActivityQueue.queueUrl,
+      (event, context) => onKeyActivity(event, context as never),
+      {
+        batchSize: 100,
+        windowMs: 5000,
+        onBatch: (b) => {
+          batches.push(b)
+          if (batches.length > MAX_DELIVERIES) batches.splice(0, batches.length - MAX_DELIVERIES)
+          activity(`key-activity queue: ${describeBatch(b, recorded())}`)
+        },
+      },
+    )
+
     // The notifier, fed by the table's stream as Lambda's event source mapping feeds it: polled, and
-    // kicked after each CloudTrail delivery so an alert does not wait for the next poll.
+    // kicked after each CloudTrail delivery so an alert does not wait for the next poll. The key-activity
+    // queue is drained first (its findings reach the stream too).
     const poller = new StreamPoller(
       dynamoEndpoint,
       streamArn,
@@ -206,7 +275,9 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
     )
     let draining: Promise<void> | undefined
     let again = false
-    const kick = (): Promise<void> => {
+    let waitInFlight = false
+    const kick = (inFlight = false): Promise<void> => {
+      waitInFlight ||= inFlight
       if (draining) {
         again = true
         return draining
@@ -214,6 +285,9 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
       draining = (async () => {
         do {
           again = false
+          const wait = waitInFlight
+          waitInFlight = false
+          await keyActivityPoller.drain({ inFlight: wait })
           await poller.drain()
         } while (again)
       })().finally(() => {
@@ -223,7 +297,7 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
     }
     let stopping = false
     const timer = setInterval(() => {
-      if (!stopping) kick().catch((err) => activity(`error: stream poll failed: ${(err as Error).message}`))
+      if (!stopping) kick().catch((err) => activity(`error: poll failed: ${(err as Error).message}`))
     }, options.pollMs ?? 250)
     cleanups.push(async () => {
       clearInterval(timer)
@@ -236,6 +310,7 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
     deliver = eventPath({
       accountId: account.accountId,
       handle: (envelope) => onEvent(envelope, {} as never) as Promise<HandlerSummary>,
+      enqueue: sqsTarget(eventBridgeSqs, keyActivityQueue.queueUrl),
       afterDelivery: async (d) => {
         deliveries.push(d)
         if (deliveries.length > MAX_DELIVERIES) deliveries.splice(0, deliveries.length - MAX_DELIVERIES)
@@ -292,6 +367,7 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
       AWS_SESSION_TOKEN: operator.sessionToken!,
       IAMWATCH_TABLE: tableName,
       IAMWATCH_ALERTS_QUEUE_URL: queueUrl,
+      IAMWATCH_KEY_ACTIVITY_QUEUE_URL: keyActivityQueue.queueUrl,
       IAMWATCH_ALERTS_TOPIC_ARN: alertsTopicArn,
       IAMWATCH_OPS_TOPIC_ARN: opsTopicArn,
       IAMWATCH_DIGEST_BUCKET: digestBucket,
@@ -309,11 +385,17 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
       alertsTopicArn,
       opsTopicArn,
       queueUrl,
+      keyActivity: {
+        queueUrl: keyActivityQueue.queueUrl,
+        deadLetterQueueUrl: keyActivityQueue.dlqUrl,
+        poller: keyActivityPoller,
+        batches,
+      },
       operator,
       deliveries,
       settled: async () => {
         await sim.cloudTrail.idle()
-        await kick()
+        await kick(true)
       },
       stop: async () => {
         stopping = true

@@ -1,6 +1,8 @@
 import type { CloudTrailSummary } from '../shared/app/cloudtrail-events.ts'
+import type { FindingsRepository } from '../shared/engine/repository.ts'
 import { matchesPattern } from '../shared/eventbridge/match.ts'
 import { type RulePattern, rulePatterns, toEventBridge } from '../shared/eventbridge/patterns.ts'
+import type { BatchReport } from './queue-poller.ts'
 
 /** What the on-cloudtrail-event Lambda returns for one invocation. */
 export type HandlerSummary = Omit<CloudTrailSummary, 'perEvent'>
@@ -9,26 +11,35 @@ export type HandlerSummary = Omit<CloudTrailSummary, 'perEvent'>
 export interface Delivery {
   eventId: string
   eventName: string
-  /** The generated EventBridge rules that matched (none: the event reaches no target, as in AWS). */
+  /** The generated EventBridge rules targeting the handler that matched (none: the handler never sees it). */
   routed: string[]
   /** The handler's answer, when a rule routed the event to it. */
   summary?: HandlerSummary
   /** What the handler threw (EventBridge would retry, then dead-letter). */
   error?: unknown
-  /** From the record's delivery to the handler's answer. */
+  /**
+   * When a rule targeting the key-activity queue matched: the rules, and the SQS message EventBridge sent
+   * (or why sending failed). on-key-activity reads it later, in a batch.
+   */
+  queued?: { rules: string[]; messageId?: string; error?: unknown }
+  /** From the record's delivery to the handler's answer (and the queue's acceptance). */
   ms: number
 }
 
 /**
- * CloudTrail -> EventBridge -> on-cloudtrail-event, locally: each record is put in the envelope EventBridge
- * gives it, matched against the rules generated from the detections (shared/eventbridge/patterns.ts), and,
- * when one matches, passed to the real handler. The rules are disjoint, so a matched event invokes the
- * handler once, as in AWS. `afterDelivery` runs after each invocation (the demo and `npm run local` let
- * the notifier consume the table's stream there).
+ * CloudTrail -> EventBridge -> targets, locally: each record is put in the envelope EventBridge gives it and
+ * matched against the rules generated from the detections (shared/eventbridge/patterns.ts). A matching rule
+ * whose target is the handler passes the envelope to the real on-cloudtrail-event handler (the handler rules
+ * are disjoint: one invocation per event, as in AWS); a matching rule whose target is the queue sends the
+ * envelope to the key-activity SQS queue (`enqueue`: one SendMessage per event, as EventBridge's SQS target
+ * does), which a poller drains into on-key-activity in batches. Both targets get the same event, in
+ * parallel. `afterDelivery` runs after each record (the demo and `npm run local` let the pollers run there).
  */
 export function eventPath(options: {
   accountId: string
   handle: (envelope: Record<string, unknown>) => Promise<HandlerSummary>
+  /** Sends an envelope to the key-activity queue; resolves with the SQS message id. */
+  enqueue: (envelope: Record<string, unknown>) => Promise<string>
   rules?: RulePattern[]
   afterDelivery?: (delivery: Delivery) => Promise<void> | void
 }): (record: Record<string, unknown>) => Promise<Delivery> {
@@ -36,35 +47,135 @@ export function eventPath(options: {
   return async (record) => {
     const started = performance.now()
     const envelope = toEventBridge(record, options.accountId)
-    const routed = rules.filter((r) => matchesPattern(r.pattern, envelope)).map((r) => r.name)
+    const matched = rules.filter((r) => matchesPattern(r.pattern, envelope))
+    const routed = matched.filter((r) => r.target === 'handler').map((r) => r.name)
+    const queueRules = matched.filter((r) => r.target === 'queue').map((r) => r.name)
     const delivery: Delivery = {
       eventId: String(record.eventID ?? ''),
       eventName: String(record.eventName ?? ''),
       routed,
       ms: 0,
     }
-    if (routed.length > 0) {
-      try {
-        delivery.summary = await options.handle(envelope)
-      } catch (err) {
-        delivery.error = err
-      }
-    }
+    await Promise.all([
+      routed.length > 0 &&
+        options.handle(envelope).then(
+          (summary) => {
+            delivery.summary = summary
+          },
+          (err) => {
+            delivery.error = err
+          },
+        ),
+      queueRules.length > 0 &&
+        options.enqueue(envelope).then(
+          (messageId) => {
+            delivery.queued = { rules: queueRules, messageId }
+          },
+          (error) => {
+            delivery.queued = { rules: queueRules, error }
+          },
+        ),
+    ])
     delivery.ms = performance.now() - started
     await options.afterDelivery?.(delivery)
     return delivery
   }
 }
 
-/** "rule iam -> admin-policy-attached, iam-policy-change; posture of user/bob re-evaluated" */
+/**
+ * "rule iam -> admin-policy-attached, iam-policy-change; posture of user/bob re-evaluated; rule access-keys
+ * -> key-activity queue"
+ */
 export function describeDelivery(d: Delivery): string {
-  if (d.routed.length === 0) return 'no rule matches (the event reaches no target)'
-  if (d.error)
-    return `rule ${d.routed.join(', ')} -> handler failed: ${String((d.error as Error)?.message ?? d.error)}`
-  const s = d.summary!
-  const fired = s.fired.map((f) =>
-    f.result === 'duplicate' ? `${f.detectionId} (duplicate: ignored)` : f.detectionId,
+  if (d.routed.length === 0 && !d.queued) return 'no rule matches (the event reaches no target)'
+  const parts: string[] = []
+  if (d.routed.length > 0) {
+    if (d.error)
+      parts.push(
+        `rule ${d.routed.join(', ')} -> handler failed: ${String((d.error as Error)?.message ?? d.error)}`,
+      )
+    else {
+      const s = d.summary!
+      const fired = s.fired.map((f) =>
+        f.result === 'duplicate' ? `${f.detectionId} (duplicate: ignored)` : f.detectionId,
+      )
+      const posture = s.reevaluated.length ? `; posture of ${s.reevaluated.join(', ')} re-evaluated` : ''
+      parts.push(`rule ${d.routed.join(', ')} -> ${fired.join(', ') || 'nothing'}${posture}`)
+    }
+  }
+  if (d.queued) {
+    const q = d.queued
+    parts.push(
+      q.error
+        ? `rule ${q.rules.join(', ')} -> sending to the key-activity queue failed: ${String((q.error as Error)?.message ?? q.error)}`
+        : `rule ${q.rules.join(', ')} -> key-activity queue`,
+    )
+  }
+  return parts.join('; ')
+}
+
+/** What one on-key-activity invocation recorded: each detection's finding write, applied or a duplicate. */
+export interface QueueOutcome {
+  detectionId: string
+  result: string
+}
+
+/**
+ * Watches a findings store's detection writes (each transition a detection records, applied, or found to
+ * be a duplicate of its event's) so the local tools can say what each on-key-activity batch recorded: the
+ * handler answers only with its batch item failures. Give it the store of the key-activity deps alone.
+ * Returns a function handing over (and forgetting) what was written since its last call.
+ */
+export function watchDetections(
+  store: Pick<FindingsRepository, 'applyEventTransition'>,
+): () => QueueOutcome[] {
+  const seen: QueueOutcome[] = []
+  const apply = store.applyEventTransition.bind(store)
+  store.applyEventTransition = async (t, marker) => {
+    const result = await apply(t, marker)
+    if (result !== 'conflict') seen.push({ detectionId: t.finding.checkId, result })
+    return result
+  }
+  return () => seen.splice(0)
+}
+
+/**
+ * "batch 7: 1 message (GetCallerIdentity, received twice) -> on-key-activity: access-key-new-network
+ * (duplicate: ignored); deleted (12 ms)" (batch n is the poller's n-th invocation of the handler)
+ */
+export function describeBatch(b: BatchReport, recorded: readonly QueueOutcome[] = []): string {
+  const names = b.messages.map((m) => {
+    const name = eventNameOf(m.body)
+    return m.receiveCount > 1 ? `${name}, received ${times(m.receiveCount)}` : name
+  })
+  const n = b.messages.length
+  const fired = recorded.map((r) =>
+    r.result === 'duplicate' ? `${r.detectionId} (duplicate: ignored)` : r.detectionId,
   )
-  const posture = s.reevaluated.length ? `; posture of ${s.reevaluated.join(', ')} re-evaluated` : ''
-  return `rule ${d.routed.join(', ')} -> ${fired.join(', ') || 'nothing'}${posture}`
+  const outcome = b.error
+    ? `failed (${String((b.error as Error)?.message ?? b.error)}): left in the queue`
+    : b.lost
+      ? 'its answer is lost (the function timed out after its work): nothing deleted, the batch reappears after the visibility timeout'
+      : b.failed.length > 0
+        ? `${b.deleted.length} deleted, ${b.failed.length} left for redelivery`
+        : 'deleted'
+  return `batch ${b.invocation}: ${n} message${n === 1 ? '' : 's'} (${summarize(names)}) -> on-key-activity: ${fired.join(', ') || 'nothing new'}; ${outcome} (${b.ms.toFixed(0)} ms)`
+}
+
+function eventNameOf(body: string): string {
+  try {
+    const detail = (JSON.parse(body) as { detail?: { eventName?: unknown } }).detail
+    return typeof detail?.eventName === 'string' ? detail.eventName : '?'
+  } catch {
+    return '?'
+  }
+}
+
+const times = (n: number) => (n === 2 ? 'twice' : `${n} times`)
+
+/** "DescribeInstances x2, GetCallerIdentity" */
+function summarize(names: readonly string[]): string {
+  const counts = new Map<string, number>()
+  for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1)
+  return [...counts].map(([n, c]) => (c > 1 ? `${n} x${c}` : n)).join(', ')
 }

@@ -4,7 +4,7 @@
  * stdout: one `export NAME=value` line per setting, a blank line, then a short summary ending in a line
  * starting "Ready in". The same export lines go to `.iamwatch-local.env` at the repository root (or the
  * file IAMWATCH_LOCAL_ENV_FILE names), so another shell can `source` it; the file is removed on exit.
- * stderr: one line per CloudTrail record delivered and per alert published, as they happen.
+ * stderr: one line per CloudTrail record delivered, per key-activity batch and per alert published, as they happen.
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
@@ -92,9 +92,11 @@ else {
     `  IAM, STS, CloudTrail, Access Analyzer  ${aws.sim.endpoint}   (admin: POST /__admin/expire-report, GET /__admin/cloudtrail)`,
     `  KMS, S3 (signed digests)               ${aws.sim.endpoint}   bucket ${aws.digestBucket} (Object Lock), keys $IAMWATCH_DIGEST_KEY_ARN, $IAMWATCH_MAC_KEY_ARN`,
     `  DynamoDB (+ Streams)                   ${aws.env.AWS_ENDPOINT_URL_DYNAMODB}   table ${aws.tableName}`,
-    `  SNS + SQS                              ${aws.env.AWS_ENDPOINT_URL_SNS}   topics ${aws.alertsTopicArn.split(':').at(-1)}, ${aws.opsTopicArn.split(':').at(-1)}`,
+    `  SNS + SQS                              ${aws.env.AWS_ENDPOINT_URL_SNS}   topics ${aws.alertsTopicArn.split(':').at(-1)}, ${aws.opsTopicArn.split(':').at(-1)}; queue ${aws.keyActivity.queueUrl.split('/').at(-1)}`,
     `Credentials: a session of role Admin in the account. Every IAM write is a CloudTrail record that goes through`,
-    `the generated EventBridge rules into the on-cloudtrail-event handler; the notifier publishes from the table's`,
+    `the generated EventBridge rules into the on-cloudtrail-event handler; one signed with an IAM user's access key`,
+    `(AKIA...) also goes to the key-activity queue, which on-key-activity reads in batches (access-key-new-network:`,
+    `the simulator logs the first X-Forwarded-For address as the caller's). The notifier publishes from the table's`,
     `stream to the alerts topic, and the queue IAMWATCH_ALERTS_QUEUE_URL receives every alert.`,
     `In another shell: source ${shown}; npm run iamwatch -- scan --table $IAMWATCH_TABLE`,
     `Ready in ${((performance.now() - started) / 1000).toFixed(1)} s. Ctrl-C stops everything and removes ${shown}.`,

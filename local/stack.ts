@@ -5,6 +5,7 @@ import {
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
+  SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs'
 import { tableDefinition } from '../shared/aws/findings-table.ts'
@@ -74,6 +75,63 @@ export async function subscribeQueue(
   sqs.destroy()
   sns.destroy()
   return reachableQueueUrl(endpoint, QueueUrl!)
+}
+
+/** What stacks/ gives the key-activity queue: a visibility timeout, and a dead-letter queue after maxReceiveCount. */
+export interface WorkQueueOptions {
+  /** Seconds a received message stays invisible before it is delivered again. Default 30. */
+  visibilityTimeoutSeconds?: number
+  /** Receives before a message goes to the dead-letter queue (`<name>-dlq`). Default 5. */
+  maxReceiveCount?: number
+}
+
+/** Creates a standard SQS queue with its dead-letter queue; returns both URLs (reachable, see below). */
+export async function createWorkQueue(
+  endpoint: string,
+  name: string,
+  options: WorkQueueOptions = {},
+): Promise<{ queueUrl: string; dlqUrl: string }> {
+  const sqs = new SQSClient(local(endpoint))
+  try {
+    const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }))
+    const dlqAttrs = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }),
+    )
+    const queue = await sqs.send(
+      new CreateQueueCommand({
+        QueueName: name,
+        Attributes: {
+          VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 30),
+          RedrivePolicy: JSON.stringify({
+            deadLetterTargetArn: dlqAttrs.Attributes!.QueueArn!,
+            maxReceiveCount: options.maxReceiveCount ?? 5,
+          }),
+        },
+      }),
+    )
+    return {
+      queueUrl: reachableQueueUrl(endpoint, queue.QueueUrl!),
+      dlqUrl: reachableQueueUrl(endpoint, dlq.QueueUrl!),
+    }
+  } finally {
+    sqs.destroy()
+  }
+}
+
+/**
+ * EventBridge's SQS target: each matched event is one SendMessage whose body is the event's JSON (resolves
+ * with the message id). The caller owns the client.
+ */
+export function sqsTarget(
+  sqs: SQSClient,
+  queueUrl: string,
+): (envelope: Record<string, unknown>) => Promise<string> {
+  return async (envelope) => {
+    const out = await sqs.send(
+      new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(envelope) }),
+    )
+    return out.MessageId!
+  }
 }
 
 /**

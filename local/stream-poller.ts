@@ -169,7 +169,27 @@ function toLambdaRecord(r: _Record): unknown {
     eventSource: 'aws:dynamodb',
     dynamodb: {
       ...r.dynamodb,
+      ...(r.dynamodb?.NewImage ? { NewImage: typedImage(r.dynamodb.NewImage) } : {}),
+      ...(r.dynamodb?.OldImage ? { OldImage: typedImage(r.dynamodb.OldImage) } : {}),
       ApproximateCreationDateTime: when ? Math.floor(new Date(when).getTime() / 1000) : undefined,
     },
   }
+}
+
+/**
+ * The image as Lambda's event carries it. The Streams client reads an empty map attribute (`{"M": {}}` on
+ * the wire) back as `{}`, a value of no type that unmarshall rejects; Lambda's JSON event keeps `{"M": {}}`.
+ */
+export function typedImage(image: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(image).map(([k, v]) => [k, typedValue(v)]))
+}
+
+function typedValue(v: unknown): unknown {
+  if (!v || typeof v !== 'object') return v
+  const keys = Object.keys(v)
+  if (keys.length === 0) return { M: {} }
+  const av = v as { M?: Record<string, unknown>; L?: unknown[] }
+  if (av.M) return { M: typedImage(av.M) }
+  if (av.L) return { L: av.L.map(typedValue) }
+  return v
 }

@@ -1,6 +1,7 @@
 import { tableDefinition } from '../shared/aws/findings-table.ts'
+import { FUNCTIONS } from './functions.ts'
 import { functionResourceName } from './lambda.ts'
-import { keyPolicy, stackAlarmArns, stackRuleArns } from './trust-policies.ts'
+import { keyPolicy, stackAlarmArns, stackRuleArns, stackTargetNames } from './trust-policies.ts'
 
 export interface Account {
   accountId: $util.Input<string>
@@ -8,8 +9,12 @@ export interface Account {
   partition: $util.Input<string>
 }
 
-/** The monitor's data: one customer-managed key for everything, the findings table, the topics, the dead-letter queue. */
+/**
+ * The monitor's data: one customer-managed key for everything, the findings table, the topics, the dead-letter
+ * queue, and the key-activity queue with its own dead-letter queue.
+ */
 export function dataResources(name: string, account: Account) {
+  const names = stackTargetNames(name)
   const key = new aws.kms.Key(`${name}Key`, {
     description: 'iamwatch: findings, alerts, dead letters and logs',
     enableKeyRotation: true,
@@ -45,7 +50,7 @@ export function dataResources(name: string, account: Account) {
   })
 
   const alerts = new aws.sns.Topic(`${name}Alerts`, { name: `${name}-alerts`, kmsMasterKeyId: key.id })
-  const ops = new aws.sns.Topic(`${name}Ops`, { name: `${name}-ops`, kmsMasterKeyId: key.id })
+  const ops = new aws.sns.Topic(`${name}Ops`, { name: names.opsTopic, kmsMasterKeyId: key.id })
   const policyOf = (topic: aws.sns.Topic, build: (a: TopicPolicyArgs) => object) =>
     $resolve([topic.arn, account.accountId, account.partition]).apply(([topicArn, accountId, partition]) =>
       JSON.stringify(build({ app: name, topicArn: topicArn!, accountId: accountId!, partition: partition! })),
@@ -57,7 +62,7 @@ export function dataResources(name: string, account: Account) {
   new aws.sns.TopicPolicy(`${name}OpsPolicy`, { arn: ops.arn, policy: policyOf(ops, opsTopicPolicy) })
 
   const dlq = new aws.sqs.Queue(`${name}DeadLetters`, {
-    name: `${name}-dead-letters`,
+    name: names.deadLetters,
     messageRetentionSeconds: 14 * 86_400,
     kmsMasterKeyId: key.id,
     kmsDataKeyReusePeriodSeconds: 300,
@@ -77,7 +82,78 @@ export function dataResources(name: string, account: Account) {
     alarmActions: [ops.arn],
     okActions: [ops.arn],
   })
-  return { key, table, alerts, ops, dlq }
+  const keyActivity = keyActivityQueue(name, account, key, ops)
+  return { key, table, alerts, ops, dlq, keyActivity }
+}
+
+/** How many times a key-activity message is received (and its batch item reported failed) before it is dead-lettered. */
+export const KEY_ACTIVITY_MAX_RECEIVES = 5
+
+/** How long the oldest key-activity message may wait before ops hear of it (a consumer that stopped). */
+export const KEY_ACTIVITY_BACKLOG_SECONDS = 900
+
+/**
+ * The key-activity queue: EventBridge's access-keys rule puts every call made with a long-term access key in
+ * it (stacks/events.ts), on-key-activity reads it in batches (stacks/iamwatch.ts). Encrypted with the stack's
+ * key. Visibility timeout: six times the function's timeout, as Lambda asks of an SQS event source (room for
+ * a batch to be retried after a throttle or a timeout before its messages reappear). A message whose batch
+ * item keeps failing is moved after KEY_ACTIVITY_MAX_RECEIVES receives (5 x 6 minutes) to its own dead-letter
+ * queue, which only this queue may redrive into. Retention: 4 days here, 14 in the dead-letter queue, which
+ * must outlast it since a moved message keeps its original enqueue time. Two alarms to the ops topic: a
+ * dead letter, and a backlog (the oldest message waiting longer than KEY_ACTIVITY_BACKLOG_SECONDS), which is
+ * what a consumer that cannot read the queue at all (its role, the key, a disabled mapping) looks like: its
+ * messages are never received, so they never reach the dead-letter queue and would expire unseen.
+ */
+function keyActivityQueue(name: string, account: Account, key: aws.kms.Key, ops: aws.sns.Topic) {
+  const names = stackTargetNames(name)
+  const sourceArn = $resolve([account.accountId, account.region, account.partition]).apply(
+    ([accountId, region, partition]) => `arn:${partition}:sqs:${region}:${accountId}:${names.keyActivity}`,
+  )
+  const deadLetters = new aws.sqs.Queue(`${name}KeyActivityDeadLetters`, {
+    name: names.keyActivityDeadLetters,
+    messageRetentionSeconds: 14 * 86_400,
+    kmsMasterKeyId: key.id,
+    kmsDataKeyReusePeriodSeconds: 300,
+    redriveAllowPolicy: sourceArn.apply((arn) =>
+      JSON.stringify({ redrivePermission: 'byQueue', sourceQueueArns: [arn] }),
+    ),
+  })
+  const queue = new aws.sqs.Queue(`${name}KeyActivity`, {
+    name: names.keyActivity,
+    visibilityTimeoutSeconds: 6 * FUNCTIONS['on-key-activity'].timeoutSeconds,
+    messageRetentionSeconds: 4 * 86_400,
+    kmsMasterKeyId: key.id,
+    kmsDataKeyReusePeriodSeconds: 300,
+    redrivePolicy: deadLetters.arn.apply((deadLetterTargetArn) =>
+      JSON.stringify({ deadLetterTargetArn, maxReceiveCount: KEY_ACTIVITY_MAX_RECEIVES }),
+    ),
+  })
+  const alarm = { namespace: 'AWS/SQS', statistic: 'Maximum', period: 300, evaluationPeriods: 1 }
+  new aws.cloudwatch.MetricAlarm(`${name}KeyActivityDeadLettersAlarm`, {
+    name: names.keyActivityDeadLetters,
+    alarmDescription: `iamwatch could not judge calls made with access keys: inspect ${names.keyActivityDeadLetters}`,
+    ...alarm,
+    metricName: 'ApproximateNumberOfMessagesVisible',
+    dimensions: { QueueName: deadLetters.name },
+    threshold: 0,
+    comparisonOperator: 'GreaterThanThreshold',
+    treatMissingData: 'notBreaching',
+    alarmActions: [ops.arn],
+    okActions: [ops.arn],
+  })
+  new aws.cloudwatch.MetricAlarm(`${name}KeyActivityBacklogAlarm`, {
+    name: `${names.keyActivity}-backlog`,
+    alarmDescription: `calls made with access keys wait unjudged in ${names.keyActivity}: check ${functionResourceName(name, 'on-key-activity')} and its event source mapping`,
+    ...alarm,
+    metricName: 'ApproximateAgeOfOldestMessage',
+    dimensions: { QueueName: queue.name },
+    threshold: KEY_ACTIVITY_BACKLOG_SECONDS,
+    comparisonOperator: 'GreaterThanThreshold',
+    treatMissingData: 'notBreaching',
+    alarmActions: [ops.arn],
+    okActions: [ops.arn],
+  })
+  return { queue, deadLetters }
 }
 
 export interface TopicPolicyArgs {

@@ -19,6 +19,8 @@ export interface EventRoutingArgs {
   functionArn: $util.Output<string>
   functionName: $util.Output<string>
   dlq: { arn: $util.Output<string>; url: $util.Output<string> }
+  /** The key-activity queue: the rules whose target is `queue` (high-volume events) deliver there, not to the handler. */
+  keyActivityQueue: { arn: $util.Output<string>; url: $util.Output<string> }
   /** The ops topic: the direct monitor-tampered alert and the other regions' alarms go there. */
   opsTopicArn: $util.Output<string>
   /** The deployed KMS key, recognised by the direct monitor-tampered rule whatever the request calls it. */
@@ -29,14 +31,17 @@ export interface EventRoutingArgs {
 
 /**
  * EventBridge rules on the home region's default bus, one per generated pattern (so adding a detection
- * updates them), each targeting the handler with retries and the dead-letter queue; a rule that sends changes
- * to the monitor's own resources straight to the ops topic as well, so that alert does not depend on the
- * handler; and in each other region, rules for the regional patterns that forward to the home bus, with
+ * updates them), each targeting the handler, or for a high-volume pattern (`target: 'queue'`: the calls made
+ * with long-term access keys) the key-activity queue that on-key-activity reads in batches, with retries and
+ * the dead-letter queue; a rule that sends changes to the monitor's own resources straight to the ops topic
+ * as well, so that alert does not depend on the handler; and in each other region, rules for the regional
+ * patterns (access-keys among them) that forward to the home bus, where the home rules take them on, with
  * retries, a dead-letter queue and an alarm there.
  */
 export function eventRouting(args: EventRoutingArgs) {
   const rules = rulePatterns()
   const ruleArns: $util.Output<string>[] = []
+  const queueRuleArns: $util.Output<string>[] = []
   for (const r of rules) {
     const id = `Rule${pascal(r.name)}`
     const rule = new aws.cloudwatch.EventRule(id, {
@@ -46,6 +51,19 @@ export function eventRouting(args: EventRoutingArgs) {
       state: r.allManagementEvents ? 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS' : 'ENABLED',
     })
     ruleArns.push(rule.arn)
+    if (r.target === 'queue') {
+      // The event as it is (no input transformer): on-key-activity parses the EventBridge envelope. No role:
+      // the queue's policy admits the rule (a RoleArn on an SQS target can break delivery to an encrypted
+      // queue, EventBridge User Guide, eb-use-resource-based.html).
+      queueRuleArns.push(rule.arn)
+      new aws.cloudwatch.EventTarget(`${id}Target`, {
+        rule: rule.name,
+        arn: args.keyActivityQueue.arn,
+        retryPolicy: RETRY,
+        deadLetterConfig: { arn: args.dlq.arn },
+      })
+      continue
+    }
     new aws.cloudwatch.EventTarget(`${id}Target`, {
       rule: rule.name,
       arn: args.functionArn,
@@ -57,6 +75,14 @@ export function eventRouting(args: EventRoutingArgs) {
       function: args.functionName,
       principal: 'events.amazonaws.com',
       sourceArn: rule.arn,
+    })
+  }
+  if (queueRuleArns.length > 0) {
+    new aws.sqs.QueuePolicy('KeyActivityFromEventBridge', {
+      queueUrl: args.keyActivityQueue.url,
+      policy: $resolve([args.keyActivityQueue.arn, ...queueRuleArns]).apply(([queueArn, ...sources]) =>
+        JSON.stringify(queueTargetPolicy(queueArn!, sources as string[])),
+      ),
     })
   }
 
@@ -210,6 +236,39 @@ export function eventRouting(args: EventRoutingArgs) {
     )
   }
   return { rules: rules.map((r) => r.name), forwardedRegions: others }
+}
+
+/**
+ * Only the rules whose target is the key-activity queue (one: access-keys) may send to it: EventBridge, for
+ * those rules' ARNs ("the value of aws:SourceArn must be the rule ARN", EventBridge User Guide,
+ * eb-use-resource-based.html#eb-sqs-permissions). And nobody else, whatever their identity policy says: a
+ * message sent by hand would be judged as a real call, so whoever can send one could add a network to a key's
+ * baseline before using the key from there, or raise false findings. The Deny names every other sender (a
+ * request without aws:SourceArn, an IAM principal's, does not equal the rules' ARNs). Dead letters are
+ * replayed with `iamwatch replay --table`, not moved back into this queue (which would need SendMessage).
+ */
+export function queueTargetPolicy(queueArn: string, ruleArns: string[]) {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'OnlyAccessKeyRulesSend',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'sqs:SendMessage',
+        Resource: queueArn,
+        Condition: { ArnNotEquals: { 'aws:SourceArn': ruleArns } },
+      },
+      {
+        Sid: 'AccessKeyRulesSendEvents',
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: queueArn,
+        Condition: { ArnEquals: { 'aws:SourceArn': ruleArns } },
+      },
+    ],
+  }
 }
 
 /** Only these rules may dead-letter into the queue. */

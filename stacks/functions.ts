@@ -9,6 +9,13 @@ export const FUNCTIONS = {
   'scan-access-advisor': { entry: 'functions/scan-access-advisor.ts', timeoutSeconds: 900, memoryMb: 1024 },
   // Hourly: the signed digest of the findings history (stacks/evidence.ts).
   digest: { entry: 'functions/digest.ts', timeoutSeconds: 300, memoryMb: 512 },
+  // A batch of up to 100 calls made with long-term access keys, from the key-activity queue: the events are
+  // parsed and judged in memory, each key's baseline is read (and written only when a network is new or moved)
+  // in parallel, and a finding is recorded only for a new network, so a full batch takes a second or two, and
+  // a batch of 100 findings (a new key's burst) about 5 s: 60 s leaves room for DynamoDB and KMS throttling
+  // retries, and keeps the queue's visibility timeout (6x the function's, stacks/data.ts) at 6 minutes.
+  // 512 MB: up to 6 MB of events (Lambda's payload limit) parsed at once, and the CPU share that comes with it.
+  'on-key-activity': { entry: 'functions/on-key-activity.ts', timeoutSeconds: 60, memoryMb: 512 },
 } as const
 
 export type FunctionName = keyof typeof FUNCTIONS

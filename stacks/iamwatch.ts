@@ -3,10 +3,11 @@ import { dataResources } from './data.ts'
 import { eventRouting } from './events.ts'
 import { type EvidenceOptions, evidenceOptionsFromEnv, evidenceResources, itemMacKey } from './evidence.ts'
 import { heartbeatAlarms } from './heartbeat.ts'
-import { lambdaFunction } from './lambda.ts'
+import { KEY_ACTIVITY_MAX_CONCURRENCY, lambdaFunction } from './lambda.ts'
 import {
   notifyPolicy,
   onCloudTrailEventPolicy,
+  onKeyActivityPolicy,
   scanAccessAdvisorPolicy,
   scanAuthorizationPolicy,
   scanCredentialsPolicy,
@@ -83,7 +84,7 @@ export function iamwatch(options: StackOptions = {}) {
   const region = aws.getRegionOutput({})
   const partition = aws.getPartitionOutput({})
   const account = { accountId: identity.accountId, region: region.name, partition: partition.partition }
-  const { key, table, alerts, ops, dlq } = dataResources(app, account)
+  const { key, table, alerts, ops, dlq, keyActivity } = dataResources(app, account)
   // The item MAC key first: the functions that write transitions MAC each new head with it.
   const macKey = itemMacKey({ app, account })
   const arns = (logGroupArn: string) =>
@@ -248,13 +249,53 @@ export function iamwatch(options: StackOptions = {}) {
     functionArn: onEvent.fn.arn,
     functionName: onEvent.fn.name,
     dlq: { arn: dlq.arn, url: dlq.url },
+    keyActivityQueue: { arn: keyActivity.queue.arn, url: keyActivity.queue.url },
     opsTopicArn: ops.arn,
     keyArn: key.arn,
     regions: options.regions ?? DEFAULT_MONITORED_REGIONS,
   })
 
+  // Every call made with a long-term access key: EventBridge (the access-keys rule) -> the key-activity queue ->
+  // on-key-activity in batches, so a busy account's traffic costs an invocation per batch, not per call.
+  const onKeyActivity = lambdaFunction(
+    {
+      ...common,
+      name: 'on-key-activity',
+      codeDir: `${buildDir}/on-key-activity`,
+      environment: {
+        FINDINGS_TABLE: table.name,
+        ACCOUNT_ID: identity.accountId,
+        IAMWATCH_CONFIG: config,
+        IAMWATCH_MAC_KEY_ARN: macKey.arn,
+      },
+      policy: (logGroupArn) =>
+        arns(logGroupArn).apply((a) =>
+          keyActivity.queue.arn.apply((queueArn) => onKeyActivityPolicy({ ...a, queueArn })),
+        ),
+    },
+    ops.arn,
+  )
+  new aws.lambda.EventSourceMapping('OnKeyActivityFromQueue', {
+    eventSourceArn: keyActivity.queue.arn,
+    functionName: onKeyActivity.fn.arn,
+    batchSize: 100,
+    // Up to 5 s to fill a batch: when calls are few, one invocation carries what arrived in those seconds
+    // (and each key's baseline is read once for all of them) instead of one invocation per call; when they
+    // are many, batches fill to 100 and go at once. A new-network finding is medium severity, and its alert
+    // already passes through the table's stream and the notifier: 5 s more is nothing to it.
+    maximumBatchingWindowInSeconds: 5,
+    // A failed message comes back alone (the handler reports it); the rest of its batch is deleted.
+    functionResponseTypes: ['ReportBatchItemFailures'],
+    // At most this many batches at once (RESERVED_CONCURRENCY in stacks/lambda.ts reserves as many), so the
+    // pollers receive no batch the function would be throttled on; more waits in the queue.
+    scalingConfig: { maximumConcurrency: KEY_ACTIVITY_MAX_CONCURRENCY },
+  })
+
   return {
     eventFunction: onEvent.fn.name,
+    keyActivityFunction: onKeyActivity.fn.name,
+    keyActivityQueue: keyActivity.queue.url,
+    keyActivityDeadLetterQueue: keyActivity.deadLetters.url,
     eventRules: routing.rules.join(','),
     forwardedRegions: routing.forwardedRegions.join(','),
     table: table.name,

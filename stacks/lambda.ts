@@ -37,9 +37,14 @@ export const functionResourceName = (app: string, name: FunctionName) => `${app}
  * the 1 is also what keeps its runs from overlapping: each carries on the day's cycle from one
  * checkpoint item, and may take Lambda's whole 15 minutes. The hourly digest gets 1 too: a window is
  * digested once, and two runs would only race for the same object.
- * 35 in all; Lambda keeps at least 100 of a region's concurrency unreserved, so an account whose
- * quota is still that of a new account (below 135) must raise it before deploying, or deploy with
- * IAMWATCH_RESERVED_CONCURRENCY=off (no reservation, no cap).
+ * The key-activity consumer gets 5, the same number as its queue's event source mapping may run at
+ * once (KEY_ACTIVITY_MAX_CONCURRENCY): a batch of 100 takes a second or two, so 5 drain several hundred
+ * calls a second, and what they cannot take waits in the queue rather than costing invocations. The
+ * mapping's own cap keeps its pollers from receiving batches the function could not run (a throttled
+ * batch would count as a receive towards the dead-letter queue); the reservation keeps those 5 for it.
+ * 40 in all; Lambda keeps at least 100 of a region's concurrency unreserved, so an account whose
+ * quota is still that of a new account (below 140) must raise it before deploying, or deploy with
+ * IAMWATCH_RESERVED_CONCURRENCY=off (no reservation, no cap but the mapping's).
  */
 export const RESERVED_CONCURRENCY: Readonly<Record<FunctionName, number>> = {
   'on-cloudtrail-event': 20,
@@ -49,7 +54,11 @@ export const RESERVED_CONCURRENCY: Readonly<Record<FunctionName, number>> = {
   'scan-trails': 1,
   'scan-access-advisor': 1,
   digest: 1,
+  'on-key-activity': 5,
 }
+
+/** How many batches of the key-activity queue run at once (its event source mapping's maximum concurrency). */
+export const KEY_ACTIVITY_MAX_CONCURRENCY = RESERVED_CONCURRENCY['on-key-activity']
 
 /** A function with its own role (one inline policy, exact statements), its own encrypted log group, and an errors alarm. */
 export function lambdaFunction(args: LambdaArgs, opsTopicArn: $util.Input<string>) {

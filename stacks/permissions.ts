@@ -338,6 +338,37 @@ export function onCloudTrailEventPolicy(a: WriterArns): PolicyDocument {
   )
 }
 
+/**
+ * The key-activity consumer (on-key-activity, fed by the key-activity queue's event source mapping): it reads
+ * and deletes its queue's messages (the mapping polls with the function's role; GetQueueAttributes when the
+ * mapping is created), decrypts them through SQS, and records first-seen networks: each key's baseline item
+ * (GetItem, conditional PutItem), a finding's state and history with an event marker (GetItem, then PutItem
+ * items of one TransactWriteItems, each new head MAC'd), the suppression rules in force when a finding opens
+ * (Query on the table, no index), and the day's event counts (UpdateItem). No IAM, nothing of the account's
+ * posture, and no dead-letter statement: a message that keeps failing is moved by SQS to the queue's own
+ * dead-letter queue (its redrive policy), not sent by the function.
+ */
+export function onKeyActivityPolicy(a: WriterArns & { queueArn: string }): PolicyDocument {
+  return policy(
+    {
+      Sid: 'ConsumeKeyActivity',
+      Effect: 'Allow',
+      Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+      Resource: [a.queueArn],
+    },
+    kmsVia(a, 'sqs', 'DecryptKeyActivity', ['kms:Decrypt']),
+    {
+      Sid: 'RecordFirstSeenNetworks',
+      Effect: 'Allow',
+      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+      Resource: [a.tableArn],
+    },
+    kmsVia(a, 'dynamodb', 'UseTableKey', ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey']),
+    ...macTransitions(a),
+    logs(a),
+  )
+}
+
 /** Regional rules forward matching events to the home region's default bus, and nothing else. */
 export function forwarderPolicy(homeBusArn: string): PolicyDocument {
   return policy({

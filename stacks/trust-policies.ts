@@ -30,6 +30,21 @@ export const stackRuleArns = (a: Pick<KeyPolicyArgs, 'partition' | 'accountId' |
   `arn:${a.partition}:events:*:${a.accountId}:rule/${a.app}-*`
 
 /**
+ * The names of the stack's resources that EventBridge rules deliver to, encrypted with the stack's key:
+ * stacks/data.ts creates them by these names, and the key policy names them before they exist.
+ */
+export const stackTargetNames = (app: string) => ({
+  opsTopic: `${app}-ops`,
+  deadLetters: `${app}-dead-letters`,
+  keyActivity: `${app}-key-activity`,
+  keyActivityDeadLetters: `${app}-key-activity-dead-letters`,
+})
+
+/** The ARN of a topic or queue of the stack, in its region (both are named by `service:region:account:name`). */
+const stackArn = (a: KeyPolicyArgs, service: 'sns' | 'sqs', name: string) =>
+  `arn:${a.partition}:${service}:${a.region}:${a.accountId}:${name}`
+
+/**
  * Key policy: the account administers the key through IAM; AWS services encrypt with it only for this
  * account, and only what the monitor needs them to.
  *
@@ -39,15 +54,22 @@ export const stackRuleArns = (a: Pick<KeyPolicyArgs, 'partition' | 'accountId' |
  * `kms:Decrypt`, with `aws:SourceAccount` and `aws:SourceArn` against the confused deputy, and warns:
  * "Adding the aws:SourceAccount, aws:SourceArn, and aws:SourceOrgID to a AWS KMS policy is not
  * supported for EventBridge-to-encrypted topics." So CloudWatch (the stack's alarms to the ops topic)
- * is held to this account's alarms named `<app>-*`, and EventBridge is left unconditioned, as the
- * EventBridge User Guide also shows for encrypted SQS targets (eb-targets.html: "Allow EventBridge to
- * use the key", kms:Decrypt + kms:GenerateDataKey, no condition), which the rules' dead-letter queue is.
- * What confines EventBridge instead: the topic and queue policies admit only this stack's rules, and
- * without kms:DescribeKey no event bus or archive can be set up with this key (EventBridge needs it
- * to accept a customer managed key: eb-encryption-key-policy.html).
+ * is held to this account's alarms named `<app>-*`, and EventBridge is held instead by what SNS and SQS
+ * themselves put in every KMS request they make for a topic or queue: the encryption context, the
+ * topic's ARN (`aws:sns:topicArn`) or the queue's (`aws:sqs:arn`), which the caller cannot choose
+ * (kms:EncryptionContext:<key>, AWS KMS condition keys). The EventBridge User Guide shows the statement
+ * for encrypted SQS targets without a condition (eb-troubleshooting.html#eb-sqs-encrypted: kms:Decrypt
+ * and kms:GenerateDataKey); here it names the two queues the stack's rules deliver to (the key-activity
+ * queue, and the rules' dead-letter queue) and the one topic (ops), so EventBridge cannot use this key
+ * for any other topic or queue, of this account or another. If a rule's FailedInvocations rise after a
+ * deploy, look in CloudTrail for the AccessDenied kms:GenerateDataKey and its encryptionContext first.
+ * The topic and queue policies admit only this stack's rules, and without kms:DescribeKey no event bus
+ * or archive can be set up with this key (EventBridge needs it to accept a customer managed key:
+ * eb-encryption-key-policy.html).
  */
 export function keyPolicy(a: KeyPolicyArgs): object {
   const root = `arn:${a.partition}:iam::${a.accountId}:root`
+  const names = stackTargetNames(a.app)
   return {
     Version: '2012-10-17',
     Statement: [
@@ -70,11 +92,29 @@ export function keyPolicy(a: KeyPolicyArgs): object {
         },
       },
       {
-        Sid: 'EventBridgeRulesDeliverToEncryptedTargets',
+        Sid: 'EventBridgeRulesPublishToEncryptedOpsTopic',
         Effect: 'Allow',
         Principal: { Service: 'events.amazonaws.com' },
         Action: ['kms:GenerateDataKey*', 'kms:Decrypt'],
         Resource: '*',
+        Condition: {
+          StringEquals: { 'kms:EncryptionContext:aws:sns:topicArn': stackArn(a, 'sns', names.opsTopic) },
+        },
+      },
+      {
+        Sid: 'EventBridgeRulesDeliverToEncryptedQueues',
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        Resource: '*',
+        Condition: {
+          StringEquals: {
+            'kms:EncryptionContext:aws:sqs:arn': [
+              stackArn(a, 'sqs', names.keyActivity),
+              stackArn(a, 'sqs', names.deadLetters),
+            ],
+          },
+        },
       },
       {
         Sid: 'LogsEncryptOwnLogGroups',

@@ -1,6 +1,8 @@
 import type { IAMClient } from '@aws-sdk/client-iam'
 import type { CloudTrailEvent } from '../cloudtrail/event.ts'
 import { type Parsed, parseCloudTrail } from '../cloudtrail/input.ts'
+import { targetAccount } from '../detections/helpers.ts'
+import { DIRECT_INDEX } from '../detections/routes.ts'
 import { grantChange } from '../engine/grants.ts'
 import { evaluate } from '../engine/pipeline.ts'
 import { type EventDeps, type FiredResult, recordDetections } from './on-event.ts'
@@ -42,6 +44,7 @@ export async function processParsed(parsed: Parsed, deps: CloudTrailDeps): Promi
     perEvent: [],
   }
   for (const r of parsed.rejections) deps.log.warn('cloudtrail record rejected', { ...r })
+  await loadPosture(parsed.events, deps)
   for (const e of parsed.events) {
     const fired = await recordDetections(e, deps)
     summary.fired.push(...fired)
@@ -52,6 +55,16 @@ export async function processParsed(parsed: Parsed, deps: CloudTrailDeps): Promi
   const now = (deps.now?.() ?? new Date()).toISOString()
   await deps.store.records.countEvents(now.slice(0, 10), summary.processed, summary.rejected, now)
   return summary
+}
+
+/** Loads the posture of the accounts whose records a posture-reading detection will judge. */
+async function loadPosture(events: readonly CloudTrailEvent[], deps: CloudTrailDeps): Promise<void> {
+  if (!deps.posture) return
+  const accounts = events
+    .filter((e) => DIRECT_INDEX.candidates(e).some((d) => d.readsPosture))
+    .map((e) => targetAccount(e) ?? e.identity.accountId ?? deps.accountId)
+    .filter((a): a is string => a !== undefined)
+  if (accounts.length > 0) await deps.posture.load(accounts, (deps.now?.() ?? new Date()).getTime())
 }
 
 /** Re-runs the checks that declare this event as a trigger, for what it touched, on live data. */

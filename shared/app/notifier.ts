@@ -47,11 +47,13 @@ export async function notifyRecords(
       result.ignored++
       continue
     }
-    const item = unmarshall(image as never)
-    if (item.kind !== 'history') {
+    // Only history items are decoded: a state, baseline, posture or marker item is never read, so none of
+    // them can fail the batch.
+    if ((image.kind as { S?: unknown } | undefined)?.S !== 'history') {
       result.ignored++
       continue
     }
+    const item = unmarshall(image as never)
     const entry = item as unknown as HistoryEntry
     // Suppressed at this transition, or a suppression / acknowledgement itself: recorded, not alerted
     // (but an expired suppression lifted from an open finding is).

@@ -1,9 +1,12 @@
 import type { CloudTrailEvent } from '../cloudtrail/event.ts'
 import { detectionSettings, type IamwatchConfig } from '../config/config.ts'
-import type { Fired } from '../detections/engine.ts'
+import type { DetectionSettings, Fired } from '../detections/engine.ts'
 import { evaluateEvent } from '../detections/evaluate.ts'
+import type { SightingStore } from '../detections/first-seen.ts'
 import { targetAccount } from '../detections/helpers.ts'
+import { DIRECT_INDEX } from '../detections/routes.ts'
 import type { CounterStore } from '../detections/thresholds.ts'
+import type { LoadedPosture } from '../engine/posture.ts'
 import type { FindingsRepository } from '../engine/repository.ts'
 import { recordOccurrence } from '../engine/suppression.ts'
 import { type Evidence, type Finding, findingId, GENESIS_HASH, type Occurrence } from '../model/finding.ts'
@@ -18,6 +21,10 @@ export interface EventDeps {
   now?: () => Date
   /** The monitored account, for records that name none. */
   accountId?: string
+  /** First-seen baselines (without it, first-seen detections judge nothing). */
+  sightings?: SightingStore
+  /** Posture facts the detections read (admin groups), loaded per delivery. */
+  posture?: LoadedPosture
 }
 
 export interface FiredResult {
@@ -31,10 +38,40 @@ const MAX_ATTEMPTS = 4
 const clip = (s: string | undefined, n = 256) =>
   s === undefined ? undefined : s.length > n ? `${s.slice(0, n)}…` : s
 
-/** Evaluates one event and records what fired: one transition per detection, idempotent on the event. */
+/** The detection settings of a delivery: the configuration's, with the posture the handler loaded. */
+export function settingsFor(deps: EventDeps): DetectionSettings {
+  const base = detectionSettings(deps.config)
+  if (!deps.posture) return base
+  let withPosture = postureSettings.get(base)
+  if (!withPosture) {
+    withPosture = { ...base, posture: deps.posture }
+    postureSettings.set(base, withPosture)
+  }
+  return withPosture
+}
+// One settings object per (configuration, posture): the engine caches each detection's context per object.
+const postureSettings = new WeakMap<DetectionSettings, DetectionSettings>()
+
+/**
+ * Evaluates one event with the detections delivered directly (EventBridge to the handler; queue-routed
+ * ones have their own handler) and records what fired: one transition per detection, idempotent on the event.
+ */
 export async function recordDetections(e: CloudTrailEvent, deps: EventDeps): Promise<FiredResult[]> {
-  const settings = detectionSettings(deps.config)
-  const { fired } = await evaluateEvent(e, settings, deps.counters)
+  const { fired } = await evaluateEvent(
+    e,
+    settingsFor(deps),
+    { counters: deps.counters, ...(deps.sightings ? { sightings: deps.sightings } : {}) },
+    DIRECT_INDEX,
+  )
+  return recordFired(e, fired, deps)
+}
+
+/** Records what one event fired, in order. */
+export async function recordFired(
+  e: CloudTrailEvent,
+  fired: readonly Fired[],
+  deps: EventDeps,
+): Promise<FiredResult[]> {
   const results: FiredResult[] = []
   for (const f of fired) results.push(await recordOne(e, f, deps))
   return results

@@ -3,8 +3,11 @@ import { DynamoCounters } from '../aws/counters.ts'
 import { FindingsStore } from '../aws/findings-store.ts'
 import { type ItemMac, kmsClient, kmsItemMac } from '../aws/kms.ts'
 import { publishAlert } from '../aws/publisher.ts'
+import { DynamoSightings } from '../aws/sightings.ts'
 import { configFromEnv } from '../config/config.ts'
+import { LoadedPosture } from '../engine/posture.ts'
 import type { CloudTrailDeps } from './cloudtrail-events.ts'
+import type { KeyActivityDeps } from './key-activity.ts'
 import { consoleLog } from './log.ts'
 import type { NotifierDeps } from './notifier.ts'
 import type { ScanDeps } from './scan.ts'
@@ -51,10 +54,28 @@ export function notifierDepsFromEnv(): NotifierDeps {
 export function cloudTrailDepsFromEnv(): CloudTrailDeps {
   const db = documentClient()
   const table = required('FINDINGS_TABLE')
+  const store = new FindingsStore(db, table, { mac: itemMacFromEnv() })
   return {
     iam: iamClient(),
+    store,
+    counters: new DynamoCounters(db, table),
+    sightings: new DynamoSightings(db, table),
+    posture: new LoadedPosture((accountId) => store.records.groupPosture(accountId)),
+    config: configFromEnv(),
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    accountId: required('ACCOUNT_ID'),
+    log: consoleLog(),
+  }
+}
+
+/** on-key-activity: the first-seen detections of the queue, with the same store and state. */
+export function keyActivityDepsFromEnv(): KeyActivityDeps {
+  const db = documentClient()
+  const table = required('FINDINGS_TABLE')
+  return {
     store: new FindingsStore(db, table, { mac: itemMacFromEnv() }),
     counters: new DynamoCounters(db, table),
+    sightings: new DynamoSightings(db, table),
     config: configFromEnv(),
     region: process.env.AWS_REGION ?? 'us-east-1',
     accountId: required('ACCOUNT_ID'),

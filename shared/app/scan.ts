@@ -10,6 +10,7 @@ import type { ScheduleName } from '../checks/types.ts'
 import type { IamwatchConfig } from '../config/config.ts'
 import type { CheckError } from '../engine/evaluate.ts'
 import { type EvaluationRun, evaluate, type PipelineContext, type Trigger } from '../engine/pipeline.ts'
+import { groupPosture } from '../engine/posture.ts'
 import type { FindingsRepository, ScanRun } from '../engine/repository.ts'
 import type { Outcome } from '../model/finding.ts'
 import { collectSource } from '../sources/index.ts'
@@ -156,6 +157,10 @@ export async function runScan(deps: ScanDeps, scanId?: string): Promise<ScanSumm
       .catch(() => undefined)
     throw err
   }
+  // The groups' posture, for admin-group-membership: only from a complete read of the whole account.
+  const auth = run.readings.authorization
+  if (records && auth?.complete && auth.data && !auth.covers)
+    await records.putGroupPosture(groupPosture(accountId, auth.data.inventory, auth.asOf))
   for (const r of run.rejections) deps.log.warn('input rejected', { ...r })
   for (const p of run.problems) deps.log.warn('source incomplete', { detail: p })
   for (const n of run.notEvaluated.slice(0, MAX_STORED)) deps.log.warn('not evaluated', { detail: n })

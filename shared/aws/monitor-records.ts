@@ -5,6 +5,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb'
+import type { GroupPosture } from '../engine/posture.ts'
 import type { Checkpoint, MonitorRecordsRepository, ScanRun } from '../engine/repository.ts'
 import type { GrantLedger } from '../model/access.ts'
 import type { HistoryEntry } from '../model/finding.ts'
@@ -98,6 +99,32 @@ export class MonitorRecords implements MonitorRecordsRepository {
     } catch (err) {
       if (errorCode(err) !== 'ConditionalCheckFailedException') throw err
     }
+  }
+
+  /** Conditioned on time: a slow scan finishing after a newer one never moves the record back. */
+  async putGroupPosture(posture: GroupPosture): Promise<void> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: `POSTURE#${posture.accountId}`, sk: 'GROUPS', kind: 'posture', ...posture },
+          ConditionExpression: 'attribute_not_exists(pk) OR asOf <= :asOf',
+          ExpressionAttributeValues: { ':asOf': posture.asOf },
+        }),
+      )
+      this.writes.records++
+    } catch (err) {
+      if (errorCode(err) !== 'ConditionalCheckFailedException') throw err
+    }
+  }
+
+  async groupPosture(accountId: string): Promise<GroupPosture | undefined> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: `POSTURE#${accountId}`, sk: 'GROUPS' } }),
+    )
+    const item = out.Item as Partial<GroupPosture> | undefined
+    if (!item?.asOf || !item.groups || typeof item.groups !== 'object') return undefined
+    return { accountId, asOf: item.asOf, groups: item.groups }
   }
 
   async grantLedger(accountId: string): Promise<GrantLedger> {

@@ -158,8 +158,35 @@ const OTHER: Readonly<Record<string, Omit<FrameworkMapping, 'cis3' | 'cis5'>>> =
   'policy-not-evaluable': {},
 }
 
+/**
+ * The detections Security Hub's CloudWatch.1–14 controls stand for. Those controls (of Security Hub's CIS
+ * v1.2.0 / v1.4.0 standards, not FSBP) check that a CloudWatch Logs metric filter and an alarm exist for a
+ * class of events; iamwatch's detections watch the same events in real time instead. Titles in the README.
+ */
+const DETECTIONS_FOR_CLOUDWATCH_CONTROLS: Readonly<Record<string, Omit<FrameworkMapping, 'cis3' | 'cis5'>>> =
+  {
+    'root-activity': { securityHub: ['CloudWatch.1'] },
+    'root-console-login': { securityHub: ['CloudWatch.1'] },
+    'unauthorized-api-calls': { securityHub: ['CloudWatch.2'] },
+    'console-login-no-mfa': { securityHub: ['CloudWatch.3'] },
+    'iam-policy-change': { securityHub: ['CloudWatch.4'] },
+    'admin-policy-attached': { securityHub: ['CloudWatch.4'] },
+    'cloudtrail-tampering': { securityHub: ['CloudWatch.5'] },
+    'console-login-failures': { securityHub: ['CloudWatch.6'] },
+    'kms-key-disabled': { securityHub: ['CloudWatch.7'] },
+    's3-bucket-policy-change': { securityHub: ['CloudWatch.8'] },
+    'config-change': { securityHub: ['CloudWatch.9'] },
+    'security-service-disabled': { securityHub: ['CloudWatch.9'] },
+    'security-group-change': { securityHub: ['CloudWatch.10'] },
+    'network-acl-change': { securityHub: ['CloudWatch.11'] },
+    'network-gateway-change': { securityHub: ['CloudWatch.12'] },
+    'route-table-change': { securityHub: ['CloudWatch.13'] },
+    'vpc-change': { securityHub: ['CloudWatch.14'] },
+  }
+
+/** Every check's mappings, and the detections' that map to a Security Hub control. */
 export const FRAMEWORKS: Readonly<Record<string, FrameworkMapping>> = Object.fromEntries(
-  Object.entries(OTHER).map(([checkId, other]) => {
+  Object.entries({ ...OTHER, ...DETECTIONS_FOR_CLOUDWATCH_CONTROLS }).map(([checkId, other]) => {
     const cis3 = cisNumber(CIS_AWS_3_0, checkId)
     const cis5 = cisNumber(CIS_AWS_5_0, checkId)
     return [checkId, { ...(cis3 ? { cis3 } : {}), ...(cis5 ? { cis5 } : {}), ...other }]

@@ -16,8 +16,21 @@ export interface ParseOptions {
   maxDepth?: number
 }
 
+/**
+ * Whether a record is worth reading: called with each record as parsed (an EventBridge envelope as it came),
+ * after the input's nesting and the record's size were checked and before it is validated or normalized.
+ * False: the record is skipped (a SkippedEntry: neither an event nor a rejection). It must not throw (a throw
+ * rejects the record) and must keep any record it is unsure of. See shared/detections/prefilter.ts.
+ */
+export type RecordFilter = (record: unknown) => boolean
+
+/** ParseOptions with a filter: the entries may then include skipped records. */
+export interface FilteredParseOptions extends ParseOptions {
+  keep: RecordFilter
+}
+
 interface Position {
-  /** The record's position in its input, from 0, counting rejected records too. */
+  /** The record's position in its input, from 0, counting rejected (and skipped) records too. */
   index: number
   /** 1-based line, for JSON-lines input only. */
   line?: number
@@ -25,32 +38,42 @@ interface Position {
 
 /** One record of the input, in input order: the event it became, or why it could not. */
 export type Entry =
-  | (Position & { event: CloudTrailEvent; rejection?: undefined })
-  | (Position & { rejection: Rejection; event?: undefined })
+  | (Position & { event: CloudTrailEvent; rejection?: undefined; skipped?: undefined })
+  | (Position & { rejection: Rejection; event?: undefined; skipped?: undefined })
+
+/** A record the `keep` filter passed over: read, counted, neither validated nor normalized. */
+export type SkippedEntry = Position & { skipped: true; event?: undefined; rejection?: undefined }
 
 export interface Parsed {
   events: CloudTrailEvent[]
   rejections: Rejection[]
   /** Events and rejections together, in input order. */
   entries: Entry[]
+  /** Records the `keep` filter passed over (not in entries); parseCloudTrail always sets it, 0 without one. */
+  skipped?: number
 }
 
-const CLOUDTRAIL_DETAIL_TYPES = new Set([
+/** The EventBridge detail-types of CloudTrail events: the envelopes unwrapped (any other is rejected). */
+export const CLOUDTRAIL_DETAIL_TYPES: ReadonlySet<string> = new Set([
   'AWS API Call via CloudTrail',
   'AWS Console Sign In via CloudTrail',
   'AWS Service Event via CloudTrail',
 ])
 
+type AnyEntry = Entry | SkippedEntry
+
 interface Context {
   maxInputBytes: number
   maxDepth: number
+  keep: RecordFilter | undefined
   /** The index the next entry gets. */
   next: number
 }
 
-const context = (options: ParseOptions, next = 0): Context => ({
+const context = (options: ParseOptions & { keep?: RecordFilter }, next = 0): Context => ({
   maxInputBytes: options.maxInputBytes ?? MAX_FILE_BYTES,
   maxDepth: options.maxDepth ?? MAX_DEPTH,
+  keep: options.keep,
   next,
 })
 
@@ -58,23 +81,60 @@ const context = (options: ParseOptions, next = 0): Context => ({
  * Everything CloudTrail can arrive as: a bare record, an EventBridge envelope, a log file
  * ({"Records": [...]}), an array of any of those, or JSON lines; gzip or not. One bad record is
  * rejected with its reason; the others still come through. Never throws, whatever the input: nesting
- * is measured before anything recursive sees it, and envelopes are unwrapped without recursion.
+ * is measured before anything recursive sees it, and envelopes are unwrapped without recursion. With a
+ * `keep` filter, the records it passes over are counted in `skipped` and left out of `entries`.
  */
-export function parseCloudTrail(input: string | Uint8Array | unknown, options: ParseOptions = {}): Parsed {
-  const out: Parsed = { events: [], rejections: [], entries: [] }
-  for (const entry of cloudTrailEntries(input, options)) {
-    out.entries.push(entry)
-    if (entry.event) out.events.push(entry.event)
-    else out.rejections.push(entry.rejection)
-  }
+export function parseCloudTrail(
+  input: string | Uint8Array | unknown,
+  options: ParseOptions | FilteredParseOptions = {},
+): Parsed {
+  const out: Parsed = { events: [], rejections: [], entries: [], skipped: 0 }
+  if (typeof input === 'string') {
+    // The common case, one small record, without generators: the same entries textEntries gives.
+    const ctx = context(options)
+    const text = withoutBom(input)
+    const doc = smallDocument(text, ctx)
+    if (doc === undefined) collect(out, textEntries(input, ctx))
+    else if (doc === NOT_JSON) collect(out, jsonLines(text, ctx))
+    else if (isRecord(doc)) add(out, recordEntry(doc, ctx, undefined, true))
+    else collect(out, documentEntries(doc, ctx, undefined, true))
+  } else collect(out, cloudTrailEntries(input, options as FilteredParseOptions))
   return out
 }
 
-/** parseCloudTrail's entries, one at a time: a caller that streams them holds one record at a time. */
+function collect(out: Parsed, entries: Iterable<AnyEntry>): void {
+  for (const entry of entries) add(out, entry)
+}
+
+function add(out: Parsed, entry: AnyEntry): void {
+  if (entry.event) {
+    out.entries.push(entry)
+    out.events.push(entry.event)
+  } else if (entry.rejection) {
+    out.entries.push(entry)
+    out.rejections.push(entry.rejection)
+  } else out.skipped!++
+}
+
+/** A value that is one record (or envelope): an object, neither an array nor a log file. */
+const isRecord = (doc: unknown) => !!doc && typeof doc === 'object' && !Array.isArray(doc) && !recordsOf(doc)
+
+/**
+ * parseCloudTrail's entries, one at a time: a caller that streams them holds one record at a time. With a
+ * `keep` filter, the records it passes over come as SkippedEntry (numbered like the others).
+ */
+export function cloudTrailEntries(
+  input: string | Uint8Array | unknown,
+  options: FilteredParseOptions,
+): Generator<Entry | SkippedEntry>
+export function cloudTrailEntries(
+  input: string | Uint8Array | unknown,
+  options?: ParseOptions,
+): Generator<Entry>
 export function* cloudTrailEntries(
   input: string | Uint8Array | unknown,
-  options: ParseOptions = {},
-): Generator<Entry> {
+  options: ParseOptions & { keep?: RecordFilter } = {},
+): Generator<AnyEntry> {
   const ctx = context(options)
   if (input instanceof Uint8Array) {
     let bytes = input
@@ -113,12 +173,24 @@ export function* cloudTrailEntries(
  * One line of a JSON-lines input that is read line by line: its records, numbered from `firstIndex`.
  * A line may hold any shape parseCloudTrail reads (a record, an envelope, a log file, an array).
  */
+export function jsonLineEntries(
+  text: string,
+  line: number,
+  firstIndex: number,
+  options: FilteredParseOptions,
+): Generator<Entry | SkippedEntry>
+export function jsonLineEntries(
+  text: string,
+  line: number,
+  firstIndex: number,
+  options?: ParseOptions,
+): Generator<Entry>
 export function* jsonLineEntries(
   text: string,
   line: number,
   firstIndex: number,
-  options: ParseOptions = {},
-): Generator<Entry> {
+  options: ParseOptions & { keep?: RecordFilter } = {},
+): Generator<AnyEntry> {
   yield* lineEntries(text, line, context(options, firstIndex))
 }
 
@@ -148,6 +220,23 @@ export function nestingDepth(text: string, limit: number, start = 0, end = text.
   return scan(text, limit, start, end).max
 }
 
+/**
+ * True when the text holds at most `limit` opening brackets, in strings or not: then no nesting in it can be
+ * deeper than `limit`, and the exact scan is not needed. Native searches, so it costs little next to
+ * JSON.parse; it stops at the first bracket past the limit.
+ */
+export function fewOpeners(text: string, limit: number): boolean {
+  let n = 0
+  for (let i = text.indexOf('{'); i !== -1; i = text.indexOf('{', i + 1)) if (++n > limit) return false
+  for (let i = text.indexOf('['); i !== -1; i = text.indexOf('[', i + 1)) if (++n > limit) return false
+  return true
+}
+
+/**
+ * Brackets outside strings, from `start` to `end`: the deepest nesting (stopping past `limit`), the depth
+ * and whether a string is open at the end, and where the first value closed (-1: none did). Strings are
+ * skipped with native searches for their closing quote (one preceded by an even run of backslashes).
+ */
 function scan(
   text: string,
   limit: number,
@@ -160,11 +249,20 @@ function scan(
   let firstEnd = -1
   for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i)
-    if (inString) {
-      if (c === 0x5c) i++
-      else if (c === 0x22) inString = false
-    } else if (c === 0x22) inString = true
-    else if (c === 0x5b || c === 0x7b) {
+    if (c === 0x22) {
+      let j = text.indexOf('"', i + 1)
+      while (j !== -1 && j < end && text.charCodeAt(j - 1) === 0x5c) {
+        let k = j - 2
+        while (text.charCodeAt(k) === 0x5c) k--
+        if ((j - 1 - k) % 2 === 0) break // an even run of backslashes: the quote closes the string
+        j = text.indexOf('"', j + 1)
+      }
+      if (j === -1 || j >= end) {
+        inString = true
+        break
+      }
+      i = j
+    } else if (c === 0x5b || c === 0x7b) {
       if (++depth > max) {
         max = depth
         if (max > limit) break
@@ -181,10 +279,36 @@ const NON_BLANK = /\S/
 /** The largest single value (a record or an envelope) parsed out of a large document to be measured. */
 const MAX_LEAF_CHARS = 4 * MAX_RECORD_BYTES
 
-function* textEntries(input: string, ctx: Context): Generator<Entry> {
-  const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input // a byte-order mark
+const withoutBom = (input: string) => (input.charCodeAt(0) === 0xfeff ? input.slice(1) : input)
+
+/**
+ * A small text with too few brackets to nest too deep needs no scan: the common case (one record, a short
+ * log file). Such a text comes back parsed when it is one JSON document, as NOT_JSON when it is not (JSON
+ * lines, or not JSON); any other text as undefined.
+ */
+function smallDocument(text: string, ctx: Context): unknown {
+  if (text.length > MAX_RECORD_BYTES || text.length > ctx.maxInputBytes || !fewOpeners(text, ctx.maxDepth))
+    return undefined
+  try {
+    return JSON.parse(text)
+  } catch {
+    return NOT_JSON
+  }
+}
+
+function* textEntries(input: string, ctx: Context): Generator<AnyEntry> {
+  const text = withoutBom(input)
   if (text.length > ctx.maxInputBytes) {
     yield rejected(ctx, `input too large: ${text.length} bytes exceeds ${ctx.maxInputBytes}`)
+    return
+  }
+  const quick = smallDocument(text, ctx)
+  if (quick === NOT_JSON) {
+    yield* jsonLines(text, ctx)
+    return
+  }
+  if (quick !== undefined) {
+    yield* documentEntries(quick, ctx, undefined, true)
     return
   }
   const s = scan(text, ctx.maxDepth, 0, text.length)
@@ -216,6 +340,11 @@ function* textEntries(input: string, ctx: Context): Generator<Entry> {
       return
     }
   }
+  yield* jsonLines(text, ctx)
+}
+
+/** Text read line by line: each non-blank line holds JSON on its own (lines numbered from 1). */
+function* jsonLines(text: string, ctx: Context): Generator<AnyEntry> {
   let line = 0
   for (let start = 0; start <= text.length; ) {
     let end = text.indexOf('\n', start)
@@ -272,14 +401,14 @@ function skipValue(text: string, i: number): number {
  * record, parsed on its own. The nesting was measured before (a stack of at most maxDepth frames).
  * Text that turns out not to be JSON is rejected from there on; the records before it stay.
  */
-function* walkDocument(text: string, start: number, ctx: Context): Generator<Entry> {
+function* walkDocument(text: string, start: number, ctx: Context): Generator<AnyEntry> {
   type Frame = { kind: 'array'; records: boolean } | { kind: 'object'; start: number; records: boolean }
   const stack: Frame[] = []
   let i = start
   let state: 'value' | 'member' | 'afterMember' | 'afterValue' = 'value'
   const fail = (what: string): Entry =>
     rejected(ctx, `not JSON: ${what} at position ${i}; the rest of the document was not read`)
-  const leaf = function* (from: number, to: number): Generator<Entry> {
+  const leaf = function* (from: number, to: number): Generator<AnyEntry> {
     if (to - from > MAX_LEAF_CHARS) {
       yield rejected(ctx, tooLarge(to - from))
       return
@@ -391,12 +520,12 @@ function looksLikeJsonLines(text: string): boolean {
   }
 }
 
-function* lineEntries(text: string, line: number, ctx: Context): Generator<Entry> {
+function* lineEntries(text: string, line: number, ctx: Context): Generator<AnyEntry> {
   if (text.length > MAX_RECORD_BYTES) {
     yield rejected(ctx, tooLarge(text.length), line)
     return
   }
-  if (nestingDepth(text, ctx.maxDepth) > ctx.maxDepth) {
+  if (!fewOpeners(text, ctx.maxDepth) && nestingDepth(text, ctx.maxDepth) > ctx.maxDepth) {
     yield rejected(ctx, tooDeep(ctx), line)
     return
   }
@@ -419,7 +548,7 @@ function* documentEntries(
   ctx: Context,
   line: number | undefined,
   sizeKnownSmall: boolean,
-): Generator<Entry> {
+): Generator<AnyEntry> {
   const frames: Array<{ items: readonly unknown[]; next: number }> = [{ items: [doc], next: 0 }]
   while (frames.length > 0) {
     const frame = frames[frames.length - 1]!
@@ -445,7 +574,12 @@ function recordsOf(x: unknown): readonly unknown[] | undefined {
   return Array.isArray(records) ? records : undefined
 }
 
-function recordEntry(item: unknown, ctx: Context, line: number | undefined, sizeKnownSmall: boolean): Entry {
+function recordEntry(
+  item: unknown,
+  ctx: Context,
+  line: number | undefined,
+  sizeKnownSmall: boolean,
+): AnyEntry {
   try {
     if (!item || typeof item !== 'object') return rejected(ctx, 'not a JSON object', line)
     const o = item as Record<string, unknown>
@@ -465,12 +599,17 @@ function recordEntry(item: unknown, ctx: Context, line: number | undefined, size
       if (size > MAX_RECORD_BYTES) return rejected(ctx, tooLarge(size, 'about '), line)
       if (depth > ctx.maxDepth) return rejected(ctx, tooDeep(ctx), line)
     }
+    if (ctx.keep !== undefined && !ctx.keep(o)) {
+      const index = ctx.next++
+      return line === undefined ? { index, skipped: true } : { index, line, skipped: true }
+    }
     const result = normalizeRecord(record, undefined, detailType)
     const index = ctx.next++
-    const at = line === undefined ? { index } : { index, line }
-    return result.ok
-      ? { ...at, event: result.event }
-      : { ...at, rejection: { ...result.rejection, ...(line === undefined ? {} : { line }) } }
+    if (result.ok)
+      return line === undefined ? { index, event: result.event } : { index, line, event: result.event }
+    return line === undefined
+      ? { index, rejection: result.rejection }
+      : { index, line, rejection: { ...result.rejection, line } }
   } catch (err) {
     // Defence in depth: whatever a value does, one record is rejected, never the batch.
     return rejected(ctx, `could not be read: ${messageOf(err).slice(0, 120)}`, line)

@@ -11,15 +11,30 @@ export function asObject(raw: unknown): Record<string, unknown> {
 
 /** Parses a JSON document given as a string, URL-encoded or not; undefined when it is neither. */
 export function parseJsonDocument(raw: string): unknown {
-  for (const candidate of [raw, safeDecode(raw)]) {
-    if (candidate === undefined) continue
+  // URL-encoded text (IAM's policies: "%7B%22Version...") is never JSON as it is: decode it without trying.
+  if (!urlEncodedStart(raw)) {
     try {
-      return JSON.parse(candidate)
+      return JSON.parse(raw)
     } catch {
-      // try the next form
+      // try the decoded form
     }
   }
-  return undefined
+  const decoded = safeDecode(raw)
+  if (decoded === undefined) return undefined
+  try {
+    return JSON.parse(decoded)
+  } catch {
+    return undefined
+  }
+}
+
+/** The first character that is not JSON whitespace is `%`. */
+function urlEncodedStart(raw: string): boolean {
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i)
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return c === 0x25
+  }
+  return false
 }
 
 function safeDecode(raw: string): string | undefined {

@@ -1,4 +1,4 @@
-import { sha256Hex } from '../model/canonical.ts'
+import { hash } from 'node:crypto'
 import { type Rejection, sanitizeForLog } from '../normalize/rejection.ts'
 import type { CloudTrailEvent, Identity } from './event.ts'
 import { asObject } from './json.ts'
@@ -40,47 +40,240 @@ function rejectionReason(raw: unknown): string {
 
 export type ParseResult = { ok: true; event: CloudTrailEvent } | { ok: false; rejection: Rejection }
 
-/** Validates and normalizes one record. Never throws: a record it cannot use comes back with the reason. */
+/**
+ * Validates and normalizes one record. Never throws: a record it cannot use comes back with the reason.
+ * Its fields are read in one pass and checked by hand as the schema (shared/cloudtrail/schema.ts) says; a
+ * record that fails is judged by the compiled schema, which says why (test/cloudtrail/normalize.test.ts
+ * checks that the two agree).
+ */
 export function normalizeRecord(raw: unknown, subject?: string, detailType?: string): ParseResult {
-  if (!checkRecord(raw)) {
-    const about = subject ?? describeRecord(raw)
-    return {
-      ok: false,
-      rejection: { source: 'cloudtrail', reason: rejectionReason(raw), ...(about ? { subject: about } : {}) },
-    }
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return schemaRejection(raw, subject)
+  const r = raw as Record<string, unknown>
+  let f = enumerated(r)
+  if (!accepts(f)) {
+    if (!checkRecord(raw)) return schemaRejection(raw, subject)
+    f = looked(r) // fields for...in does not see (not enumerable): as the schema read them
   }
-  const r = raw as RawRecord
-  if (r.eventTime == null && r.eventID == null && r.userIdentity == null) {
+  if (f.eventTime == null && f.eventID == null && f.userIdentity == null) {
     const reason = 'not a CloudTrail record: no eventTime, eventID or userIdentity'
     const about = subject ?? describeRecord(raw)
     return { ok: false, rejection: { source: 'cloudtrail', reason, ...(about ? { subject: about } : {}) } }
   }
-  const str = (x: string | number | null | undefined) =>
-    x === null || x === undefined || x === '' ? undefined : String(x)
-  const eventId = str(r.eventID)
+  const eventId = str(f.eventID as Text)
   const event: CloudTrailEvent = {
-    eventKey: eventId ?? derivedKey(r),
+    eventKey: eventId ?? derivedKey(r as unknown as RawRecord),
     eventId,
-    eventName: r.eventName,
-    eventSource: r.eventSource,
-    eventTime: parseTime(str(r.eventTime)),
-    eventType: str(r.eventType),
-    eventCategory: str(r.eventCategory),
-    awsRegion: str(r.awsRegion),
-    sourceIp: str(r.sourceIPAddress),
-    userAgent: str(r.userAgent),
-    errorCode: str(r.errorCode),
-    errorMessage: str(r.errorMessage),
-    recipientAccountId: str(r.recipientAccountId),
-    readOnly: toBool(r.readOnly),
-    identity: identity(r.userIdentity as Record<string, unknown> | null | undefined),
-    requestParameters: asObject(r.requestParameters),
-    responseElements: asObject(r.responseElements),
-    additionalEventData: asObject(r.additionalEventData),
-    ...(detailType ? { detailType } : {}),
+    eventName: f.eventName as string,
+    eventSource: f.eventSource as string,
+    eventTime: parseTime(str(f.eventTime as Text)),
+    eventType: str(f.eventType as Text),
+    eventCategory: str(f.eventCategory as Text),
+    awsRegion: str(f.awsRegion as Text),
+    sourceIp: str(f.sourceIPAddress as Text),
+    userAgent: str(f.userAgent as Text),
+    errorCode: str(f.errorCode as Text),
+    errorMessage: str(f.errorMessage as Text),
+    recipientAccountId: str(f.recipientAccountId as Text),
+    readOnly: toBool(f.readOnly as RawRecord['readOnly']),
+    identity: identity(f.userIdentity as Record<string, unknown> | null | undefined),
+    requestParameters: asObject(f.requestParameters),
+    responseElements: asObject(f.responseElements),
+    additionalEventData: asObject(f.additionalEventData),
   }
+  if (detailType) event.detailType = detailType
   return { ok: true, event }
 }
+
+/** The fields the schema reads, each read once into an object of one shape. */
+class RecordFields {
+  eventName: unknown = undefined
+  eventSource: unknown = undefined
+  eventID: unknown = undefined
+  eventTime: unknown = undefined
+  eventType: unknown = undefined
+  eventCategory: unknown = undefined
+  awsRegion: unknown = undefined
+  sourceIPAddress: unknown = undefined
+  userAgent: unknown = undefined
+  errorCode: unknown = undefined
+  errorMessage: unknown = undefined
+  recipientAccountId: unknown = undefined
+  readOnly: unknown = undefined
+  userIdentity: unknown = undefined
+  requestParameters: unknown = undefined
+  responseElements: unknown = undefined
+  additionalEventData: unknown = undefined
+}
+
+/**
+ * A record's fields in one pass over its keys. Parsed records come in many shapes, and looking each field up
+ * by name costs on every new shape; for...in reads them from the key list instead. It sees enumerable keys
+ * only: looked() reads what it misses.
+ */
+function enumerated(r: Record<string, unknown>): RecordFields {
+  const f = new RecordFields()
+  for (const k in r) {
+    switch (k) {
+      case 'eventName':
+        f.eventName = r[k]
+        break
+      case 'eventSource':
+        f.eventSource = r[k]
+        break
+      case 'eventID':
+        f.eventID = r[k]
+        break
+      case 'eventTime':
+        f.eventTime = r[k]
+        break
+      case 'eventType':
+        f.eventType = r[k]
+        break
+      case 'eventCategory':
+        f.eventCategory = r[k]
+        break
+      case 'awsRegion':
+        f.awsRegion = r[k]
+        break
+      case 'sourceIPAddress':
+        f.sourceIPAddress = r[k]
+        break
+      case 'userAgent':
+        f.userAgent = r[k]
+        break
+      case 'errorCode':
+        f.errorCode = r[k]
+        break
+      case 'errorMessage':
+        f.errorMessage = r[k]
+        break
+      case 'recipientAccountId':
+        f.recipientAccountId = r[k]
+        break
+      case 'readOnly':
+        f.readOnly = r[k]
+        break
+      case 'userIdentity':
+        f.userIdentity = r[k]
+        break
+      case 'requestParameters':
+        f.requestParameters = r[k]
+        break
+      case 'responseElements':
+        f.responseElements = r[k]
+        break
+      case 'additionalEventData':
+        f.additionalEventData = r[k]
+        break
+    }
+  }
+  return f
+}
+
+/** A record's fields looked up by name, as the compiled schema reads them. */
+function looked(r: Record<string, unknown>): RecordFields {
+  const f = new RecordFields()
+  for (const k of Object.keys(f) as Array<keyof RecordFields>) f[k] = r[k]
+  return f
+}
+
+/** The schema, by hand: eventName and eventSource names, the others absent or of their types. */
+function accepts(f: RecordFields): boolean {
+  return (
+    isName(f.eventName) &&
+    isServiceHost(f.eventSource) &&
+    isText(f.eventID) &&
+    isText(f.eventTime) &&
+    isText(f.eventType) &&
+    isText(f.eventCategory) &&
+    isText(f.awsRegion) &&
+    isText(f.sourceIPAddress) &&
+    isText(f.userAgent) &&
+    isText(f.errorCode) &&
+    isText(f.errorMessage) &&
+    isText(f.recipientAccountId) &&
+    isFlag(f.readOnly) &&
+    isObjectOrNull(f.userIdentity) &&
+    isDocument(f.requestParameters) &&
+    isDocument(f.responseElements) &&
+    isDocument(f.additionalEventData)
+  )
+}
+
+/** Whether a record passes the schema as normalizeRecord checks it (for tests: it must agree with checkRecord). */
+export const acceptsRecord = (raw: unknown): boolean =>
+  !!raw &&
+  typeof raw === 'object' &&
+  !Array.isArray(raw) &&
+  accepts(enumerated(raw as Record<string, unknown>))
+
+function schemaRejection(raw: unknown, subject: string | undefined): ParseResult {
+  const about = subject ?? describeRecord(raw)
+  return {
+    ok: false,
+    rejection: { source: 'cloudtrail', reason: rejectionReason(raw), ...(about ? { subject: about } : {}) },
+  }
+}
+
+const str = (x: Text) => (x === null || x === undefined || x === '' ? undefined : String(x))
+
+/**
+ * Names and hosts already found valid (bounded): a stream repeats a few hundred of them, and a lookup hashes
+ * the string, which the detections' index then reuses.
+ */
+const VALID_NAMES = new Set<string>()
+const VALID_HOSTS = new Set<string>()
+const MAX_REMEMBERED = 4096
+
+function remember(set: Set<string>, s: string): true {
+  if (set.size >= MAX_REMEMBERED) set.clear()
+  set.add(s)
+  return true
+}
+
+/** eventName: 1 to 128 characters of [A-Za-z0-9_.:-]. */
+function isName(x: unknown): boolean {
+  if (typeof x !== 'string') return false
+  if (VALID_NAMES.has(x)) return true
+  if (x.length < 1 || x.length > 128) return false
+  for (let i = 0; i < x.length; i++) {
+    const c = x.charCodeAt(i)
+    const ok =
+      (c >= 0x61 && c <= 0x7a) || // a-z
+      (c >= 0x41 && c <= 0x5a) || // A-Z
+      (c >= 0x30 && c <= 0x3a) || // 0-9 :
+      c === 0x5f || // _
+      c === 0x2e || // .
+      c === 0x2d // -
+    if (!ok) return false
+  }
+  return remember(VALID_NAMES, x)
+}
+
+/** eventSource: 1 to 128 characters of [a-z0-9.-]. */
+function isServiceHost(x: unknown): boolean {
+  if (typeof x !== 'string') return false
+  if (VALID_HOSTS.has(x)) return true
+  if (x.length < 1 || x.length > 128) return false
+  for (let i = 0; i < x.length; i++) {
+    const c = x.charCodeAt(i)
+    if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x2d)) return false
+  }
+  return remember(VALID_HOSTS, x)
+}
+
+/** Absent, or a string of at most MAX_TEXT characters, a finite number, or null. */
+const isText = (x: unknown) =>
+  x === undefined || x === null || (typeof x === 'string' ? x.length <= MAX_TEXT : Number.isFinite(x))
+/** Absent, or a boolean, a string or null. */
+const isFlag = (x: unknown) =>
+  x === undefined || x === null || typeof x === 'boolean' || typeof x === 'string'
+/** Absent, or an object (not an array) or null. */
+const isObjectOrNull = (x: unknown) =>
+  x === undefined || x === null || (typeof x === 'object' && !Array.isArray(x))
+/** Absent, or an object, an array, a string or null. */
+const isDocument = (x: unknown) =>
+  x === undefined || x === null || typeof x === 'object' || typeof x === 'string'
 
 /**
  * A delivery key for a record without an eventID: the fields that identify one API request, hashed.
@@ -97,17 +290,70 @@ function derivedKey(r: RawRecord): string {
     id?.arn,
     id?.principalId,
   ]
-  return `derived:${sha256Hex(JSON.stringify(parts)).slice(0, 32)}`
+  // sha256 hex, as model/canonical's sha256Hex gives it, in one call (half the time of a Hash object)
+  return `derived:${hash('sha256', JSON.stringify(parts)).slice(0, 32)}`
 }
 
 const DATA_LAKE_TIME = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(\.\d+)?$/
 
 function parseTime(raw: string | null | undefined): Date | undefined {
   if (!raw) return undefined
+  const fast = raw.length === 20 ? isoSeconds(raw) : undefined
+  if (fast !== undefined) return new Date(fast)
   const m = raw.length > 10 && raw[10] === ' ' ? DATA_LAKE_TIME.exec(raw) : null
   const iso = m ? `${m[1]}T${m[2]}${(m[3] ?? '').slice(0, 4)}Z` : raw
   const date = new Date(iso)
   return Number.isNaN(date.getTime()) ? undefined : date
+}
+
+/**
+ * CloudTrail's own form, `YYYY-MM-DDThh:mm:ssZ`, read without the general date parser: the time in ms, or
+ * undefined for anything else (left to Date). Only fields in their plain ranges are read here (years from
+ * 1000, days to 31, hours to 23), and a day past its month's end runs into the next as with Date, so the
+ * answer is the one Date gives (tested against it).
+ */
+function isoSeconds(t: string): number | undefined {
+  if (t.charCodeAt(4) !== 0x2d || t.charCodeAt(7) !== 0x2d || t.charCodeAt(10) !== 0x54) return undefined
+  if (t.charCodeAt(13) !== 0x3a || t.charCodeAt(16) !== 0x3a || t.charCodeAt(19) !== 0x5a) return undefined
+  const year = digits(t, 0, 4)
+  const month = digits(t, 5, 2)
+  const day = digits(t, 8, 2)
+  const hour = digits(t, 11, 2)
+  const minute = digits(t, 14, 2)
+  const second = digits(t, 17, 2)
+  if (
+    year < 1000 ||
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > 31 ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59
+  )
+    return undefined
+  return ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000
+}
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (month 1-12), by plain arithmetic (no Date call). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year
+  const era = Math.floor(y / 400)
+  const yearOfEra = y - era * 400
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear
+  return era * 146097 + dayOfEra - 719468
+}
+
+/** The number written by `n` decimal digits at `at`; -1 when one of them is not a digit. */
+function digits(t: string, at: number, n: number): number {
+  let v = 0
+  for (let i = at; i < at + n; i++) {
+    const d = t.charCodeAt(i) - 0x30
+    if (d < 0 || d > 9) return -1
+    v = v * 10 + d
+  }
+  return v
 }
 
 function toBool(raw: boolean | string | null | undefined): boolean | undefined {
@@ -123,42 +369,120 @@ function toBool(raw: boolean | string | null | undefined): boolean | undefined {
 /** userIdentity with its keys matched case-insensitively (some pipelines lower-case them). */
 function identity(raw: Record<string, unknown> | null | undefined): Identity {
   if (!raw) return {}
-  const get = keyReader(raw)
-  const s = (k: string) => {
-    const x = get(k)
-    if (typeof x === 'string') return x.length > MAX_TEXT ? x.slice(0, MAX_TEXT) : x
-    return typeof x === 'number' ? String(x) : undefined
+  const id = identityFields(raw)
+  const context = nested(id.sessionContext)
+  const issuer = context && nested(context.sessionIssuer)
+  const attributes = context && nested(context.attributes)
+  const mfa = attributes?.mfaAuthenticated
+  const out: Identity = {
+    type: bounded(id.type),
+    principalId: bounded(id.principalId),
+    arn: bounded(id.arn),
+    accountId: bounded(id.accountId),
+    userName: bounded(id.userName),
+    invokedBy: bounded(id.invokedBy),
+    accessKeyId: bounded(id.accessKeyId),
   }
-  const context = asReader(get('sessionContext'))
-  const issuer = asReader(context?.('sessionIssuer'))
-  const attributes = asReader(context?.('attributes'))
-  const issuerStr = (k: string) => {
-    const x = issuer?.(k)
-    return typeof x === 'string' ? x : undefined
+  if (issuer)
+    out.issuer = {
+      type: stringOnly(issuer.type),
+      arn: stringOnly(issuer.arn),
+      accountId: stringOnly(issuer.accountId),
+      userName: stringOnly(issuer.userName),
+    }
+  if (mfa !== undefined)
+    out.mfaAuthenticated = mfa === true || String(primitive(mfa)).toLowerCase() === 'true'
+  return out
+}
+
+/** A string (cut to MAX_TEXT), or a number as its digits; anything else is absent. */
+function bounded(x: unknown): string | undefined {
+  if (typeof x === 'string') return x.length > MAX_TEXT ? x.slice(0, MAX_TEXT) : x
+  return typeof x === 'number' ? String(x) : undefined
+}
+
+const stringOnly = (x: unknown) => (typeof x === 'string' ? x : undefined)
+
+/** The fields of userIdentity and its nested objects that are read (each level has some of them). */
+class IdentityFields {
+  type: unknown = undefined
+  principalId: unknown = undefined
+  arn: unknown = undefined
+  accountId: unknown = undefined
+  userName: unknown = undefined
+  invokedBy: unknown = undefined
+  accessKeyId: unknown = undefined
+  sessionContext: unknown = undefined
+  sessionIssuer: unknown = undefined
+  attributes: unknown = undefined
+  mfaAuthenticated: unknown = undefined
+}
+
+const nested = (x: unknown) =>
+  x && typeof x === 'object' && !Array.isArray(x) ? identityFields(x as Record<string, unknown>) : undefined
+
+/**
+ * The fields of one level of userIdentity: read as CloudTrail spells them when every key is spelled so (one
+ * for...in pass, as for the record), else case-insensitively, the last of two spellings winning.
+ */
+function identityFields(o: Record<string, unknown>): IdentityFields {
+  const f = new IdentityFields()
+  for (const k in o) {
+    switch (k) {
+      case 'type':
+        f.type = o[k]
+        break
+      case 'principalId':
+        f.principalId = o[k]
+        break
+      case 'arn':
+        f.arn = o[k]
+        break
+      case 'accountId':
+        f.accountId = o[k]
+        break
+      case 'userName':
+        f.userName = o[k]
+        break
+      case 'invokedBy':
+        f.invokedBy = o[k]
+        break
+      case 'accessKeyId':
+        f.accessKeyId = o[k]
+        break
+      case 'sessionContext':
+        f.sessionContext = o[k]
+        break
+      case 'sessionIssuer':
+        f.sessionIssuer = o[k]
+        break
+      case 'attributes':
+        f.attributes = o[k]
+        break
+      case 'mfaAuthenticated':
+        f.mfaAuthenticated = o[k]
+        break
+      default:
+        if (!IDENTITY_KEYS.has(k)) return caseInsensitive(o)
+    }
   }
-  const mfa = attributes?.('mfaAuthenticated')
-  return {
-    type: s('type'),
-    principalId: s('principalId'),
-    arn: s('arn'),
-    accountId: s('accountId'),
-    userName: s('userName'),
-    invokedBy: s('invokedBy'),
-    accessKeyId: s('accessKeyId'),
-    ...(issuer
-      ? {
-          issuer: {
-            type: issuerStr('type'),
-            arn: issuerStr('arn'),
-            accountId: issuerStr('accountId'),
-            userName: issuerStr('userName'),
-          },
-        }
-      : {}),
-    ...(mfa !== undefined
-      ? { mfaAuthenticated: mfa === true || String(primitive(mfa)).toLowerCase() === 'true' }
-      : {}),
+  return f
+}
+
+/** The fields read from the object's own keys lower-cased (a key spelled twice: the last one). */
+function caseInsensitive(o: Record<string, unknown>): IdentityFields {
+  const keys = Object.keys(o)
+  // for...in also sees inherited keys: when the own ones are all spelled as CloudTrail does, read them so.
+  if (keys.every((k) => IDENTITY_KEYS.has(k))) {
+    const f = new IdentityFields()
+    for (const k of Object.keys(f) as Array<keyof IdentityFields>) f[k] = o[k]
+    return f
   }
+  const lower = new Map<string, unknown>()
+  for (const k of keys) lower.set(k.toLowerCase(), o[k])
+  const f = new IdentityFields()
+  for (const k of Object.keys(f) as Array<keyof IdentityFields>) f[k] = lower.get(k.toLowerCase())
+  return f
 }
 
 /** The keys CloudTrail writes in userIdentity and its nested objects, spelled as it spells them. */
@@ -187,18 +511,6 @@ const IDENTITY_KEYS = new Set([
   'identityStoreArn',
   'federatedProvider',
 ])
-
-/** Reads keys as CloudTrail spells them; an object with other spellings is read case-insensitively. */
-function keyReader(o: Record<string, unknown>): (key: string) => unknown {
-  const keys = Object.keys(o)
-  if (keys.every((k) => IDENTITY_KEYS.has(k))) return (key) => o[key]
-  const lower = new Map(keys.map((k) => [k.toLowerCase(), o[k]]))
-  return (key) => lower.get(key.toLowerCase())
-}
-
-function asReader(x: unknown): ((key: string) => unknown) | undefined {
-  return x && typeof x === 'object' && !Array.isArray(x) ? keyReader(x as Record<string, unknown>) : undefined
-}
 
 export function describeRecord(raw: unknown): string | undefined {
   if (!raw || typeof raw !== 'object') return undefined

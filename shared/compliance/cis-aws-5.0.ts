@@ -268,65 +268,49 @@ export const CIS_AWS_5_0: Framework = {
       id: '4.7',
       title: 'Ensure disabling or scheduled deletion of customer created CMKs is monitored',
       section: MONITORING,
-      checks: [],
-      manual:
-        'iamwatch watches only its own key (monitor-tampered). Confirm an alarm or EventBridge rule alerts on kms DisableKey and ScheduleKeyDeletion for every customer managed key.',
+      checks: ['kms-key-disabled'],
     },
     {
       id: '4.8',
       title: 'Ensure S3 bucket policy changes are monitored',
       section: MONITORING,
-      checks: [],
-      manual:
-        'Confirm an alarm or EventBridge rule alerts on s3 PutBucketAcl, PutBucketPolicy, PutBucketCors, PutBucketLifecycle, PutBucketReplication, DeleteBucketPolicy, DeleteBucketCors, DeleteBucketLifecycle and DeleteBucketReplication.',
+      checks: ['s3-bucket-policy-change'],
     },
     {
       id: '4.9',
       title: 'Ensure AWS Config configuration changes are monitored',
       section: MONITORING,
-      checks: ['security-service-disabled'],
-      manual:
-        'security-service-disabled alerts on StopConfigurationRecorder, DeleteConfigurationRecorder and DeleteDeliveryChannel; confirm PutConfigurationRecorder and PutDeliveryChannel are alerted on as well.',
+      checks: ['security-service-disabled', 'config-change'],
     },
     {
       id: '4.10',
       title: 'Ensure security group changes are monitored',
       section: MONITORING,
-      checks: [],
-      manual:
-        'Confirm an alarm or EventBridge rule alerts on ec2 AuthorizeSecurityGroupIngress/Egress, RevokeSecurityGroupIngress/Egress, CreateSecurityGroup and DeleteSecurityGroup.',
+      checks: ['security-group-change'],
     },
     {
       id: '4.11',
       title: 'Ensure Network Access Control List (NACL) changes are monitored',
       section: MONITORING,
-      checks: [],
-      manual:
-        'Confirm an alarm or EventBridge rule alerts on ec2 CreateNetworkAcl, CreateNetworkAclEntry, DeleteNetworkAcl, DeleteNetworkAclEntry, ReplaceNetworkAclEntry and ReplaceNetworkAclAssociation.',
+      checks: ['network-acl-change'],
     },
     {
       id: '4.12',
       title: 'Ensure changes to network gateways are monitored',
       section: MONITORING,
-      checks: [],
-      manual:
-        'Confirm an alarm or EventBridge rule alerts on ec2 Create/Delete/Attach/DetachInternetGateway and Create/DeleteCustomerGateway.',
+      checks: ['network-gateway-change'],
     },
     {
       id: '4.13',
       title: 'Ensure route table changes are monitored',
       section: MONITORING,
-      checks: [],
-      manual:
-        'Confirm an alarm or EventBridge rule alerts on ec2 CreateRoute, CreateRouteTable, ReplaceRoute, ReplaceRouteTableAssociation, DeleteRouteTable, DeleteRoute and DisassociateRouteTable.',
+      checks: ['route-table-change'],
     },
     {
       id: '4.14',
       title: 'Ensure VPC changes are monitored',
       section: MONITORING,
-      checks: [],
-      manual:
-        'Confirm an alarm or EventBridge rule alerts on ec2 CreateVpc, DeleteVpc, ModifyVpcAttribute, the VPC peering calls (Accept/Create/Delete/RejectVpcPeeringConnection) and the ClassicLink calls.',
+      checks: ['vpc-change'],
     },
     {
       id: '4.15',
@@ -340,8 +324,9 @@ export const CIS_AWS_5_0: Framework = {
       id: '4.16',
       title: 'Ensure AWS Security Hub is enabled',
       section: MONITORING,
-      checks: [],
-      manual: '`aws securityhub describe-hub` succeeds in every region in use.',
+      checks: ['security-hub-disabled'],
+      manual:
+        'security-hub-disabled alerts when Security Hub is disabled in a region, detached from its administrator or loses members; iamwatch does not scan that it is enabled: `aws securityhub describe-hub` succeeds in every region in use.',
     },
   ],
 }

@@ -80,6 +80,19 @@ const ConfigSchema = v.strictObject({
     v.array(v.pipe(v.string(), v.regex(/^\d{12}$/, 'must be a 12-digit account id'))),
     [],
   ),
+  /**
+   * Principals expected to create IAM users (CI/CD and infrastructure-as-code roles): ARN patterns, `*`
+   * matching any run of characters, e.g. arn:aws:iam::123456789012:role/github-deploy*.
+   */
+  deployers: v.optional(
+    v.array(
+      v.pipe(
+        v.string(),
+        v.regex(/^arn:aws[a-z-]*:(iam|sts)::[0-9*]{0,12}:[^\s]{1,512}$/, 'must be an IAM or STS ARN pattern'),
+      ),
+    ),
+    [],
+  ),
   /** Regions to check for regional services (Access Analyzer); empty: the home region only. */
   regions: v.optional(
     v.array(v.pipe(v.string(), v.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region name'))),
@@ -288,5 +301,6 @@ function buildDetectionSettings(config: IamwatchConfig) {
     enabled: (d: AnyDetection) => config.detections[d.id]?.enabled !== false,
     trustedAccounts: new Set(config.trustedAccounts),
     monitor: config.monitor,
+    deployers: config.deployers,
   }
 }

@@ -7,6 +7,7 @@ import {
   type Details,
   type DetectionContext,
   type MonitorIdentity,
+  type PostureFacts,
   serviceEvents,
 } from './types.ts'
 
@@ -17,6 +18,10 @@ export interface DetectionSettings {
   trustedAccounts: ReadonlySet<string>
   /** The deployed monitor's identity, for monitor-tampered. */
   monitor?: MonitorIdentity
+  /** ARN patterns of the principals expected to create IAM entities (user-created-outside-iac). */
+  deployers?: readonly string[]
+  /** Posture facts (a stable object: the handler refreshes what it reads, not the object). */
+  posture?: PostureFacts
   enabled(detection: AnyDetection): boolean
 }
 
@@ -33,6 +38,39 @@ export interface DetectionResult {
   fired: Fired[]
   /** Threshold counters this record counts toward: detection and counter key. */
   counts: Array<{ detection: AnyDetection; key: string }>
+  /** First-seen baselines this record extends: detection, subject and network. */
+  sightings: Array<{ detection: AnyDetection; subject: string; network: string }>
+}
+
+/**
+ * A detection ready to judge records under one settings object: its context, and its hooks read once into
+ * one shape (detections are object literals of many shapes, and the loop in detect reads them per record).
+ */
+class Judge {
+  readonly d: AnyDetection
+  readonly ctx: DetectionContext
+  readonly match: NonNullable<AnyDetection['match']> | null
+  readonly threshold: NonNullable<AnyDetection['threshold']> | null
+  readonly firstSeen: NonNullable<AnyDetection['firstSeen']> | null
+  readonly severity: AnyDetection['severity']
+  constructor(d: AnyDetection, ctx: DetectionContext) {
+    this.d = d
+    this.ctx = ctx
+    this.match = d.match ?? null
+    this.threshold = d.threshold ?? null
+    this.firstSeen = d.firstSeen ?? null
+    this.severity = d.severity
+  }
+}
+
+/** The judges of a candidate list under one settings object (the detections switched off left out). */
+type Prepared = readonly Judge[]
+
+/** One event name's candidates: per eventSource of its 'names' detections, and for any other source. */
+interface NameEntry {
+  all: readonly AnyDetection[]
+  bySource: Map<string, readonly AnyDetection[]>
+  otherSource: readonly AnyDetection[]
 }
 
 /**
@@ -40,21 +78,30 @@ export interface DetectionResult {
  * Names of services that append an API version (Lambda) are found with or without it.
  */
 export class DetectionIndex {
+  /** Every detection indexed, in the order given. */
+  readonly detections: readonly AnyDetection[]
   /** Per event name, the detections that read it followed by those that read every event. */
-  private readonly byName = new Map<string, AnyDetection[]>()
+  private readonly byName = new Map<string, NameEntry>()
   /** Per versioned API name, the detections that read it (with or without the suffix), then the others. */
-  private readonly byApi = new Map<string, AnyDetection[]>()
-  private readonly always: AnyDetection[] = []
+  private readonly byApi = new Map<string, NameEntry>()
+  private readonly always: NameEntry
+  /** Per settings object, each candidate list with its detections' contexts. */
+  private readonly prepared = new WeakMap<DetectionSettings, Map<readonly AnyDetection[], Prepared>>()
+  /** The last settings judged with, and their lists (one settings object judges many records in a row). */
+  private lastSettings: DetectionSettings | undefined
+  private lastPrepared: Map<readonly AnyDetection[], Prepared> | undefined
   constructor(detections: readonly AnyDetection[] = DETECTIONS) {
+    this.detections = [...detections]
     const named = new Map<string, AnyDetection[]>()
     const versioned = new Map<string, AnyDetection[]>()
+    const always: AnyDetection[] = []
     const add = (map: Map<string, AnyDetection[]>, name: string, d: AnyDetection) => {
       const list = map.get(name) ?? []
       if (!list.includes(d)) map.set(name, [...list, d])
     }
     for (const d of detections) {
       if (d.events.kind !== 'names' && d.events.kind !== 'services') {
-        this.always.push(d)
+        always.push(d)
         continue
       }
       for (const s of serviceEvents(d.events))
@@ -63,18 +110,66 @@ export class DetectionIndex {
           if (s.versioned) add(versioned, name, d)
         }
     }
-    for (const [name, list] of named) this.byName.set(name, [...list, ...this.always])
-    for (const [name, list] of versioned) this.byApi.set(name, [...list, ...this.always])
+    this.always = entry(always)
+    for (const [name, list] of named) this.byName.set(name, entry([...list, ...always]))
+    for (const [name, list] of versioned) this.byApi.set(name, entry([...list, ...always]))
   }
 
+  /** The detections that may read a record: by its name (or its versioned API's), then those reading all. */
   candidates(e: CloudTrailEvent): readonly AnyDetection[] {
-    const exact = this.byName.get(e.eventName)
+    return this.entryFor(e.eventName).all
+  }
+
+  /**
+   * The candidates a record is judged by (a 'names' detection only for its sources), each with its context
+   * under these settings; switched-off detections left out.
+   */
+  judges(e: CloudTrailEvent, settings: DetectionSettings): Prepared {
+    const entry = this.entryFor(e.eventName)
+    const list = entry.bySource.get(e.eventSource) ?? entry.otherSource
+    let bySettings = settings === this.lastSettings ? this.lastPrepared : this.prepared.get(settings)
+    if (!bySettings) {
+      bySettings = new Map()
+      this.prepared.set(settings, bySettings)
+    }
+    this.lastSettings = settings
+    this.lastPrepared = bySettings
+    let prepared = bySettings.get(list)
+    if (!prepared) {
+      prepared = list.flatMap((d) => {
+        const ctx = contextFor(d, settings)
+        return ctx ? [new Judge(d, ctx)] : []
+      })
+      bySettings.set(list, prepared)
+    }
+    return prepared
+  }
+
+  private entryFor(eventName: string): NameEntry {
+    const exact = this.byName.get(eventName)
     if (exact) return exact
-    if (this.byApi.size > 0) {
-      const api = apiName(e.eventName)
-      if (api !== e.eventName) return this.byApi.get(api) ?? this.always
+    // A version suffix ends in a digit (20150331, 20150331v2): only such names are worth the pattern.
+    if (this.byApi.size > 0 && isDigit(eventName.charCodeAt(eventName.length - 1))) {
+      const api = apiName(eventName)
+      if (api !== eventName) return this.byApi.get(api) ?? this.always
     }
     return this.always
+  }
+}
+
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39
+
+/** A candidate list, and its subsets for each source a 'names' detection in it reads, and for the others. */
+function entry(all: readonly AnyDetection[]): NameEntry {
+  const forSource = (source: string | undefined) =>
+    all.filter(
+      (d) => d.events.kind !== 'names' || (source !== undefined && d.events.sources.includes(source)),
+    )
+  const sources = new Set(all.flatMap((d) => (d.events.kind === 'names' ? d.events.sources : [])))
+  return {
+    all,
+    bySource: new Map([...sources].map((source) => [source, forSource(source)])),
+    otherSource: forSource(undefined),
   }
 }
 
@@ -89,22 +184,30 @@ export function detect(
   settings: DetectionSettings,
   index = DEFAULT_INDEX,
 ): DetectionResult {
-  const result: DetectionResult = { fired: [], counts: [] }
+  const result: DetectionResult = { fired: [], counts: [], sightings: [] }
   if (e.eventCategory === 'NetworkActivity') return result
-  for (const d of index.candidates(e)) {
-    if (d.events.kind === 'names' && !d.events.sources.includes(e.eventSource)) continue
-    const ctx = contextFor(d, settings)
-    if (!ctx) continue
-    const hit = d.match?.(e, ctx)
-    if (hit)
-      result.fired.push({
-        detection: d,
-        severity: hit.severity ?? d.severity,
-        details: hit.details ?? {},
-        kind: 'match',
-      })
-    const key = d.threshold?.key(e)
-    if (key) result.counts.push({ detection: d, key })
+  const judges = index.judges(e, settings)
+  for (let i = 0; i < judges.length; i++) {
+    const j = judges[i]!
+    if (j.match !== null) {
+      const hit = j.match.call(j.d, e, j.ctx)
+      if (hit)
+        result.fired.push({
+          detection: j.d,
+          severity: hit.severity ?? j.severity,
+          details: hit.details ?? {},
+          kind: 'match',
+        })
+    }
+    if (j.threshold !== null) {
+      const key = j.threshold.key(e)
+      if (key) result.counts.push({ detection: j.d, key })
+    }
+    if (j.firstSeen !== null) {
+      const subject = j.firstSeen.subject(e)
+      const network = subject === null ? null : j.firstSeen.network(e)
+      if (subject !== null && network !== null) result.sightings.push({ detection: j.d, subject, network })
+    }
   }
   return result
 }
@@ -125,6 +228,8 @@ function contextFor(d: AnyDetection, settings: DetectionSettings): DetectionCont
           strings: settings.strings?.(d) ?? {},
           trustedAccounts: settings.trustedAccounts,
           monitor: settings.monitor ?? {},
+          deployers: settings.deployers ?? [],
+          posture: settings.posture ?? {},
         }
       : null
     byId.set(d.id, ctx)

@@ -29,6 +29,8 @@ export const MONITOR_EVENTS = [
   { source: 'sns.amazonaws.com', names: ['DeleteTopic', 'SetTopicAttributes', 'Unsubscribe', 'Subscribe'] },
   { source: 'dynamodb.amazonaws.com', names: ['DeleteTable', 'UpdateTable'] },
   { source: 'logs.amazonaws.com', names: ['DeleteLogGroup', 'PutRetentionPolicy'] },
+  // The key-activity queue and its dead letters: a changed policy, redrive or key, a purge or a deletion.
+  { source: 'sqs.amazonaws.com', names: ['SetQueueAttributes', 'DeleteQueue', 'PurgeQueue'] },
   {
     source: 'iam.amazonaws.com',
     names: [
@@ -45,7 +47,7 @@ export const MONITOR_EVENTS = [
 const BY_SOURCE = new Map<string, ServiceEvents>(MONITOR_EVENTS.map((s) => [s.source, s]))
 
 /** How an identifier names its resource: a plain name, or a form to read the name out of. */
-type Form = 'name' | 'function' | 'arn' | 'table' | 'logGroup' | 'key'
+type Form = 'name' | 'function' | 'arn' | 'table' | 'logGroup' | 'key' | 'queue'
 interface Named {
   form: Form
   id: string
@@ -99,6 +101,9 @@ function named(e: CloudTrailEvent): Named[] {
       add('logGroup', p.logGroupName)
       add('logGroup', p.logGroupIdentifier)
       break
+    case 'sqs.amazonaws.com':
+      add('queue', p.queueUrl)
+      break
     case 'iam.amazonaws.com':
       add('name', p.roleName)
       break
@@ -126,6 +131,9 @@ function nameOf({ form, id }: Named): string {
       const name = id.startsWith('arn:') ? (parts[6] ?? '') : id
       return name.split('/').filter(Boolean).pop() ?? ''
     }
+    case 'queue':
+      // https://sqs.<region>.amazonaws.com/<account>/<name>
+      return id.split('/').filter(Boolean).pop() ?? ''
     case 'key': {
       // alias/name or arn:...:alias/name; a key id or key ARN has no name
       const alias = /(?:^|:)alias\/(.+)$/.exec(id)

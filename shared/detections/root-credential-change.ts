@@ -9,9 +9,11 @@ export const rootCredentialChange = defineDetection({
   description: 'The root password changed, or root changed its own login profile or MFA.',
   severity: 'high',
   events: {
-    kind: 'names',
-    sources: ['signin.amazonaws.com', 'iam.amazonaws.com'],
-    names: ['PasswordUpdated', ...IAM_CHANGES],
+    kind: 'services',
+    services: [
+      { source: 'signin.amazonaws.com', names: ['PasswordUpdated'] },
+      { source: 'iam.amazonaws.com', names: [...IAM_CHANGES] },
+    ],
   },
   params: {},
   match: (e) => {

@@ -35,6 +35,25 @@ export interface DetectionContext<K extends string = string, S extends string = 
   trustedAccounts: ReadonlySet<string>
   /** The deployed monitor's own identity (key, stage), when the deployment says it. */
   monitor: MonitorIdentity
+  /**
+   * Principals expected to create IAM entities (infrastructure-as-code deployers): ARN patterns where `*`
+   * matches any run of characters, compared with the caller's ARN and, for a role session, its role's ARN.
+   */
+  deployers: readonly string[]
+  /** What iamwatch's posture data says, for detections that judge a record against it. */
+  posture: PostureFacts
+}
+
+/**
+ * Facts from the latest scans that a detection may read (loaded by the handler before it detects; absent
+ * when not loaded, e.g. in `iamwatch replay`).
+ */
+export interface PostureFacts {
+  /**
+   * Whether a group is admin-capable per the latest authorization details of its account: true (admin),
+   * false (known, not admin), undefined (not in the latest details, or none read).
+   */
+  groupIsAdmin?(accountId: string, groupName: string): boolean | undefined
 }
 
 /** The events of one service a detection reads. */
@@ -59,6 +78,8 @@ export type EventSelector =
   | { kind: 'services'; services: readonly ServiceEvents[] }
   | { kind: 'identity'; identityTypes: readonly string[] }
   | { kind: 'errorCodes'; prefixes: readonly string[]; suffixes: readonly string[] }
+  /** Every API call made with an access key whose id starts with one of these (AKIA: long-term keys). */
+  | { kind: 'accessKeys'; prefixes: readonly string[] }
 
 /** The (service, event names) pairs a selector reads; none for the identity and error-code selectors. */
 export function serviceEvents(selector: EventSelector): ServiceEvents[] {
@@ -76,6 +97,27 @@ export interface Threshold<K extends string> {
   severity: Severity
 }
 
+/**
+ * A first-seen (stateful) detection: each record extends a subject's baseline of networks (an access key's,
+ * a user's); the record fires when its network was not seen for that subject within the window, unless it is
+ * the subject's first sighting (the baseline). The baseline is kept per subject, bounded and expiring.
+ */
+export interface FirstSeen<K extends string> {
+  /** Whose baseline the record extends (an access key id, a user ARN); null: the record is not judged. */
+  subject(e: CloudTrailEvent): string | null
+  /** The network the record came from (IPv4 /24, IPv6 /48); null: none to judge (a service host, no IP). */
+  network(e: CloudTrailEvent): string | null
+  windowDaysParam: K
+  /** The most networks kept per subject (the least recently seen are dropped first). */
+  maxNetworksParam: K
+}
+
+/**
+ * Where a detection's events are delivered: `direct` (default), EventBridge invokes the handler per event;
+ * `queue`, high-volume events go through an SQS queue to a handler that takes them in batches.
+ */
+export type Route = 'direct' | 'queue'
+
 export interface DetectionDefinition<K extends string = string, S extends string = string> {
   id: string
   title: string
@@ -88,6 +130,12 @@ export interface DetectionDefinition<K extends string = string, S extends string
   /** Fires on one record. Detections that only count (thresholds) have none. */
   match?(e: CloudTrailEvent, ctx: DetectionContext<K, S>): Hit | null
   threshold?: Threshold<K>
+  /** Fires on a network new to the record's subject (stateful). */
+  firstSeen?: FirstSeen<K>
+  /** How its events are delivered (default direct). */
+  route?: Route
+  /** It reads ctx.posture: the handler loads the posture of the record's account before detecting. */
+  readsPosture?: boolean
   /** The principal a finding groups occurrences by. */
   principal(e: CloudTrailEvent): string
   /** The fields an alert shows for this detection, beyond who/where/when. */

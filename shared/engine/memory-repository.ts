@@ -1,4 +1,5 @@
 import type { Finding, HistoryEntry } from '../model/finding.ts'
+import type { GroupPosture } from './posture.ts'
 import type { PlannedTransition } from './reconcile.ts'
 import type {
   Checkpoint,
@@ -20,6 +21,14 @@ class MemoryRecords implements MonitorRecordsRepository {
     account.set(g.holder, holder)
     const at = new Date(g.at)
     if (!holder.has(g.key) || holder.get(g.key)! < at) holder.set(g.key, at)
+  }
+  readonly postures = new Map<string, GroupPosture>()
+  async putGroupPosture(p: GroupPosture) {
+    const have = this.postures.get(p.accountId)
+    if (!have || have.asOf <= p.asOf) this.postures.set(p.accountId, p)
+  }
+  async groupPosture(accountId: string) {
+    return this.postures.get(accountId)
   }
   async grantLedger(accountId: string) {
     return this.grants.get(accountId) ?? new Map()

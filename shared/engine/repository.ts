@@ -1,5 +1,6 @@
 import type { GrantLedger } from '../model/access.ts'
 import type { Finding, HistoryEntry } from '../model/finding.ts'
+import type { GroupPosture } from './posture.ts'
 import type { PlannedTransition } from './reconcile.ts'
 import type { SuppressionRule } from './suppression.ts'
 
@@ -45,6 +46,9 @@ export interface MonitorRecordsRepository {
   getCheckpoint(name: string, accountId: string): Promise<Checkpoint | undefined>
   /** Writes it if the stored one is still at `version - 1` (or absent for version 1); false otherwise. */
   putCheckpoint(checkpoint: Checkpoint): Promise<boolean>
+  /** Keeps what the latest complete authorization details say of the account's groups (never moves back in time). */
+  putGroupPosture(posture: GroupPosture): Promise<void>
+  groupPosture(accountId: string): Promise<GroupPosture | undefined>
   countEvents(day: string, processed: number, rejected: number, at: string): Promise<void>
   eventStats(day: string): Promise<{ processed: number; rejected: number; lastEventAt?: string } | undefined>
   startScan(run: ScanRun): Promise<void>

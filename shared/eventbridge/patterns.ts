@@ -8,6 +8,9 @@ import type { Pattern } from './match.ts'
 export const API_CALL = 'AWS API Call via CloudTrail'
 export const CONSOLE_SIGN_IN = 'AWS Console Sign In via CloudTrail'
 
+/** Any AWS service's events (custom events cannot carry an `aws.` source). */
+export const AWS_SOURCES = [{ prefix: 'aws.' }]
+
 /** CloudTrail events appear on EventBridge with source "aws.<service>". */
 export const eventBridgeSource = (eventSource: string) =>
   `aws.${eventSource.replace(/\.amazonaws\.com$/, '')}`
@@ -23,6 +26,11 @@ export interface RulePattern {
   allManagementEvents: boolean
   /** False for events that only ever arrive in the home region. */
   regional: boolean
+  /**
+   * Where it delivers: `handler`, on-cloudtrail-event, one event per invocation; `queue`, the key-activity
+   * queue that on-key-activity reads in batches (high-volume events).
+   */
+  target: 'handler' | 'queue'
 }
 
 /**
@@ -54,12 +62,14 @@ export function rulePatterns(detections: readonly AnyDetection[] = DETECTIONS): 
     if (!bySource.has(source)) bySource.set(source, new Set())
   }
   const rules: RulePattern[] = []
-  for (const d of detections) {
+  const direct = detections.filter((d) => (d.route ?? 'direct') === 'direct')
+  const queued = detections.filter((d) => d.route === 'queue')
+  for (const d of direct) {
     for (const s of serviceEvents(d.events)) add(s.source, s.names, s.versioned ? prefixes : bySource)
   }
   for (const [source, names] of postureTriggerEvents()) add(source, names)
   const identityTypes = [
-    ...new Set(detections.flatMap((d) => (d.events.kind === 'identity' ? d.events.identityTypes : []))),
+    ...new Set(direct.flatMap((d) => (d.events.kind === 'identity' ? d.events.identityTypes : []))),
   ]
   // Rules are disjoint, so each event invokes the handler once: the identity rule takes everything those
   // principals do; the denied rule takes everyone else's denied calls; the service rules take the rest
@@ -74,7 +84,8 @@ export function rulePatterns(detections: readonly AnyDetection[] = DETECTIONS): 
       name: source.replace(/\.amazonaws\.com$/, ''),
       pattern: {
         source: [eventBridgeSource(source)],
-        'detail-type': [signin ? CONSOLE_SIGN_IN : API_CALL],
+        // Sign-ins (ConsoleLogin, ...) come as console sign-in events; GetSigninToken is an API call of signin.
+        'detail-type': signin ? [CONSOLE_SIGN_IN, API_CALL] : [API_CALL],
         detail: {
           eventSource: [source],
           eventName: [...names, ...byPrefix.map((prefix) => ({ prefix }))],
@@ -84,24 +95,30 @@ export function rulePatterns(detections: readonly AnyDetection[] = DETECTIONS): 
       },
       allManagementEvents: false,
       regional: !GLOBAL_SOURCES.has(source),
+      target: 'handler',
     })
   }
   if (identityTypes.length > 0) {
     rules.push({
       name: 'identity',
       pattern: {
+        // Only AWS's own events: EventBridge refuses PutEvents with an `aws.` source, so no one can forge one.
+        source: AWS_SOURCES,
         'detail-type': [API_CALL, CONSOLE_SIGN_IN],
         detail: { userIdentity: { type: identityTypes } },
       },
       allManagementEvents: true,
       regional: true,
+      target: 'handler',
     })
   }
-  const codes = detections.flatMap((d) => (d.events.kind === 'errorCodes' ? [d.events] : []))
+  const codes = direct.flatMap((d) => (d.events.kind === 'errorCodes' ? [d.events] : []))
   if (codes.length > 0) {
     rules.push({
       name: 'denied',
       pattern: {
+        // Only AWS's own events: EventBridge refuses PutEvents with an `aws.` source, so no one can forge one.
+        source: AWS_SOURCES,
         'detail-type': [API_CALL],
         detail: {
           errorCode: [
@@ -113,6 +130,32 @@ export function rulePatterns(detections: readonly AnyDetection[] = DETECTIONS): 
       },
       allManagementEvents: true,
       regional: true,
+      target: 'handler',
+    })
+  }
+  // The queue's rule: every call signed with a long-term key, read-only ones and failures included (a
+  // stolen key's first calls are often denied), to the queue.
+  const keyPrefixes = [
+    ...new Set(
+      queued.flatMap((d) => {
+        if (d.events.kind !== 'accessKeys')
+          throw new Error(`${d.id}: only access-key selectors are routed through the queue`)
+        return d.events.prefixes
+      }),
+    ),
+  ]
+  if (keyPrefixes.length > 0) {
+    rules.push({
+      name: 'access-keys',
+      pattern: {
+        // Only AWS's own events: EventBridge refuses PutEvents with an `aws.` source, so no one can forge one.
+        source: AWS_SOURCES,
+        'detail-type': [API_CALL],
+        detail: { userIdentity: { accessKeyId: keyPrefixes.map((prefix) => ({ prefix })) } },
+      },
+      allManagementEvents: true,
+      regional: true,
+      target: 'queue',
     })
   }
   return rules
@@ -190,6 +233,7 @@ export function monitorDirectRule(args: { app: string; keyArn?: string }): {
     on('logs.amazonaws.com', {
       requestParameters: { logGroupName: [{ prefix: `/iamwatch/${p}` }, { prefix: p }] },
     }),
+    on('sqs.amazonaws.com', { requestParameters: { queueUrl: [{ wildcard: `*/${p}*` }] } }),
     on('iam.amazonaws.com', { requestParameters: { roleName: [{ prefix: p }] } }),
   ]
   const field = (path: string) => `$.detail.${path}`
@@ -203,10 +247,13 @@ export function monitorDirectRule(args: { app: string; keyArn?: string }): {
     subscription: 'requestParameters.subscriptionArn',
     table: 'requestParameters.tableName',
     logGroup: 'requestParameters.logGroupName',
+    queue: 'requestParameters.queueUrl',
     role: 'requestParameters.roleName',
   }
   return {
     pattern: {
+      // Only AWS's own events: EventBridge refuses PutEvents with an `aws.` source, so no one can forge one.
+      source: AWS_SOURCES,
       'detail-type': [API_CALL],
       detail: { errorCode: [{ exists: false }], $or: branches as unknown as readonly unknown[] },
     },
@@ -267,6 +314,18 @@ export const ALARM_INPUT_TRANSFORMER: InputTransformer = {
   ),
 }
 
+/**
+ * The detail-type EventBridge gives a CloudTrail record, from its eventType: sign-ins (AwsConsoleSignIn) are
+ * "AWS Console Sign In via CloudTrail", service events "AWS Service Event via CloudTrail", the rest API calls
+ * (GetSigninToken too, though its source is signin). A record without eventType (old ones): by its source.
+ */
+function detailType(eventType: unknown, eventSource: string): string {
+  if (eventType === 'AwsConsoleSignIn') return CONSOLE_SIGN_IN
+  if (eventType === 'AwsServiceEvent') return 'AWS Service Event via CloudTrail'
+  if (typeof eventType === 'string') return API_CALL
+  return eventSource === 'signin.amazonaws.com' ? CONSOLE_SIGN_IN : API_CALL
+}
+
 /** How a CloudTrail record looks on EventBridge (for tests and local replay through the rules). */
 export function toEventBridge(
   record: Record<string, unknown>,
@@ -276,7 +335,7 @@ export function toEventBridge(
   return {
     version: '0',
     id: String(record.eventID ?? 'local'),
-    'detail-type': eventSource === 'signin.amazonaws.com' ? CONSOLE_SIGN_IN : API_CALL,
+    'detail-type': detailType(record.eventType, eventSource),
     source: eventBridgeSource(eventSource),
     account,
     time: String(record.eventTime ?? new Date().toISOString()),

@@ -98,6 +98,46 @@ describe('iamwatch replay', () => {
     expect(fired(await replay('--json', dir))).toBe(1)
   })
 
+  it('grows first-seen baselines across the files of one invocation, and starts each invocation without them', async () => {
+    // Prepare: a key used from the office on one day's log, and from elsewhere on the next
+    const dir = mkdtempSync(join(tmpdir(), 'replay-first-seen-'))
+    const call = (id: string, ip: string, time: string) =>
+      JSON.stringify(
+        record({
+          eventID: id,
+          eventTime: time,
+          eventSource: 'ec2.amazonaws.com',
+          eventName: 'DescribeInstances',
+          sourceIPAddress: ip,
+          userIdentity: { type: 'IAMUser', userName: 'ci', accessKeyId: 'AKIAIOSFODNN7EXAMPLE' },
+        }),
+      )
+    writeFileSync(join(dir, '1-monday.jsonl'), `${call('a', '198.51.100.7', '2026-11-23T09:00:00Z')}\n`)
+    writeFileSync(
+      join(dir, '2-tuesday.jsonl'),
+      `${call('b', '198.51.100.9', '2026-11-24T09:00:00Z')}\n${call('c', '185.220.101.47', '2026-11-24T10:00:00Z')}\n`,
+    )
+    // Act
+    const lines = async (...paths: string[]) =>
+      (await replay('--json', ...paths))
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { eventId: string; detections: string[] })
+    const both = await lines(dir)
+    const tuesdayAlone = await lines(join(dir, '2-tuesday.jsonl'))
+    // Assess
+    expect(both.map((l) => [l.eventId, l.detections])).toEqual([
+      ['a', []],
+      ['b', []],
+      ['c', ['access-key-new-network']],
+    ])
+    // Alone, Tuesday's first call is the key's baseline, and the second is new
+    expect(tuesdayAlone.map((l) => [l.eventId, l.detections])).toEqual([
+      ['b', []],
+      ['c', ['access-key-new-network']],
+    ])
+  })
+
   it('summarizes on stderr without --json', async () => {
     // Act
     const { stderr } = await cli([fixtures()])

@@ -94,6 +94,65 @@ describe('the compliance frameworks', () => {
       'CloudTrail.5',
     ])
   })
+
+  it('maps each Security Hub CloudWatch.x control (CIS standards, not FSBP) to the detection that watches its events', () => {
+    // Prepare
+    const expected: Record<string, string> = {
+      'CloudWatch.1': 'root-activity',
+      'CloudWatch.2': 'unauthorized-api-calls',
+      'CloudWatch.3': 'console-login-no-mfa',
+      'CloudWatch.4': 'iam-policy-change',
+      'CloudWatch.5': 'cloudtrail-tampering',
+      'CloudWatch.6': 'console-login-failures',
+      'CloudWatch.7': 'kms-key-disabled',
+      'CloudWatch.8': 's3-bucket-policy-change',
+      'CloudWatch.9': 'config-change',
+      'CloudWatch.10': 'security-group-change',
+      'CloudWatch.11': 'network-acl-change',
+      'CloudWatch.12': 'network-gateway-change',
+      'CloudWatch.13': 'route-table-change',
+      'CloudWatch.14': 'vpc-change',
+    }
+    // Act
+    const mapped = Object.entries(FRAMEWORKS).flatMap(([id, m]) =>
+      (m.securityHub ?? []).filter((c) => c.startsWith('CloudWatch.')).map((c) => [c, id] as const),
+    )
+    // Assess
+    for (const [control, detection] of Object.entries(expected))
+      expect(mapped, control).toContainEqual([control, detection])
+    expect(new Set(mapped.map(([c]) => c)).size).toBe(14)
+    expect(mapped.every(([, id]) => DETECTIONS.some((d) => d.id === id))).toBe(true)
+    expect(FSBP.requirements.some((r) => r.id.startsWith('CloudWatch.'))).toBe(false)
+  })
+
+  it('maps CIS 4.7 to 4.14 and 4.16 to the section 4 parity detections, in v5.0 and v3.0 alike', () => {
+    // Prepare
+    const expected: Record<string, string[]> = {
+      '4.7': ['kms-key-disabled'],
+      '4.8': ['s3-bucket-policy-change'],
+      '4.9': ['security-service-disabled', 'config-change'],
+      '4.10': ['security-group-change'],
+      '4.11': ['network-acl-change'],
+      '4.12': ['network-gateway-change'],
+      '4.13': ['route-table-change'],
+      '4.14': ['vpc-change'],
+      '4.16': ['security-hub-disabled'],
+    }
+    // Act / Assess
+    for (const f of [CIS5, CIS3])
+      for (const [id, checks] of Object.entries(expected)) {
+        const r = f.requirements.find((q) => q.id === id)!
+        expect(r.checks, `${f.id} ${id}`).toEqual(checks)
+        // Fully covered but 4.16: that Security Hub is enabled is not scanned, only its disabling watched.
+        expect(r.manual === undefined, `${f.id} ${id}`).toBe(id !== '4.16')
+      }
+  })
+
+  it('leaves no CIS section 4 control without a detection', () => {
+    for (const f of [CIS5, CIS3])
+      for (const r of f.requirements.filter((q) => q.id.startsWith('4.')))
+        expect(r.checks.length, `${f.id} ${r.id}`).toBeGreaterThan(0)
+  })
 })
 
 describe('the mapping by check (shared/checks/frameworks.ts) against the frameworks', () => {

@@ -47,7 +47,7 @@ describe('monitor-tampered', () => {
       s.names.map((n) => `${s.source} ${n}`).filter((k) => !covered.has(k)),
     )
     // Assess
-    expect(MONITOR_EVENTS.flatMap((s) => s.names)).toHaveLength(31)
+    expect(MONITOR_EVENTS.flatMap((s) => s.names)).toHaveLength(34)
     expect(missing).toEqual([])
     for (const f of fixtures) {
       expect(f.note.length, f.file).toBeGreaterThan(40)

@@ -43,7 +43,7 @@ describe('root-console-login-failed', () => {
 describe('root-activity', () => {
   it('fires on a root API call, read-only or not, and on a root console action (invokedBy signin)', () => {
     expect(
-      fires(record({ eventSource: 's3.amazonaws.com', eventName: 'PutBucketPolicy', userIdentity: root })),
+      fires(record({ eventSource: 's3.amazonaws.com', eventName: 'PutBucketTagging', userIdentity: root })),
     ).toEqual(['root-activity'])
     expect(fires(iam('ListUsers', { userIdentity: root, readOnly: true }))).toEqual(['root-activity'])
     expect(fires(iam('ListUsers', { userIdentity: { ...root, invokedBy: 'signin.amazonaws.com' } }))).toEqual(

@@ -55,7 +55,7 @@ describe('security-service-disabled', () => {
     ).toEqual(['security-service-disabled'])
     expect(
       fires(record({ eventSource: 'config.amazonaws.com', eventName: 'StopConfigurationRecorder' })),
-    ).toEqual(['security-service-disabled'])
+    ).toEqual(['config-change', 'security-service-disabled'])
     expect(
       fires(record({ eventSource: 'access-analyzer.amazonaws.com', eventName: 'DeleteAnalyzer' })),
     ).toEqual(['security-service-disabled'])

@@ -21,7 +21,7 @@ async function run(events: ReturnType<typeof event>[], config: unknown = {}) {
   const settings = detectionSettings(parseConfig(config))
   const fired: string[] = []
   for (const e of events)
-    for (const f of (await evaluateEvent(e, settings, counters)).fired)
+    for (const f of (await evaluateEvent(e, settings, { counters })).fired)
       fired.push(`${f.detection.id}@${e.eventId}`)
   return fired
 }
@@ -80,7 +80,7 @@ describe('threshold detections', () => {
       const e = event(
         signin('ConsoleLogin', 'Failure', { eventID: `f${i}`, eventTime: at(i), userIdentity: root }),
       )
-      for (const f of (await evaluateEvent(e, settings, counters)).fired)
+      for (const f of (await evaluateEvent(e, settings, { counters })).fired)
         if (f.detection.id === 'root-console-login-failed') severities.push(`${f.kind}:${f.severity}`)
     }
     expect(severities).toEqual([

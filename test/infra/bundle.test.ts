@@ -31,7 +31,12 @@ const filesUnder = (dir: string): string[] =>
 
 beforeAll(async () => {
   buildDir = mkdtempSync(join(tmpdir(), 'iamwatch-build-'))
-  for (const name of ['scan-access-advisor', 'on-cloudtrail-event', 'scan-credentials'] as const)
+  for (const name of [
+    'scan-access-advisor',
+    'on-cloudtrail-event',
+    'scan-credentials',
+    'on-key-activity',
+  ] as const)
     bundles[name] = await bundleFunction(name, root, buildDir)
 }, 120_000)
 
@@ -52,8 +57,11 @@ describe('the action catalog in the Lambda bundles', () => {
     expect([...shipped].sort()).toEqual([...needed].sort())
     expect(bundles['scan-access-advisor']!.packages).toEqual([CATALOG])
     expect(bundles['on-cloudtrail-event']!.packages).toEqual([CATALOG])
-    expect(bundles['scan-credentials']!.packages).toEqual([])
-    expect(existsSync(join(buildDir, 'scan-credentials', 'node_modules'))).toBe(false)
+    // The key-activity consumer runs first-seen detections only: no check, no source, no catalog.
+    for (const name of ['scan-credentials', 'on-key-activity']) {
+      expect(bundles[name]!.packages, name).toEqual([])
+      expect(existsSync(join(buildDir, name, 'node_modules')), name).toBe(false)
+    }
   })
 
   it('is not bundled: no function holds its code or data, and none loads it at cold start', () => {

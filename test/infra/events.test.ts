@@ -34,7 +34,7 @@ const DLQ_ARN = `arn:aws:sqs:us-east-1:${ACCOUNT}:iamwatch-ciDeadLetters`
 const OPS_ARN = `arn:aws:sns:us-east-1:${ACCOUNT}:iamwatch-ci-ops`
 const KEY_ARN = `arn:aws:kms:us-east-1:${ACCOUNT}:iamwatch-ciKey`
 const EXTRA_RULES = new Set(['iamwatch-ci-monitor-tampered-direct', 'iamwatch-ci-regional-alarms'])
-/** The rules that invoke the handler: every rule on the home bus but the two that publish to the ops topic. */
+/** The generated rules: every rule on the home bus but the two that publish to the ops topic. */
 const handlerRules = (rs = resources) =>
   ofType('aws:cloudwatch/eventRule:EventRule', rs).filter(
     (r) => !EXTRA_RULES.has(inputs(r).name) && !String(inputs(r).name).includes('-forward-'),
@@ -68,9 +68,16 @@ describe('event routing (Pulumi mocks)', () => {
     )
   })
 
-  it('targets the handler from every rule with retries and the dead-letter queue, and lets each rule invoke it', () => {
+  it("targets the handler from every rule but the queue's with retries and the dead-letter queue, and lets each of them invoke it", () => {
+    // Prepare: the queue's rules (access-keys) deliver to the key-activity queue instead (key-activity.test.ts)
+    const toHandler = rulePatterns().filter((p) => p.target === 'handler')
+    expect(toHandler.length).toBe(rulePatterns().length - 1)
+    // Act
     const targets = ofType('aws:cloudwatch/eventTarget:EventTarget').filter((t) => inputs(t).arn === FN_ARN)
-    expect(targets).toHaveLength(rulePatterns().length)
+    // Assess
+    expect(targets.map((t) => inputs(t).rule).sort()).toEqual(
+      toHandler.map((p) => `iamwatch-ci-${p.name}`).sort(),
+    )
     for (const t of targets) {
       expect(inputs(t)).toMatchObject({
         arn: FN_ARN,
@@ -79,13 +86,22 @@ describe('event routing (Pulumi mocks)', () => {
       })
     }
     const permissions = ofType('aws:lambda/permission:Permission').map((p) => inputs(p))
-    expect(permissions).toHaveLength(rulePatterns().length)
+    expect(permissions.map((p) => p.sourceArn).sort()).toEqual(
+      toHandler.map((p) => `arn:aws:events:us-east-1:${ACCOUNT}:rule/iamwatch-ci-${p.name}`).sort(),
+    )
     for (const p of permissions)
-      expect(p).toMatchObject({ action: 'lambda:InvokeFunction', principal: 'events.amazonaws.com' })
+      expect(p).toMatchObject({
+        action: 'lambda:InvokeFunction',
+        function: 'iamwatch-ci-on-cloudtrail-event',
+        principal: 'events.amazonaws.com',
+      })
   })
 
-  it('lets only its own rules dead-letter into the queue', () => {
-    const [statement] = JSON.parse(inputs(ofType('aws:sqs/queuePolicy:QueuePolicy')[0]!).policy).Statement
+  it("lets only its own rules dead-letter into the queue, the queue's rule among them", () => {
+    const [statement] = JSON.parse(
+      inputs(ofType('aws:sqs/queuePolicy:QueuePolicy').find((p) => p.name === 'DeadLettersFromEventBridge')!)
+        .policy,
+    ).Statement
     expect(statement).toMatchObject({
       Principal: { Service: 'events.amazonaws.com' },
       Action: 'sqs:SendMessage',

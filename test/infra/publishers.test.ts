@@ -234,11 +234,42 @@ describe('the key policy, for the encrypted topics', () => {
     ).toBe('implicit-deny')
   })
 
-  it('lets EventBridge generate and decrypt data keys for the ops topic and the dead-letter queue', () => {
+  /** What SNS and SQS put in the KMS requests they make for a topic or a queue: its ARN, as encryption context. */
+  const forTopic = (name: string, account = ACCOUNT) => ({
+    'kms:EncryptionContext:aws:sns:topicArn': `arn:aws:sns:${REGION}:${account}:${name}`,
+  })
+  const forQueue = (name: string, account = ACCOUNT) => ({
+    'kms:EncryptionContext:aws:sqs:arn': `arn:aws:sqs:${REGION}:${account}:${name}`,
+  })
+
+  it('lets EventBridge generate and decrypt data keys for the ops topic, the dead-letter queue and the key-activity queue', () => {
     // AWS: aws:SourceAccount / aws:SourceArn are not supported in a key policy for EventBridge-to-encrypted
-    // topics, so the request carries none.
+    // topics, so the request carries none: only the encryption context SNS and SQS add.
+    // Act / Assess
+    for (const context of [
+      forTopic(`${APP}-ops`),
+      forQueue(`${APP}-dead-letters`),
+      forQueue(`${APP}-key-activity`),
+    ])
+      for (const action of ['kms:GenerateDataKey', 'kms:Decrypt'])
+        expect(use(events, action, context), `${action} ${JSON.stringify(context)}`).toBe('allowed')
+  })
+
+  it.each([
+    ['no encryption context', {}],
+    ['the alerts topic (only the notifier publishes there)', forTopic(`${APP}-alerts`)],
+    ['a topic that is not the stack’s', forTopic('someone-else')],
+    ['a queue that is not the stack’s', forQueue('someone-else')],
+    ['the ops topic’s name in another account', forTopic(`${APP}-ops`, OTHER)],
+    ['the key-activity queue’s name in another account', forQueue(`${APP}-key-activity`, OTHER)],
+    [
+      'the key-activity queue’s dead letters (only SQS moves messages there)',
+      forQueue(`${APP}-key-activity-dead-letters`),
+    ],
+  ])('does not let EventBridge use the key for %s', (_, context) => {
+    // Act / Assess
     for (const action of ['kms:GenerateDataKey', 'kms:Decrypt'])
-      expect(use(events, action), action).toBe('allowed')
+      expect(use(events, action, context), action).toBe('implicit-deny')
   })
 
   it('gives the services nothing else: no Encrypt, no DescribeKey, no ReEncrypt, no grants', () => {

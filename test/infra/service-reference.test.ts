@@ -53,6 +53,7 @@ describe("the monitor's role policies, against the Service Authorization Referen
       'ForwarderPolicy',
       'NotifyPolicy',
       'OnCloudtrailEventPolicy',
+      'OnKeyActivityPolicy',
       'ScanAccessAdvisorPolicy',
       'ScanAuthorizationPolicy',
       'ScanCredentialsPolicy',

@@ -28,6 +28,7 @@ const FUNCTION_NAMES = [
   'iamwatch-ci-digest',
   'iamwatch-ci-notify',
   'iamwatch-ci-on-cloudtrail-event',
+  'iamwatch-ci-on-key-activity',
   'iamwatch-ci-scan-access-advisor',
   'iamwatch-ci-scan-authorization',
   'iamwatch-ci-scan-credentials',
@@ -47,6 +48,9 @@ describe('the deployed stack (Pulumi mocks)', () => {
       table: 'iamwatch-ci-findings',
       scanFunction: 'iamwatch-ci-scan-credentials',
       notifyFunction: 'iamwatch-ci-notify',
+      keyActivityFunction: 'iamwatch-ci-on-key-activity',
+      keyActivityQueue: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/iamwatch-ci-key-activity`,
+      keyActivityDeadLetterQueue: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/iamwatch-ci-key-activity-dead-letters`,
     })
   })
 
@@ -82,15 +86,24 @@ describe('the deployed stack (Pulumi mocks)', () => {
     ])
   })
 
-  it('encrypts topics and the dead-letter queue with the rotating customer key, and denies plain HTTP on topics', () => {
+  it('encrypts topics and every queue with the rotating customer key, and denies plain HTTP on topics', () => {
     expect(one('aws:kms/key:Key', 'iamwatch-ciKey')).toMatchObject({ enableKeyRotation: true })
     const topics = ofType('aws:sns/topic:Topic')
     expect(topics.map((t) => t.inputs.name)).toEqual(['iamwatch-ci-alerts', 'iamwatch-ci-ops'])
     for (const topic of topics) expect(topic.inputs.kmsMasterKeyId).toBe('iamwatch-ciKey-id')
-    expect(one('aws:sqs/queue:Queue')).toMatchObject({
-      kmsMasterKeyId: 'iamwatch-ciKey-id',
+    expect(one('aws:sqs/queue:Queue', 'iamwatch-ciDeadLetters')).toMatchObject({
+      name: 'iamwatch-ci-dead-letters',
       messageRetentionSeconds: 1_209_600,
     })
+    // The rules' dead-letter queue, and the key-activity queue with its own (key-activity.test.ts).
+    const queues = ofType('aws:sqs/queue:Queue')
+    expect(queues.map((q) => q.inputs.name).sort()).toEqual([
+      'iamwatch-ci-dead-letters',
+      'iamwatch-ci-key-activity',
+      'iamwatch-ci-key-activity-dead-letters',
+    ])
+    for (const queue of queues)
+      expect(queue.inputs.kmsMasterKeyId, String(queue.inputs.name)).toBe('iamwatch-ciKey-id')
     // Who may publish is evaluated in publishers.test.ts; here: one policy per topic, TLS-only first.
     const policies = ofType('aws:sns/topicPolicy:TopicPolicy')
     expect(policies.map((p) => p.inputs.arn)).toEqual(
@@ -181,7 +194,7 @@ describe('the deployed stack (Pulumi mocks)', () => {
   })
 
   it('drives the notifier from history inserts only, with partial batch failures and an on-failure destination', () => {
-    const m = one('aws:lambda/eventSourceMapping:EventSourceMapping')
+    const m = one('aws:lambda/eventSourceMapping:EventSourceMapping', 'NotifyFromFindingsStream')
     expect(m).toMatchObject({
       eventSourceArn: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/iamwatch-ci-findings/stream/2026`,
       startingPosition: 'TRIM_HORIZON',
@@ -217,7 +230,7 @@ describe('the deployed stack (Pulumi mocks)', () => {
     })
   })
 
-  it('alarms to the ops topic on dead letters, on function errors and on missing scan heartbeats', () => {
+  it('alarms to the ops topic on dead letters, on function errors, on missing scan heartbeats and on a key-activity backlog', () => {
     const alarms = ofType('aws:cloudwatch/metricAlarm:MetricAlarm').map((a) => [
       a.inputs.name,
       a.inputs.metricName,
@@ -228,8 +241,11 @@ describe('the deployed stack (Pulumi mocks)', () => {
       ['iamwatch-ci-dead-letters', 'ApproximateNumberOfMessagesVisible', ops],
       ['iamwatch-ci-digest-errors', 'Errors', ops],
       ['iamwatch-ci-digest-heartbeat', 'ScanFinished', ops],
+      ['iamwatch-ci-key-activity-backlog', 'ApproximateAgeOfOldestMessage', ops],
+      ['iamwatch-ci-key-activity-dead-letters', 'ApproximateNumberOfMessagesVisible', ops],
       ['iamwatch-ci-notify-errors', 'Errors', ops],
       ['iamwatch-ci-on-cloudtrail-event-errors', 'Errors', ops],
+      ['iamwatch-ci-on-key-activity-errors', 'Errors', ops],
       ['iamwatch-ci-scan-access-advisor-errors', 'Errors', ops],
       ['iamwatch-ci-scan-access-advisor-heartbeat', 'ScanFinished', ops],
       ['iamwatch-ci-scan-authorization-errors', 'Errors', ops],
@@ -243,7 +259,7 @@ describe('the deployed stack (Pulumi mocks)', () => {
 })
 
 describe('concurrency', () => {
-  it('caps the event handler and reserves a little for the notifier and each scan', () => {
+  it('caps the event handler and reserves a little for the notifier, the key-activity consumer and each scan', () => {
     // Prepare
     const functions = ofType('aws:lambda/function:Function')
     // Act
@@ -260,10 +276,12 @@ describe('concurrency', () => {
       // 1 also keeps its runs from overlapping: each carries the day's cycle on from one checkpoint.
       'iamwatch-ci-scan-access-advisor': 1,
       'iamwatch-ci-digest': 1,
+      // As many as its queue's event source mapping may run at once (key-activity.test.ts).
+      'iamwatch-ci-on-key-activity': 5,
     })
   })
 
-  it('reserves 35 in all: small beside the 1,000 a region starts with, of which Lambda keeps 100 unreserved', () => {
+  it('reserves 40 in all: small beside the 1,000 a region starts with, of which Lambda keeps 100 unreserved', () => {
     // Prepare
     const reserved = ofType('aws:lambda/function:Function').map((f) =>
       Number(f.inputs.reservedConcurrentExecutions),
@@ -271,8 +289,8 @@ describe('concurrency', () => {
     // Act
     const total = reserved.reduce((a, b) => a + b, 0)
     // Assess
-    expect(reserved).toHaveLength(7)
-    expect(total).toBe(35)
+    expect(reserved).toHaveLength(8)
+    expect(total).toBe(40)
   })
 
   it('reserves nothing when deployed with IAMWATCH_RESERVED_CONCURRENCY=off (an account with a small quota)', async () => {
@@ -280,7 +298,7 @@ describe('concurrency', () => {
     const { resources: unreserved } = await runStack('small', { reserveConcurrency: false })
     // Assess
     const functions = unreserved.filter((r) => r.type === 'aws:lambda/function:Function')
-    expect(functions).toHaveLength(7)
+    expect(functions).toHaveLength(8)
     for (const f of functions)
       expect(f.inputs.reservedConcurrentExecutions, String(f.inputs.name)).toBeUndefined()
   }, 120_000)
@@ -430,6 +448,7 @@ describe('least privilege', () => {
       .map((f) => String(f.name))
     expect(withKey.sort()).toEqual([
       'iamwatch-ci-on-cloudtrail-event',
+      'iamwatch-ci-on-key-activity',
       'iamwatch-ci-scan-access-advisor',
       'iamwatch-ci-scan-authorization',
       'iamwatch-ci-scan-credentials',
@@ -442,6 +461,7 @@ describe('least privilege', () => {
       .map((p) => p.name)
     expect(generating.sort()).toEqual([
       'OnCloudtrailEventPolicy',
+      'OnKeyActivityPolicy',
       'ScanAccessAdvisorPolicy',
       'ScanAuthorizationPolicy',
       'ScanCredentialsPolicy',

@@ -1,4 +1,11 @@
-import { CreateLoginProfileCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam'
+import {
+  CreateAccessKeyCommand,
+  CreateLoginProfileCommand,
+  CreateUserCommand,
+  IAMClient,
+  TagUserCommand,
+} from '@aws-sdk/client-iam'
+import type { HttpRequest } from '@smithy/types'
 import { afterEach, describe, expect, inject, it } from 'vitest'
 import { type EmbeddedAws, startEmbeddedAws } from '../../local/embedded.ts'
 import { drainQueue, type ReceivedAlert } from '../../local/stack.ts'
@@ -85,5 +92,58 @@ describe('the embedded AWS in real time', () => {
       routed: ['iam'],
       summary: { processed: 1, reevaluated: expect.arrayContaining(['user/temp']) },
     })
+  })
+
+  it('alerts access-key-new-network, through the key-activity queue, when a user key calls from a second network', async () => {
+    // Prepare: a user and its access key, made by the operator; an IAM client with that key per source address
+    // (the simulator logs the first X-Forwarded-For address as CloudTrail's sourceIPAddress).
+    aws = await start()
+    const admin = iamFrom(aws.env)
+    await admin.send(new CreateUserCommand({ UserName: 'ci.bot' }))
+    const { AccessKey } = await admin.send(new CreateAccessKeyCommand({ UserName: 'ci.bot' }))
+    const from = (address: string) => {
+      const client = new IAMClient({
+        endpoint: aws!.env.AWS_ENDPOINT_URL_IAM,
+        region: aws!.env.AWS_REGION,
+        maxAttempts: 1,
+        credentials: { accessKeyId: AccessKey!.AccessKeyId!, secretAccessKey: AccessKey!.SecretAccessKey! },
+      })
+      client.middlewareStack.add(
+        (next) => (args) => {
+          ;(args.request as HttpRequest).headers['x-forwarded-for'] = address
+          return next(args)
+        },
+        { step: 'build', name: 'sourceAddress' },
+      )
+      return client
+    }
+    const tag = (address: string, value: string) =>
+      from(address).send(new TagUserCommand({ UserName: 'ci.bot', Tags: [{ Key: 'run', Value: value }] }))
+    // Act: the key's first network (two addresses of one /24), then another network, twice.
+    await tag('203.0.113.10', '1')
+    await tag('203.0.113.77', '2')
+    await aws.settled()
+    const baseline = await drainQueue(aws.env.AWS_ENDPOINT_URL_SQS!, aws.env.IAMWATCH_ALERTS_QUEUE_URL!)
+    await tag('198.51.100.7', '3')
+    const { alert, seen } = await waitForAlert(aws.env, 'access-key-new-network', 10_000)
+    await tag('198.51.100.8', '4')
+    await aws.settled()
+    seen.push(...(await drainQueue(aws.env.AWS_ENDPOINT_URL_SQS!, aws.env.IAMWATCH_ALERTS_QUEUE_URL!)))
+    // Assess: one alert, for the second network; every TagUser went through the queue to on-key-activity.
+    expect(baseline.map((a) => a.attributes.checkId)).not.toContain('access-key-new-network')
+    expect(alert, `alerts seen: ${seen.map((a) => a.subject).join('; ')}`).toBeDefined()
+    expect(seen.filter((a) => a.attributes.checkId === 'access-key-new-network')).toHaveLength(1)
+    expect(alert!.attributes).toMatchObject({ severity: 'medium', accountId: aws.account.accountId })
+    expect(alert!.subject).toContain('ci.bot')
+    expect(alert!.message).toContain('198.51.100.0/24')
+    const tagged = aws.deliveries.filter((d) => d.eventName === 'TagUser')
+    expect(tagged.map((d) => d.queued?.rules)).toEqual([
+      ['access-keys'],
+      ['access-keys'],
+      ['access-keys'],
+      ['access-keys'],
+    ])
+    const batched = aws.keyActivity.batches.flatMap((b) => b.messages.map((m) => m.messageId))
+    for (const d of tagged) expect(batched).toContain(d.queued!.messageId)
   })
 })

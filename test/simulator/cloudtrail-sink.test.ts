@@ -209,7 +209,7 @@ describe('CloudTrail records of IAM writes', () => {
     expect(sim.cloudTrail.records.map((r) => r.eventName)).toEqual(['CreateUser', 'CreateUser', 'CreateUser'])
   })
 
-  it('gives records that parse, and that the generated EventBridge rules route to the handler', async () => {
+  it('gives records that parse, and that the generated EventBridge rules route to the handler (and, signed with a user key, to the key-activity queue)', async () => {
     // Prepare
     const received = await withSink()
     const iam = iamAs(sim)
@@ -223,10 +223,13 @@ describe('CloudTrail records of IAM writes', () => {
       const parsed = normalizeRecord(record)
       expect(parsed.ok, String(record.eventName)).toBe(true)
       const routed = rules.filter((r) => matchesPattern(r.pattern, toEventBridge(record, ACCOUNT)))
+      const signedWithUserKey = String(
+        (record.userIdentity as { accessKeyId?: string } | undefined)?.accessKeyId ?? '',
+      ).startsWith('AKIA')
       expect(
-        routed.map((r) => r.name),
+        routed.map((r) => `${r.name}->${r.target}`),
         String(record.eventName),
-      ).toEqual(['iam'])
+      ).toEqual(['iam->handler', ...(signedWithUserKey ? ['access-keys->queue'] : [])])
     }
   })
 })

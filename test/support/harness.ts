@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto'
 import { inject } from 'vitest'
 import { createHandler as createNotifyHandler } from '../../functions/notify.ts'
 import { createHandler as createEventHandler } from '../../functions/on-cloudtrail-event.ts'
+import { createHandler as createKeyActivityHandler } from '../../functions/on-key-activity.ts'
 import { createHandler as createScanHandler } from '../../functions/scan-credentials.ts'
 import type { SimAccount } from '../../local/iam-sim/model.ts'
 import { type IamSimulator, type SimulatorOptions, startIamSimulator } from '../../local/iam-sim/server.ts'
 import { createFindingsTable, createTopic, drainQueue, subscribeQueue } from '../../local/stack.ts'
 import { StreamPoller } from '../../local/stream-poller.ts'
 import type { CloudTrailDeps, CloudTrailSummary } from '../../shared/app/cloudtrail-events.ts'
+import type { BatchResponse, KeyActivityDeps } from '../../shared/app/key-activity.ts'
 import { silentLog } from '../../shared/app/log.ts'
 import type { NotifierDeps } from '../../shared/app/notifier.ts'
 import type { ScanDeps } from '../../shared/app/scan.ts'
@@ -17,8 +19,10 @@ import { cloudTrailClient } from '../../shared/aws/cloudtrail.ts'
 import { DynamoCounters } from '../../shared/aws/counters.ts'
 import { FindingsStore } from '../../shared/aws/findings-store.ts'
 import { publishAlert } from '../../shared/aws/publisher.ts'
+import { DynamoSightings } from '../../shared/aws/sightings.ts'
 import { stsClient } from '../../shared/aws/sts.ts'
 import { parseConfig } from '../../shared/config/config.ts'
+import { LoadedPosture } from '../../shared/engine/posture.ts'
 import { toEventBridge } from '../../shared/eventbridge/patterns.ts'
 
 export const uniqueName = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`
@@ -49,6 +53,12 @@ export interface Harness {
   eventDeps: CloudTrailDeps
   /** Delivers one CloudTrail record to the real on-cloudtrail-event handler, in an EventBridge envelope. */
   event(record: Record<string, unknown>): Promise<CloudTrailSummary>
+  keyActivityDeps: KeyActivityDeps
+  /**
+   * Delivers SQS messages to the real on-key-activity handler as one batch, as the queue's event source
+   * mapping does: each record in its EventBridge envelope, or a raw body string (a malformed message).
+   */
+  keyActivity(messages: ReadonlyArray<Record<string, unknown> | string>): Promise<BatchResponse>
   /** Runs the real scan handler once. */
   scan(): Promise<Record<string, unknown>>
   /** Runs the real scan handler with a Lambda context (its remaining time). */
@@ -110,12 +120,24 @@ export async function startHarness(
     accessAnalyzer: scanDeps.accessAnalyzer!,
     store,
     counters: new DynamoCounters(db, store.tableName),
+    sightings: new DynamoSightings(db, store.tableName),
+    posture: new LoadedPosture((id) => store.records.groupPosture(id), 0),
     config,
     region: 'us-east-1',
     log: silentLog,
     accountId: account.accountId,
   }
   const eventHandler = createEventHandler(() => eventDeps)
+  const keyActivityDeps: KeyActivityDeps = {
+    store,
+    counters: eventDeps.counters,
+    sightings: new DynamoSightings(db, store.tableName),
+    config,
+    region: 'us-east-1',
+    log: silentLog,
+    accountId: account.accountId,
+  }
+  const keyActivityHandler = createKeyActivityHandler(() => keyActivityDeps)
   return {
     sim,
     store,
@@ -127,6 +149,20 @@ export async function startHarness(
     eventDeps,
     event: (record) =>
       eventHandler(toEventBridge(record, account.accountId), {} as never) as Promise<CloudTrailSummary>,
+    keyActivityDeps,
+    keyActivity: (messages) =>
+      keyActivityHandler(
+        {
+          Records: messages.map((m, i) => ({
+            messageId: `m-${i}`,
+            receiptHandle: `rh-${i}`,
+            body: typeof m === 'string' ? m : JSON.stringify(toEventBridge(m, account.accountId)),
+            attributes: { ApproximateReceiveCount: '1' },
+            eventSource: 'aws:sqs',
+          })),
+        },
+        {} as never,
+      ) as Promise<BatchResponse>,
     crashNotifier: (times) => {
       crashes = times
     },

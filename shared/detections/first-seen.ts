@@ -118,12 +118,11 @@ export class MemorySightings implements SightingStore {
  */
 export function networkOf(address: string | undefined): string | null {
   if (!address) return null
+  const v4 = ipv4Network(address)
+  if (v4 !== undefined) return v4
   const ip = address.trim()
   const family = isIP(ip)
-  if (family === 4) {
-    const [a, b, c] = ip.split('.')
-    return `${Number(a)}.${Number(b)}.${Number(c)}.0/24`
-  }
+  if (family === 4) return ipv4Network(ip) ?? null
   if (family !== 6) return null
   const groups = expandIpv6(ip)
   if (!groups) return null
@@ -134,6 +133,32 @@ export function networkOf(address: string | undefined): string | null {
     .slice(0, 3)
     .map((g) => g.toString(16))
     .join(':')}::/48`
+}
+
+/**
+ * A dotted IPv4 address's /24, read in one pass (every API call with a long-term key comes here); undefined
+ * when the text is not exactly four decimal octets (0-255, no leading zeros), for the general path to decide.
+ */
+function ipv4Network(s: string): string | null | undefined {
+  let octet = 0
+  let digits = 0
+  let dots = 0
+  let third = -1
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c >= 48 && c <= 57) {
+      if (digits > 0 && octet === 0) return undefined
+      octet = octet * 10 + (c - 48)
+      if (++digits > 3 || octet > 255) return undefined
+    } else if (c === 46) {
+      if (digits === 0 || ++dots > 3) return undefined
+      if (dots === 3) third = i
+      octet = 0
+      digits = 0
+    } else return undefined
+  }
+  if (dots !== 3 || digits === 0) return undefined
+  return `${s.slice(0, third)}.0/24`
 }
 
 /** The eight 16-bit groups of an IPv6 address (a trailing dotted IPv4 read as two groups; a zone dropped). */

@@ -1,3 +1,5 @@
+import { isIP } from 'node:net'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { detectionSettings, parseConfig } from '../../shared/config/config.ts'
 import { detect } from '../../shared/detections/engine.ts'
@@ -263,6 +265,25 @@ describe('the network of an address', () => {
     ['fe80::1%eth0', 'fe80:0:0::/48'],
   ])('%s is in %s', (address, network) => {
     expect(networkOf(address)).toBe(network)
+  })
+
+  it('reads dotted IPv4 exactly as node:net does, whatever the text', () => {
+    // Prepare: the reference, from node:net's parser
+    const reference = (s: string) =>
+      isIP(s.trim()) === 4 ? `${s.trim().split('.').slice(0, 3).join('.')}.0/24` : null
+    const octet = fc.oneof(
+      fc.integer({ min: 0, max: 300 }).map(String),
+      fc.constantFrom('01', '00', '', '1a', ' 1'),
+    )
+    // Act + Assess
+    fc.assert(
+      fc.property(fc.array(octet, { minLength: 2, maxLength: 5 }), (parts) => {
+        const s = parts.join('.')
+        if (isIP(s.trim()) === 6) return
+        expect(networkOf(s)).toBe(reference(s))
+      }),
+      { numRuns: 2000 },
+    )
   })
 
   it.each([

@@ -88,22 +88,30 @@ export function parseCloudTrail(
   input: string | Uint8Array | unknown,
   options: ParseOptions | FilteredParseOptions = {},
 ): Parsed {
-  const out: Parsed = { events: [], rejections: [], entries: [], skipped: 0 }
   if (typeof input === 'string') {
     // The common case, one small record, without generators: the same entries textEntries gives.
     const ctx = context(options)
     const text = withoutBom(input)
     const doc = smallDocument(text, ctx)
-    if (doc === undefined) collect(out, textEntries(input, ctx))
-    else if (doc === NOT_JSON) collect(out, jsonLines(text, ctx))
-    else if (isRecord(doc)) add(out, recordEntry(doc, ctx, undefined, true))
-    else collect(out, documentEntries(doc, ctx, undefined, true))
-  } else collect(out, cloudTrailEntries(input, options as FilteredParseOptions))
+    if (doc === undefined) return collect(textEntries(input, ctx))
+    if (doc === NOT_JSON) return collect(jsonLines(text, ctx))
+    if (isRecord(doc)) return single(recordEntry(doc, ctx, undefined, true))
+    return collect(documentEntries(doc, ctx, undefined, true))
+  }
+  return collect(cloudTrailEntries(input, options as FilteredParseOptions))
+}
+
+function collect(entries: Iterable<AnyEntry>): Parsed {
+  const out: Parsed = { events: [], rejections: [], entries: [], skipped: 0 }
+  for (const entry of entries) add(out, entry)
   return out
 }
 
-function collect(out: Parsed, entries: Iterable<AnyEntry>): void {
-  for (const entry of entries) add(out, entry)
+/** The result of one record: what add() gives, its arrays made at their size (no room grown for more). */
+function single(entry: AnyEntry): Parsed {
+  if (entry.event) return { events: [entry.event], rejections: [], entries: [entry], skipped: 0 }
+  if (entry.rejection) return { events: [], rejections: [entry.rejection], entries: [entry], skipped: 0 }
+  return { events: [], rejections: [], entries: [], skipped: 1 }
 }
 
 function add(out: Parsed, entry: AnyEntry): void {

@@ -49,42 +49,161 @@ export type ParseResult = { ok: true; event: CloudTrailEvent } | { ok: false; re
 export function normalizeRecord(raw: unknown, subject?: string, detailType?: string): ParseResult {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return schemaRejection(raw, subject)
   const r = raw as Record<string, unknown>
-  let f = enumerated(r)
-  if (!accepts(f)) {
+  let event = fromFields(r, r, detailType, false)
+  if (event === FAILS_SCHEMA) {
     if (!checkRecord(raw)) return schemaRejection(raw, subject)
-    f = looked(r) // fields for...in does not see (not enumerable): as the schema read them
+    // fields for...in does not see (not enumerable): as the schema read them
+    event = fromFields(looked(r), r, detailType, true)
   }
-  if (f.eventTime == null && f.eventID == null && f.userIdentity == null) {
+  if (event === NOT_CLOUDTRAIL) {
     const reason = 'not a CloudTrail record: no eventTime, eventID or userIdentity'
     const about = subject ?? describeRecord(raw)
     return { ok: false, rejection: { source: 'cloudtrail', reason, ...(about ? { subject: about } : {}) } }
   }
-  const eventId = str(f.eventID as Text)
+  return { ok: true, event: event as CloudTrailEvent }
+}
+
+/** fromFields' answers other than an event: the hand check failed; no eventTime, eventID or userIdentity. */
+const FAILS_SCHEMA = 0
+const NOT_CLOUDTRAIL = 1
+
+/**
+ * The event of a record whose fields are `fields`' (the record itself, or looked() of it): its fields read
+ * in one pass over its keys into locals (parsed records come in many shapes, and looking each field up by
+ * name costs on every new shape; for...in reads them from the key list, and locals allocate nothing), then
+ * checked by hand as the schema says unless `checked`. for...in sees enumerable keys only: looked() reads
+ * what it misses. `r` is the record (its delivery key is read from it).
+ */
+function fromFields(
+  fields: object,
+  r: Record<string, unknown>,
+  detailType: string | undefined,
+  checked: boolean,
+): CloudTrailEvent | typeof FAILS_SCHEMA | typeof NOT_CLOUDTRAIL {
+  const o = fields as Record<string, unknown>
+  let eventName: unknown
+  let eventSource: unknown
+  let eventID: unknown
+  let eventTime: unknown
+  let eventType: unknown
+  let eventCategory: unknown
+  let awsRegion: unknown
+  let sourceIPAddress: unknown
+  let userAgent: unknown
+  let errorCode: unknown
+  let errorMessage: unknown
+  let recipientAccountId: unknown
+  let readOnly: unknown
+  let userIdentity: unknown
+  let requestParameters: unknown
+  let responseElements: unknown
+  let additionalEventData: unknown
+  for (const k in o) {
+    switch (k) {
+      case 'eventName':
+        eventName = o[k]
+        break
+      case 'eventSource':
+        eventSource = o[k]
+        break
+      case 'eventID':
+        eventID = o[k]
+        break
+      case 'eventTime':
+        eventTime = o[k]
+        break
+      case 'eventType':
+        eventType = o[k]
+        break
+      case 'eventCategory':
+        eventCategory = o[k]
+        break
+      case 'awsRegion':
+        awsRegion = o[k]
+        break
+      case 'sourceIPAddress':
+        sourceIPAddress = o[k]
+        break
+      case 'userAgent':
+        userAgent = o[k]
+        break
+      case 'errorCode':
+        errorCode = o[k]
+        break
+      case 'errorMessage':
+        errorMessage = o[k]
+        break
+      case 'recipientAccountId':
+        recipientAccountId = o[k]
+        break
+      case 'readOnly':
+        readOnly = o[k]
+        break
+      case 'userIdentity':
+        userIdentity = o[k]
+        break
+      case 'requestParameters':
+        requestParameters = o[k]
+        break
+      case 'responseElements':
+        responseElements = o[k]
+        break
+      case 'additionalEventData':
+        additionalEventData = o[k]
+        break
+    }
+  }
+  // The schema, by hand: eventName and eventSource names, the others absent or of their types.
+  if (
+    !checked &&
+    !(
+      isName(eventName) &&
+      isServiceHost(eventSource) &&
+      isText(eventID) &&
+      isText(eventTime) &&
+      isText(eventType) &&
+      isText(eventCategory) &&
+      isText(awsRegion) &&
+      isText(sourceIPAddress) &&
+      isText(userAgent) &&
+      isText(errorCode) &&
+      isText(errorMessage) &&
+      isText(recipientAccountId) &&
+      isFlag(readOnly) &&
+      isObjectOrNull(userIdentity) &&
+      isDocument(requestParameters) &&
+      isDocument(responseElements) &&
+      isDocument(additionalEventData)
+    )
+  )
+    return FAILS_SCHEMA
+  if (eventTime == null && eventID == null && userIdentity == null) return NOT_CLOUDTRAIL
+  const eventId = str(eventID as Text)
   const event: CloudTrailEvent = {
     eventKey: eventId ?? derivedKey(r as unknown as RawRecord),
     eventId,
-    eventName: f.eventName as string,
-    eventSource: f.eventSource as string,
-    eventTime: parseTime(str(f.eventTime as Text)),
-    eventType: str(f.eventType as Text),
-    eventCategory: str(f.eventCategory as Text),
-    awsRegion: str(f.awsRegion as Text),
-    sourceIp: str(f.sourceIPAddress as Text),
-    userAgent: str(f.userAgent as Text),
-    errorCode: str(f.errorCode as Text),
-    errorMessage: str(f.errorMessage as Text),
-    recipientAccountId: str(f.recipientAccountId as Text),
-    readOnly: toBool(f.readOnly as RawRecord['readOnly']),
-    identity: identity(f.userIdentity as Record<string, unknown> | null | undefined),
-    requestParameters: asObject(f.requestParameters),
-    responseElements: asObject(f.responseElements),
-    additionalEventData: asObject(f.additionalEventData),
+    eventName: eventName as string,
+    eventSource: eventSource as string,
+    eventTime: parseTime(str(eventTime as Text)),
+    eventType: str(eventType as Text),
+    eventCategory: str(eventCategory as Text),
+    awsRegion: str(awsRegion as Text),
+    sourceIp: str(sourceIPAddress as Text),
+    userAgent: str(userAgent as Text),
+    errorCode: str(errorCode as Text),
+    errorMessage: str(errorMessage as Text),
+    recipientAccountId: str(recipientAccountId as Text),
+    readOnly: toBool(readOnly as RawRecord['readOnly']),
+    identity: identity(userIdentity as Record<string, unknown> | null | undefined),
+    requestParameters: asObject(requestParameters),
+    responseElements: asObject(responseElements),
+    additionalEventData: asObject(additionalEventData),
   }
   if (detailType) event.detailType = detailType
-  return { ok: true, event }
+  return event
 }
 
-/** The fields the schema reads, each read once into an object of one shape. */
+/** The fields the schema reads, as an object of one shape (for records whose fields for...in misses). */
 class RecordFields {
   eventName: unknown = undefined
   eventSource: unknown = undefined
@@ -105,99 +224,11 @@ class RecordFields {
   additionalEventData: unknown = undefined
 }
 
-/**
- * A record's fields in one pass over its keys. Parsed records come in many shapes, and looking each field up
- * by name costs on every new shape; for...in reads them from the key list instead. It sees enumerable keys
- * only: looked() reads what it misses.
- */
-function enumerated(r: Record<string, unknown>): RecordFields {
-  const f = new RecordFields()
-  for (const k in r) {
-    switch (k) {
-      case 'eventName':
-        f.eventName = r[k]
-        break
-      case 'eventSource':
-        f.eventSource = r[k]
-        break
-      case 'eventID':
-        f.eventID = r[k]
-        break
-      case 'eventTime':
-        f.eventTime = r[k]
-        break
-      case 'eventType':
-        f.eventType = r[k]
-        break
-      case 'eventCategory':
-        f.eventCategory = r[k]
-        break
-      case 'awsRegion':
-        f.awsRegion = r[k]
-        break
-      case 'sourceIPAddress':
-        f.sourceIPAddress = r[k]
-        break
-      case 'userAgent':
-        f.userAgent = r[k]
-        break
-      case 'errorCode':
-        f.errorCode = r[k]
-        break
-      case 'errorMessage':
-        f.errorMessage = r[k]
-        break
-      case 'recipientAccountId':
-        f.recipientAccountId = r[k]
-        break
-      case 'readOnly':
-        f.readOnly = r[k]
-        break
-      case 'userIdentity':
-        f.userIdentity = r[k]
-        break
-      case 'requestParameters':
-        f.requestParameters = r[k]
-        break
-      case 'responseElements':
-        f.responseElements = r[k]
-        break
-      case 'additionalEventData':
-        f.additionalEventData = r[k]
-        break
-    }
-  }
-  return f
-}
-
-/** A record's fields looked up by name, as the compiled schema reads them. */
+/** A record's fields looked up by name, as the compiled schema reads them (each an own enumerable field). */
 function looked(r: Record<string, unknown>): RecordFields {
   const f = new RecordFields()
   for (const k of Object.keys(f) as Array<keyof RecordFields>) f[k] = r[k]
   return f
-}
-
-/** The schema, by hand: eventName and eventSource names, the others absent or of their types. */
-function accepts(f: RecordFields): boolean {
-  return (
-    isName(f.eventName) &&
-    isServiceHost(f.eventSource) &&
-    isText(f.eventID) &&
-    isText(f.eventTime) &&
-    isText(f.eventType) &&
-    isText(f.eventCategory) &&
-    isText(f.awsRegion) &&
-    isText(f.sourceIPAddress) &&
-    isText(f.userAgent) &&
-    isText(f.errorCode) &&
-    isText(f.errorMessage) &&
-    isText(f.recipientAccountId) &&
-    isFlag(f.readOnly) &&
-    isObjectOrNull(f.userIdentity) &&
-    isDocument(f.requestParameters) &&
-    isDocument(f.responseElements) &&
-    isDocument(f.additionalEventData)
-  )
 }
 
 /** Whether a record passes the schema as normalizeRecord checks it (for tests: it must agree with checkRecord). */
@@ -205,7 +236,7 @@ export const acceptsRecord = (raw: unknown): boolean =>
   !!raw &&
   typeof raw === 'object' &&
   !Array.isArray(raw) &&
-  accepts(enumerated(raw as Record<string, unknown>))
+  fromFields(raw, raw as Record<string, unknown>, undefined, false) !== FAILS_SCHEMA
 
 function schemaRejection(raw: unknown, subject: string | undefined): ParseResult {
   const about = subject ?? describeRecord(raw)
@@ -298,7 +329,7 @@ const DATA_LAKE_TIME = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(\.\d+)?$/
 
 function parseTime(raw: string | null | undefined): Date | undefined {
   if (!raw) return undefined
-  const fast = raw.length === 20 ? isoSeconds(raw) : undefined
+  const fast = plainTime(raw)
   if (fast !== undefined) return new Date(fast)
   const m = raw.length > 10 && raw[10] === ' ' ? DATA_LAKE_TIME.exec(raw) : null
   const iso = m ? `${m[1]}T${m[2]}${(m[3] ?? '').slice(0, 4)}Z` : raw
@@ -307,14 +338,35 @@ function parseTime(raw: string | null | undefined): Date | undefined {
 }
 
 /**
- * CloudTrail's own form, `YYYY-MM-DDThh:mm:ssZ`, read without the general date parser: the time in ms, or
- * undefined for anything else (left to Date). Only fields in their plain ranges are read here (years from
- * 1000, days to 31, hours to 23), and a day past its month's end runs into the next as with Date, so the
- * answer is the one Date gives (tested against it).
+ * CloudTrail's own form, `YYYY-MM-DDThh:mm:ssZ`, and the data lake's, `YYYY-MM-DD hh:mm:ss[.f...]` (UTC, its
+ * fraction read to the millisecond), read without the general date parser: the time in ms, or undefined for
+ * anything else (left to the general path). Only fields in their plain ranges are read here (years from 1000,
+ * days to 31, hours to 23), and a day past its month's end runs into the next as with Date, so the answer is
+ * the one the general path gives (tested against it).
  */
-function isoSeconds(t: string): number | undefined {
-  if (t.charCodeAt(4) !== 0x2d || t.charCodeAt(7) !== 0x2d || t.charCodeAt(10) !== 0x54) return undefined
-  if (t.charCodeAt(13) !== 0x3a || t.charCodeAt(16) !== 0x3a || t.charCodeAt(19) !== 0x5a) return undefined
+function plainTime(t: string): number | undefined {
+  const n = t.length
+  if (n < 19) return undefined
+  let ms = 0
+  const separator = t.charCodeAt(10)
+  if (separator === 0x54) {
+    // T: CloudTrail's form, seconds and Z
+    if (n !== 20 || t.charCodeAt(19) !== 0x5a) return undefined
+  } else if (separator === 0x20) {
+    // a space: the data lake's form, maybe a fraction of one or more digits, of which three are read
+    if (n > 19) {
+      if (n === 20 || t.charCodeAt(19) !== 0x2e) return undefined
+      for (let i = 20; i < n; i++) {
+        const d = t.charCodeAt(i) - 0x30
+        if (d < 0 || d > 9) return undefined
+        if (i === 20) ms += d * 100
+        else if (i === 21) ms += d * 10
+        else if (i === 22) ms += d
+      }
+    }
+  } else return undefined
+  if (t.charCodeAt(4) !== 0x2d || t.charCodeAt(7) !== 0x2d) return undefined
+  if (t.charCodeAt(13) !== 0x3a || t.charCodeAt(16) !== 0x3a) return undefined
   const year = digits(t, 0, 4)
   const month = digits(t, 5, 2)
   const day = digits(t, 8, 2)
@@ -327,12 +379,15 @@ function isoSeconds(t: string): number | undefined {
     month > 12 ||
     day < 1 ||
     day > 31 ||
+    hour < 0 ||
     hour > 23 ||
+    minute < 0 ||
     minute > 59 ||
+    second < 0 ||
     second > 59
   )
     return undefined
-  return ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000
+  return ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + ms
 }
 
 /** Days from 1970-01-01 to a proleptic Gregorian date (month 1-12), by plain arithmetic (no Date call). */
@@ -366,10 +421,141 @@ function toBool(raw: boolean | string | null | undefined): boolean | undefined {
   return undefined
 }
 
-/** userIdentity with its keys matched case-insensitively (some pipelines lower-case them). */
+/**
+ * userIdentity with its keys matched case-insensitively (some pipelines lower-case them). Each level is read
+ * as CloudTrail spells its keys when every key is spelled so (one for...in pass into locals, nothing
+ * allocated), else case-insensitively, the last of two spellings winning.
+ */
 function identity(raw: Record<string, unknown> | null | undefined): Identity {
   if (!raw) return {}
-  const id = identityFields(raw)
+  let type: unknown
+  let principalId: unknown
+  let arn: unknown
+  let accountId: unknown
+  let userName: unknown
+  let invokedBy: unknown
+  let accessKeyId: unknown
+  let sessionContext: unknown
+  for (const k in raw) {
+    switch (k) {
+      case 'type':
+        type = raw[k]
+        break
+      case 'principalId':
+        principalId = raw[k]
+        break
+      case 'arn':
+        arn = raw[k]
+        break
+      case 'accountId':
+        accountId = raw[k]
+        break
+      case 'userName':
+        userName = raw[k]
+        break
+      case 'invokedBy':
+        invokedBy = raw[k]
+        break
+      case 'accessKeyId':
+        accessKeyId = raw[k]
+        break
+      case 'sessionContext':
+        sessionContext = raw[k]
+        break
+      default:
+        if (!IDENTITY_KEYS.has(k)) return identityOf(caseInsensitive(raw))
+    }
+  }
+  const out: Identity = {
+    type: bounded(type),
+    principalId: bounded(principalId),
+    arn: bounded(arn),
+    accountId: bounded(accountId),
+    userName: bounded(userName),
+    invokedBy: bounded(invokedBy),
+    accessKeyId: bounded(accessKeyId),
+  }
+  if (isNested(sessionContext)) sessionInto(out, sessionContext as Record<string, unknown>)
+  return out
+}
+
+/** The session's issuer and MFA flag read from userIdentity.sessionContext into `out`. */
+function sessionInto(out: Identity, context: Record<string, unknown>): void {
+  let sessionIssuer: unknown
+  let attributes: unknown
+  for (const k in context) {
+    if (k === 'sessionIssuer') sessionIssuer = context[k]
+    else if (k === 'attributes') attributes = context[k]
+    else if (k !== 'webIdFederationData' && k !== 'sourceIdentity' && !IDENTITY_KEYS.has(k)) {
+      const f = caseInsensitive(context)
+      sessionIssuer = f.sessionIssuer
+      attributes = f.attributes
+      break
+    }
+  }
+  if (isNested(sessionIssuer)) out.issuer = issuerOf(sessionIssuer as Record<string, unknown>)
+  if (isNested(attributes)) {
+    const mfa = mfaOf(attributes as Record<string, unknown>)
+    if (mfa !== undefined) out.mfaAuthenticated = isTrue(mfa)
+  }
+}
+
+/** true, or a string that is `true` in any case (CloudTrail writes "true" and "false"). */
+const isTrue = (x: unknown) =>
+  x === true || x === 'true' || (typeof x === 'string' && x !== 'false' && x.toLowerCase() === 'true')
+
+function issuerOf(o: Record<string, unknown>): NonNullable<Identity['issuer']> {
+  let type: unknown
+  let arn: unknown
+  let accountId: unknown
+  let userName: unknown
+  for (const k in o) {
+    switch (k) {
+      case 'type':
+        type = o[k]
+        break
+      case 'arn':
+        arn = o[k]
+        break
+      case 'accountId':
+        accountId = o[k]
+        break
+      case 'userName':
+        userName = o[k]
+        break
+      case 'principalId':
+        break
+      default:
+        if (!IDENTITY_KEYS.has(k)) {
+          const f = caseInsensitive(o)
+          return {
+            type: stringOnly(f.type),
+            arn: stringOnly(f.arn),
+            accountId: stringOnly(f.accountId),
+            userName: stringOnly(f.userName),
+          }
+        }
+    }
+  }
+  return {
+    type: stringOnly(type),
+    arn: stringOnly(arn),
+    accountId: stringOnly(accountId),
+    userName: stringOnly(userName),
+  }
+}
+
+function mfaOf(o: Record<string, unknown>): unknown {
+  let mfa: unknown
+  for (const k in o) {
+    if (k === 'mfaAuthenticated') mfa = o[k]
+    else if (k !== 'creationDate' && !IDENTITY_KEYS.has(k)) return caseInsensitive(o).mfaAuthenticated
+  }
+  return mfa
+}
+
+/** The identity of fields read case-insensitively: as identity() gives it (the general path). */
+function identityOf(id: IdentityFields): Identity {
   const context = nested(id.sessionContext)
   const issuer = context && nested(context.sessionIssuer)
   const attributes = context && nested(context.attributes)
@@ -390,10 +576,11 @@ function identity(raw: Record<string, unknown> | null | undefined): Identity {
       accountId: stringOnly(issuer.accountId),
       userName: stringOnly(issuer.userName),
     }
-  if (mfa !== undefined)
-    out.mfaAuthenticated = mfa === true || String(primitive(mfa)).toLowerCase() === 'true'
+  if (mfa !== undefined) out.mfaAuthenticated = isTrue(mfa)
   return out
 }
+
+const isNested = (x: unknown) => !!x && typeof x === 'object' && !Array.isArray(x)
 
 /** A string (cut to MAX_TEXT), or a number as its digits; anything else is absent. */
 function bounded(x: unknown): string | undefined {
@@ -472,18 +659,28 @@ function identityFields(o: Record<string, unknown>): IdentityFields {
 /** The fields read from the object's own keys lower-cased (a key spelled twice: the last one). */
 function caseInsensitive(o: Record<string, unknown>): IdentityFields {
   const keys = Object.keys(o)
+  const f = new IdentityFields()
   // for...in also sees inherited keys: when the own ones are all spelled as CloudTrail does, read them so.
-  if (keys.every((k) => IDENTITY_KEYS.has(k))) {
-    const f = new IdentityFields()
-    for (const k of Object.keys(f) as Array<keyof IdentityFields>) f[k] = o[k]
+  let spelled = true
+  for (const k of keys)
+    if (!IDENTITY_KEYS.has(k)) {
+      spelled = false
+      break
+    }
+  if (spelled) {
+    for (const k of FIELD_NAMES) f[k] = o[k]
     return f
   }
-  const lower = new Map<string, unknown>()
-  for (const k of keys) lower.set(k.toLowerCase(), o[k])
-  const f = new IdentityFields()
-  for (const k of Object.keys(f) as Array<keyof IdentityFields>) f[k] = lower.get(k.toLowerCase())
+  for (const k of keys) {
+    const field = BY_LOWER_CASE.get(k.toLowerCase())
+    if (field !== undefined) f[field] = o[k]
+  }
   return f
 }
+
+const FIELD_NAMES = Object.keys(new IdentityFields()) as Array<keyof IdentityFields>
+/** The fields by their names lower-cased. */
+const BY_LOWER_CASE = new Map(FIELD_NAMES.map((k) => [k.toLowerCase(), k]))
 
 /** The keys CloudTrail writes in userIdentity and its nested objects, spelled as it spells them. */
 const IDENTITY_KEYS = new Set([

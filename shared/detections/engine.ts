@@ -34,12 +34,13 @@ export interface Fired {
   count?: number
 }
 
+/** What one record fires and counts toward (lists that may be shared when empty: never written to). */
 export interface DetectionResult {
-  fired: Fired[]
+  fired: readonly Fired[]
   /** Threshold counters this record counts toward: detection and counter key. */
-  counts: Array<{ detection: AnyDetection; key: string }>
+  counts: ReadonlyArray<{ detection: AnyDetection; key: string }>
   /** First-seen baselines this record extends: detection, subject and network. */
-  sightings: Array<{ detection: AnyDetection; subject: string; network: string }>
+  sightings: ReadonlyArray<{ detection: AnyDetection; subject: string; network: string }>
 }
 
 /**
@@ -66,11 +67,24 @@ class Judge {
 /** The judges of a candidate list under one settings object (the detections switched off left out). */
 type Prepared = readonly Judge[]
 
+/**
+ * One candidate list, with the judges it was last prepared as and the settings they were prepared under (one
+ * settings object judges many records in a row: then one comparison finds them).
+ */
+class Candidates {
+  readonly list: readonly AnyDetection[]
+  settings: DetectionSettings | undefined = undefined
+  judges: Prepared = []
+  constructor(list: readonly AnyDetection[]) {
+    this.list = list
+  }
+}
+
 /** One event name's candidates: per eventSource of its 'names' detections, and for any other source. */
 interface NameEntry {
   all: readonly AnyDetection[]
-  bySource: Map<string, readonly AnyDetection[]>
-  otherSource: readonly AnyDetection[]
+  bySource: Map<string, Candidates>
+  otherSource: Candidates
 }
 
 /**
@@ -87,9 +101,6 @@ export class DetectionIndex {
   private readonly always: NameEntry
   /** Per settings object, each candidate list with its detections' contexts. */
   private readonly prepared = new WeakMap<DetectionSettings, Map<readonly AnyDetection[], Prepared>>()
-  /** The last settings judged with, and their lists (one settings object judges many records in a row). */
-  private lastSettings: DetectionSettings | undefined
-  private lastPrepared: Map<readonly AnyDetection[], Prepared> | undefined
   constructor(detections: readonly AnyDetection[] = DETECTIONS) {
     this.detections = [...detections]
     const named = new Map<string, AnyDetection[]>()
@@ -126,14 +137,14 @@ export class DetectionIndex {
    */
   judges(e: CloudTrailEvent, settings: DetectionSettings): Prepared {
     const entry = this.entryFor(e.eventName)
-    const list = entry.bySource.get(e.eventSource) ?? entry.otherSource
-    let bySettings = settings === this.lastSettings ? this.lastPrepared : this.prepared.get(settings)
+    const candidates = entry.bySource.get(e.eventSource) ?? entry.otherSource
+    if (candidates.settings === settings) return candidates.judges
+    const list = candidates.list
+    let bySettings = this.prepared.get(settings)
     if (!bySettings) {
       bySettings = new Map()
       this.prepared.set(settings, bySettings)
     }
-    this.lastSettings = settings
-    this.lastPrepared = bySettings
     let prepared = bySettings.get(list)
     if (!prepared) {
       prepared = list.flatMap((d) => {
@@ -142,6 +153,8 @@ export class DetectionIndex {
       })
       bySettings.set(list, prepared)
     }
+    candidates.settings = settings
+    candidates.judges = prepared
     return prepared
   }
 
@@ -168,12 +181,17 @@ function entry(all: readonly AnyDetection[]): NameEntry {
   const sources = new Set(all.flatMap((d) => (d.events.kind === 'names' ? d.events.sources : [])))
   return {
     all,
-    bySource: new Map([...sources].map((source) => [source, forSource(source)])),
-    otherSource: forSource(undefined),
+    bySource: new Map([...sources].map((source) => [source, new Candidates(forSource(source))])),
+    otherSource: new Candidates(forSource(undefined)),
   }
 }
 
 const DEFAULT_INDEX = new DetectionIndex()
+
+/** The details of a hit that gives none: one object for all (details are read, never written). */
+const NO_DETAILS: Details = Object.freeze({})
+/** An empty list of a result: one for all. */
+const NONE: readonly never[] = Object.freeze([])
 
 /**
  * Pure: what one record fires on its own and what it counts toward. VPC-endpoint copies
@@ -184,32 +202,46 @@ export function detect(
   settings: DetectionSettings,
   index = DEFAULT_INDEX,
 ): DetectionResult {
-  const result: DetectionResult = { fired: [], counts: [], sightings: [] }
-  if (e.eventCategory === 'NetworkActivity') return result
+  if (e.eventCategory === 'NetworkActivity') return { fired: NONE, counts: NONE, sightings: NONE }
+  // Each list is made when its first item comes (most records fire nothing and count toward little).
+  let fired: Fired[] | undefined
+  let counts: Array<DetectionResult['counts'][number]> | undefined
+  let sightings: Array<DetectionResult['sightings'][number]> | undefined
   const judges = index.judges(e, settings)
   for (let i = 0; i < judges.length; i++) {
     const j = judges[i]!
     if (j.match !== null) {
       const hit = j.match.call(j.d, e, j.ctx)
-      if (hit)
-        result.fired.push({
+      if (hit) {
+        const f: Fired = {
           detection: j.d,
           severity: hit.severity ?? j.severity,
-          details: hit.details ?? {},
+          details: hit.details ?? NO_DETAILS,
           kind: 'match',
-        })
+        }
+        if (fired === undefined) fired = [f]
+        else fired.push(f)
+      }
     }
     if (j.threshold !== null) {
       const key = j.threshold.key(e)
-      if (key) result.counts.push({ detection: j.d, key })
+      if (key) {
+        const c = { detection: j.d, key }
+        if (counts === undefined) counts = [c]
+        else counts.push(c)
+      }
     }
     if (j.firstSeen !== null) {
       const subject = j.firstSeen.subject(e)
       const network = subject === null ? null : j.firstSeen.network(e)
-      if (subject !== null && network !== null) result.sightings.push({ detection: j.d, subject, network })
+      if (subject !== null && network !== null) {
+        const s = { detection: j.d, subject, network }
+        if (sightings === undefined) sightings = [s]
+        else sightings.push(s)
+      }
     }
   }
-  return result
+  return { fired: fired ?? NONE, counts: counts ?? NONE, sightings: sightings ?? NONE }
 }
 
 /** Each detection's context, built once per settings object (null: the detection is switched off). */

@@ -121,6 +121,9 @@ export function networkOf(address: string | undefined): string | null {
   const v4 = ipv4Network(address)
   if (v4 !== undefined) return v4
   const ip = address.trim()
+  // Without a colon it is no IPv6 address: an IPv4 one once trimmed, or a host name (a service's) or other
+  // text, which has no network (node:net's parser, by patterns, costs more).
+  if (!ip.includes(':')) return ip === address ? null : (ipv4Network(ip) ?? null)
   const family = isIP(ip)
   if (family === 4) return ipv4Network(ip) ?? null
   if (family !== 6) return null

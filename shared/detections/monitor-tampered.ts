@@ -111,24 +111,26 @@ function named(e: CloudTrailEvent): Named[] {
   return out
 }
 
+const ALIAS = /(?:^|:)alias\/(.+)$/
+
 /** The name a prefix is compared with, read out of the identifier's form. */
 function nameOf({ form, id }: Named): string {
-  const parts = id.split(':')
   switch (form) {
     case 'function': {
       // name, name:qualifier, account:function:name[:qualifier], arn:...:function:name[:qualifier]
+      const parts = id.split(':')
       const at = parts.indexOf('function')
       return at >= 0 ? (parts[at + 1] ?? '') : (parts[0] ?? '')
     }
     case 'arn':
       // arn:aws:sns:region:account:topic[:subscription-id]
-      return parts[5] ?? id
+      return id.split(':')[5] ?? id
     case 'table':
       // a name, or arn:aws:dynamodb:region:account:table/name[/stream/...]
-      return id.startsWith('arn:') ? (parts.slice(5).join(':').split('/')[1] ?? '') : id
+      return id.startsWith('arn:') ? (id.split(':').slice(5).join(':').split('/')[1] ?? '') : id
     case 'logGroup': {
       // a name such as /iamwatch/iamwatch-prod-notify, or arn:aws:logs:region:account:log-group:name[:*]
-      const name = id.startsWith('arn:') ? (parts[6] ?? '') : id
+      const name = id.startsWith('arn:') ? (id.split(':')[6] ?? '') : id
       return name.split('/').filter(Boolean).pop() ?? ''
     }
     case 'queue':
@@ -136,7 +138,7 @@ function nameOf({ form, id }: Named): string {
       return id.split('/').filter(Boolean).pop() ?? ''
     case 'key': {
       // alias/name or arn:...:alias/name; a key id or key ARN has no name
-      const alias = /(?:^|:)alias\/(.+)$/.exec(id)
+      const alias = id.includes('alias/') ? ALIAS.exec(id) : null
       return alias?.[1] ?? ''
     }
     default:

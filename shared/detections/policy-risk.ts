@@ -60,15 +60,66 @@ function grants(pattern: string, action: string): boolean {
   return re.test(action)
 }
 
+const ESCALATION_SET: ReadonlySet<string> = new Set(ESCALATION_ACTIONS)
+
+/**
+ * Whether an action pattern of a policy grants a privilege-escalation action: the answer of `grants` against
+ * each, remembered per pattern (bounded: policies repeat a few thousand actions). A pattern without a
+ * wildcard grants exactly the action it names (case-insensitively), so it is looked up instead.
+ */
+export function escalates(pattern: string): boolean {
+  let verdict = ESCALATES.get(pattern)
+  if (verdict === undefined) {
+    verdict =
+      pattern.includes('*') || pattern.includes('?')
+        ? grantsEscalationAction(pattern)
+        : ESCALATION_SET.has(pattern.toLowerCase())
+    if (ESCALATES.size >= 10_000) ESCALATES.clear()
+    ESCALATES.set(pattern, verdict)
+  }
+  return verdict
+}
+const ESCALATES = new Map<string, boolean>()
+
+/** Whether an action pattern grants a privilege-escalation action, each tried in turn: the general test. */
+export const grantsEscalationAction = (pattern: string): boolean =>
+  ESCALATION_ACTIONS.some((x) => grants(pattern, x))
+
+/**
+ * A document's answer remembered by its text (bounded: cleared when full), for documents that come as text
+ * (IAM's, URL-encoded): the same policy is often put again, and reading it costs a decode and a parse.
+ */
+class ByText<T> {
+  private readonly answers = new Map<string, T>()
+  private readonly bound: number
+  constructor(bound: number) {
+    this.bound = bound
+  }
+  get(doc: unknown, read: (doc: unknown) => T): T {
+    if (typeof doc !== 'string') return read(doc)
+    if (this.answers.has(doc)) return this.answers.get(doc) as T
+    const answer = read(doc)
+    if (this.answers.size >= this.bound) this.answers.clear()
+    this.answers.set(doc, answer)
+    return answer
+  }
+}
+
+const RISK_BY_TEXT = new ByText<'admin' | 'escalation' | undefined>(512)
+
 /** 'admin' (Allow * on *), 'escalation' (grants a privilege-escalation action), or undefined. */
 export function documentRisk(doc: unknown): 'admin' | 'escalation' | undefined {
+  return RISK_BY_TEXT.get(doc, readRisk)
+}
+
+function readRisk(doc: unknown): 'admin' | 'escalation' | undefined {
   let risk: 'escalation' | undefined
   for (const s of statements(doc)) {
     if (s.Effect !== 'Allow') continue
     const resources = list(s.Resource)
     const actions = list(s.Action)
     if ((actions.includes('*') || s.NotAction !== undefined) && resources.includes('*')) return 'admin'
-    if (actions.some((a) => ESCALATION_ACTIONS.some((x) => grants(a, x)))) risk = 'escalation'
+    if (risk === undefined && actions.some(escalates)) risk = 'escalation'
   }
   return risk
 }
@@ -78,6 +129,13 @@ export function documentRisk(doc: unknown): 'admin' | 'escalation' | undefined {
  * accounts named. Service and federated principals are not accounts.
  */
 export function trustedPrincipals(doc: unknown): { anyone: boolean; accounts: string[] } {
+  const { anyone, accounts } = TRUST_BY_TEXT.get(doc, readTrust)
+  return { anyone, accounts: [...accounts] }
+}
+
+const TRUST_BY_TEXT = new ByText<{ anyone: boolean; accounts: readonly string[] }>(512)
+
+function readTrust(doc: unknown): { anyone: boolean; accounts: string[] } {
   const accounts = new Set<string>()
   let anyone = false
   for (const s of statements(doc)) {
@@ -129,31 +187,50 @@ const NARROWING_OPERATORS = new Set([
   'ipaddress',
 ])
 
-const conditionValues = (x: unknown): string[] =>
-  (Array.isArray(x) ? x : [x]).flatMap((v) =>
-    typeof v === 'string' || typeof v === 'number' ? [String(v).trim()] : [],
-  )
+/** An operator without its ForAnyValue: qualifier, lower-cased. */
+function operatorName(operator: string): string {
+  const o = operator.toLowerCase()
+  return o.startsWith('foranyvalue:') ? o.slice('foranyvalue:'.length) : o
+}
 
-/** Whether one condition (operator, key, values) limits who or where: a value of only wildcards, or a /0 range, does not. */
+const ONLY_WILDCARDS = /^[*?]+$/
+
+/**
+ * Whether one condition (operator, key, values) limits who or where: its values are the strings and numbers
+ * given (trimmed); none, an empty one, one of only wildcards, or for aws:SourceIp a /0 range, does not.
+ */
 function narrows(operator: string, key: string, values: unknown): boolean {
-  if (!NARROWING_OPERATORS.has(operator.toLowerCase().replace(/^foranyvalue:/, ''))) return false
+  if (!NARROWING_OPERATORS.has(operatorName(operator))) return false
   const k = key.toLowerCase()
   if (!RESTRICTING_KEYS.has(k)) return false
-  const vs = conditionValues(values)
-  if (vs.length === 0 || vs.some((v) => v === '' || /^[*?]+$/.test(v))) return false
-  return !(k === 'aws:sourceip' && vs.some((v) => v.endsWith('/0')))
+  const sourceIp = k === 'aws:sourceip'
+  if (!Array.isArray(values)) return valueNarrows(values, sourceIp) === 1
+  let some = false
+  for (const v of values) {
+    const verdict = valueNarrows(v, sourceIp)
+    if (verdict === -1) return false
+    if (verdict === 1) some = true
+  }
+  return some
+}
+
+/** One condition value: 1 narrows, -1 does not (empty, only wildcards, a /0 range), 0 not a value (ignored). */
+function valueNarrows(x: unknown, sourceIp: boolean): -1 | 0 | 1 {
+  if (typeof x !== 'string' && typeof x !== 'number') return 0
+  const v = String(x).trim()
+  return v === '' || ONLY_WILDCARDS.test(v) || (sourceIp && v.endsWith('/0')) ? -1 : 1
 }
 
 function restricted(condition: unknown): boolean {
   if (!condition || typeof condition !== 'object') return false
-  return Object.entries(condition as Record<string, unknown>).some(
-    ([operator, block]) =>
-      !!block &&
-      typeof block === 'object' &&
-      Object.entries(block as Record<string, unknown>).some(([key, values]) =>
-        narrows(operator, key, values),
-      ),
-  )
+  const c = condition as Record<string, unknown>
+  for (const operator of Object.keys(c)) {
+    const block = c[operator]
+    if (!block || typeof block !== 'object') continue
+    const b = block as Record<string, unknown>
+    for (const key of Object.keys(b)) if (narrows(operator, key, b[key])) return true
+  }
+  return false
 }
 
 /** `"*"` and `{"AWS": "*"}` (or a list holding it) are the same principal: everyone, anonymous callers included. */
@@ -172,15 +249,16 @@ function everyone(principal: unknown): boolean {
  * document it cannot read has none.
  */
 export function publicStatements(doc: unknown): Array<{ sid?: string; actions: string[] }> {
-  return statements(doc)
-    .filter((s) => s.Effect === 'Allow')
-    .filter((s) => everyone(s.Principal) || (s as { NotPrincipal?: unknown }).NotPrincipal !== undefined)
-    .filter((s) => !restricted(s.Condition))
-    .map((s) => {
-      const sid = (s as { Sid?: unknown }).Sid
-      return {
-        ...(typeof sid === 'string' && sid ? { sid } : {}),
-        actions: s.Action !== undefined ? list(s.Action) : list(s.NotAction).map((a) => `NotAction ${a}`),
-      }
+  const open: Array<{ sid?: string; actions: string[] }> = []
+  for (const s of statements(doc)) {
+    if (s.Effect !== 'Allow') continue
+    if (!everyone(s.Principal) && (s as { NotPrincipal?: unknown }).NotPrincipal === undefined) continue
+    if (restricted(s.Condition)) continue
+    const sid = (s as { Sid?: unknown }).Sid
+    open.push({
+      ...(typeof sid === 'string' && sid ? { sid } : {}),
+      actions: s.Action !== undefined ? list(s.Action) : list(s.NotAction).map((a) => `NotAction ${a}`),
     })
+  }
+  return open
 }

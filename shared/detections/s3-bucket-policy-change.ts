@@ -25,24 +25,23 @@ const PUBLIC_CANNED = new Set(['public-read', 'public-read-write', 'authenticate
 /** The grantee groups of everyone and of every authenticated AWS account. */
 const PUBLIC_GROUP = /acs\.amazonaws\.com\/groups\/global\/(AllUsers|AuthenticatedUsers)/
 
-const values = (x: unknown): unknown[] => (Array.isArray(x) ? x : [x])
-
 /**
  * Whether a PutBucketAcl makes the bucket public: a canned ACL (x-amz-acl, a string or a list in CloudTrail)
  * such as public-read, or a grant (x-amz-grant-* headers, or the AccessControlPolicy body) to the AllUsers or
  * AuthenticatedUsers group.
  */
-function publicAcl(p: Record<string, unknown>): boolean {
-  if (values(p['x-amz-acl']).some((v) => typeof v === 'string' && PUBLIC_CANNED.has(v.toLowerCase())))
-    return true
-  const grants = [
-    p.AccessControlPolicy,
-    ...Object.entries(p)
-      .filter(([k]) => k.toLowerCase().startsWith('x-amz-grant-'))
-      .map(([, v]) => v),
-  ]
-  return grants.some((g) => g !== undefined && PUBLIC_GROUP.test(JSON.stringify(g) ?? ''))
+function publicAcl(p: Readonly<Record<string, unknown>>): boolean {
+  const acl = p['x-amz-acl']
+  if (Array.isArray(acl) ? acl.some(publicCanned) : publicCanned(acl)) return true
+  if (grantsPublic(p.AccessControlPolicy)) return true
+  for (const k of Object.keys(p))
+    if (k.toLowerCase().startsWith('x-amz-grant-') && grantsPublic(p[k])) return true
+  return false
 }
+
+const publicCanned = (v: unknown) => typeof v === 'string' && PUBLIC_CANNED.has(v.toLowerCase())
+/** A grant (the AccessControlPolicy body, an x-amz-grant-* header) that names the AllUsers or AuthenticatedUsers group. */
+const grantsPublic = (g: unknown) => g !== undefined && PUBLIC_GROUP.test(JSON.stringify(g) ?? '')
 
 const bucketOf = (e: CloudTrailEvent) => str(e.requestParameters.bucketName) ?? null
 

@@ -92,20 +92,46 @@ describe('normalizeRecord', () => {
           fc.integer({ min: 0, max: 99 }),
         )
         .map((n) => String(n).padStart(2, '0'))
-    const iso = fc
-      .tuple(fc.integer({ min: 990, max: 9999 }), two(12), two(31), two(23), two(59), two(59))
-      .map(([y, mo, d, h, mi, s]) => `${String(y).padStart(4, '0')}-${mo}-${d}T${h}:${mi}:${s}Z`)
+    const fields = fc.tuple(
+      fc.integer({ min: 990, max: 9999 }).map((y) => String(y).padStart(4, '0')),
+      two(12),
+      two(31),
+      two(23),
+      two(59),
+      two(59),
+    )
+    /** Now and then one character of a field made something else than a digit. */
+    const spoilt = (text: string) =>
+      fc.oneof(
+        { arbitrary: fc.constant(text), weight: 9 },
+        fc
+          .tuple(fc.nat(text.length - 1), fc.constantFrom('x', ' ', '-', ':', '.', '+', '٣'))
+          .map(([i, c]) => `${text.slice(0, i)}${c}${text.slice(i + 1)}`),
+      )
+    const iso = fields.map(([y, mo, d, h, mi, s]) => `${y}-${mo}-${d}T${h}:${mi}:${s}Z`).chain(spoilt)
+    // The data lake's form: a space for the T, no Z, maybe a fraction of any length (or a dot alone)
+    const dataLakeTime = fc
+      .tuple(fields, fc.option(fc.string({ unit: fc.constantFrom('0', '1', '5', '9'), maxLength: 10 })))
+      .map(
+        ([[y, mo, d, h, mi, s], fraction]) =>
+          `${y}-${mo}-${d} ${h}:${mi}:${s}${fraction === null ? '' : `.${fraction}`}`,
+      )
+      .chain(spoilt)
     const other = fc.constantFrom(
       '2026-11-23T10:00:00.123Z',
       '2026-11-23T10:00:00+01:00',
       '2026-11-23 10:00:00',
       '2024-06-02 19:41:40.000000000',
+      '2024-06-02 19:41:40.5',
+      '2024-06-02 19:41:40.',
+      '2024-06-02 19:41:40Z',
+      '2024-06-02T19:41:40',
       'redacted',
       '2026-1a-23T10:00:00Z',
       '2026-11-23t10:00:00z',
     )
     fc.assert(
-      fc.property(fc.oneof(iso, other), (time) => {
+      fc.property(fc.oneof(iso, dataLakeTime, other), (time) => {
         // Act
         const result = normalizeRecord({
           eventSource: 'iam.amazonaws.com',
@@ -138,7 +164,9 @@ describe('normalizeRecord', () => {
       'credentialId',
     ]
     const leaf = fc.oneof(
-      fc.constantFrom('Root', 'IAMUser', 'true', 'False', 42, null, true, { toString: 1 }),
+      fc.constantFrom('Root', 'IAMUser', 'true', 'False', 'false', 'TRUE', 42, null, true, false, {
+        toString: 1,
+      }),
       fc.string(),
     )
     const spelling = fc.constantFrom<(k: string) => string>(
@@ -161,7 +189,7 @@ describe('normalizeRecord', () => {
           return out
         })
     const identity = level(keys, {
-      sessionContext: level([], {
+      sessionContext: level(['webIdFederationData', 'sourceIdentity', 'ec2RoleDelivery'], {
         attributes: level(['mfaAuthenticated', 'creationDate']),
         sessionIssuer: level(['type', 'arn', 'accountId', 'userName', 'principalId']),
       }),

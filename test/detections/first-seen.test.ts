@@ -286,6 +286,28 @@ describe('the network of an address', () => {
     )
   })
 
+  it('reads any text without a colon as node:net does (property)', () => {
+    // Prepare: host names, words, dotted numbers, spaces around
+    const reference = (s: string) =>
+      isIP(s.trim()) === 4 ? `${s.trim().split('.').slice(0, 3).join('.')}.0/24` : null
+    const text = fc.oneof(
+      fc.string({
+        unit: fc.constantFrom('1', '0', '9', '2', '5', '.', ' ', '\t', 'a', 'Z', '-', '%'),
+        maxLength: 20,
+      }),
+      fc.string({ maxLength: 20 }).filter((s) => !s.includes(':')),
+      fc.ipV4().map((ip) => ` ${ip}\n`),
+      fc.domain(),
+    )
+    // Act + Assess
+    fc.assert(
+      fc.property(text, (s) => {
+        expect(networkOf(s)).toBe(reference(s))
+      }),
+      { numRuns: 3000 },
+    )
+  })
+
   it.each([
     'lambda.amazonaws.com',
     'AWS Internal',

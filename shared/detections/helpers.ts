@@ -70,3 +70,12 @@ const API_VERSION = /^(.+?)\d{8}(?:v\d+)?$/
 export function apiName(eventName: string): string {
   return API_VERSION.exec(eventName)?.[1] ?? eventName
 }
+
+/**
+ * The match of a detection that fires on every successful call of some events of one service: the source
+ * and name are checked again here, so the detection stays right whoever calls it.
+ */
+export function successfulCallOf(source: string, names: ReadonlySet<string>) {
+  return (e: CloudTrailEvent): Record<string, never> | null =>
+    e.eventSource === source && names.has(e.eventName) && succeeded(e) ? {} : null
+}

@@ -1,4 +1,4 @@
-import { principalOf, str, succeeded } from './helpers.ts'
+import { principalOf, str, successfulCallOf } from './helpers.ts'
 import { defineDetection } from './types.ts'
 
 const SOURCE = 'kms.amazonaws.com'
@@ -16,7 +16,7 @@ export const kmsKeyDisabled = defineDetection({
   severity: 'high',
   events: { kind: 'names', sources: [SOURCE], names: NAMES },
   params: {},
-  match: (e) => (e.eventSource === SOURCE && NAME_SET.has(e.eventName) && succeeded(e) ? {} : null),
+  match: successfulCallOf(SOURCE, NAME_SET),
   principal: principalOf,
   context: (e) => ({
     // The key ARN is in responseElements.keyId since December 2022; the request may name an id or alias.

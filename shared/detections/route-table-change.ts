@@ -1,4 +1,4 @@
-import { principalOf, str, succeeded } from './helpers.ts'
+import { principalOf, str, successfulCallOf } from './helpers.ts'
 import { defineDetection } from './types.ts'
 
 const SOURCE = 'ec2.amazonaws.com'
@@ -37,7 +37,7 @@ export const routeTableChange = defineDetection({
   severity: 'low',
   events: { kind: 'names', sources: [SOURCE], names: NAMES },
   params: {},
-  match: (e) => (e.eventSource === SOURCE && NAME_SET.has(e.eventName) && succeeded(e) ? {} : null),
+  match: successfulCallOf(SOURCE, NAME_SET),
   principal: principalOf,
   context: (e) => {
     const p = e.requestParameters

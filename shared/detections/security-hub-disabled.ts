@@ -1,4 +1,4 @@
-import { principalOf, succeeded } from './helpers.ts'
+import { principalOf, successfulCallOf } from './helpers.ts'
 import { defineDetection } from './types.ts'
 
 const SOURCE = 'securityhub.amazonaws.com'
@@ -23,7 +23,7 @@ export const securityHubDisabled = defineDetection({
   severity: 'high',
   events: { kind: 'names', sources: [SOURCE], names: NAMES },
   params: {},
-  match: (e) => (e.eventSource === SOURCE && NAME_SET.has(e.eventName) && succeeded(e) ? {} : null),
+  match: successfulCallOf(SOURCE, NAME_SET),
   principal: principalOf,
   context: (e) => ({
     change: e.eventName,

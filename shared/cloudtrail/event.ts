@@ -30,9 +30,10 @@ export interface CloudTrailEvent {
   recipientAccountId?: string
   readOnly?: boolean
   identity: Identity
-  requestParameters: Record<string, unknown>
-  responseElements: Record<string, unknown>
-  additionalEventData: Record<string, unknown>
+  /** The documents as read (shared empty objects when absent: read them, never write them). */
+  requestParameters: Readonly<Record<string, unknown>>
+  responseElements: Readonly<Record<string, unknown>>
+  additionalEventData: Readonly<Record<string, unknown>>
   /** How the record arrived: the EventBridge detail-type when it came in an envelope. */
   detailType?: string
 }

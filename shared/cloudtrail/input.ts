@@ -1,7 +1,7 @@
 import { gunzipSync } from 'node:zlib'
 import type { Rejection } from '../normalize/rejection.ts'
 import type { CloudTrailEvent } from './event.ts'
-import { normalizeRecord } from './parse.ts'
+import { normalized, Rejected } from './parse.ts'
 
 export const MAX_RECORD_BYTES = 256 * 1024
 export const MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -611,13 +611,12 @@ function recordEntry(
       const index = ctx.next++
       return line === undefined ? { index, skipped: true } : { index, line, skipped: true }
     }
-    const result = normalizeRecord(record, undefined, detailType)
+    const event = normalized(record, undefined, detailType)
     const index = ctx.next++
-    if (result.ok)
-      return line === undefined ? { index, event: result.event } : { index, line, event: result.event }
+    if (!(event instanceof Rejected)) return line === undefined ? { index, event } : { index, line, event }
     return line === undefined
-      ? { index, rejection: result.rejection }
-      : { index, line, rejection: { ...result.rejection, line } }
+      ? { index, rejection: event.rejection }
+      : { index, line, rejection: { ...event.rejection, line } }
   } catch (err) {
     // Defence in depth: whatever a value does, one record is rejected, never the batch.
     return rejected(ctx, `could not be read: ${messageOf(err).slice(0, 120)}`, line)

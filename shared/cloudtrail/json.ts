@@ -1,12 +1,18 @@
-/** Policy documents and other nested JSON sometimes arrive as strings (and IAM's as URL-encoded strings). */
-export function asObject(raw: unknown): Record<string, unknown> {
+/** The document of a record that has none (most have no additionalEventData): one for all, never written. */
+const NO_DOCUMENT: Readonly<Record<string, unknown>> = Object.freeze({})
+
+/**
+ * Policy documents and other nested JSON sometimes arrive as strings (and IAM's as URL-encoded strings).
+ * What is not an object reads as an empty one (shared and frozen: documents are read, never written).
+ */
+export function asObject(raw: unknown): Readonly<Record<string, unknown>> {
   if (raw && typeof raw === 'object' && !Array.isArray(raw)) return raw as Record<string, unknown>
   if (typeof raw === 'string') {
     const parsed = parseJsonDocument(raw)
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
       return parsed as Record<string, unknown>
   }
-  return {}
+  return NO_DOCUMENT
 }
 
 /** Parses a JSON document given as a string, URL-encoded or not; undefined when it is neither. */

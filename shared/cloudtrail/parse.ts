@@ -47,6 +47,20 @@ export type ParseResult = { ok: true; event: CloudTrailEvent } | { ok: false; re
  * checks that the two agree).
  */
 export function normalizeRecord(raw: unknown, subject?: string, detailType?: string): ParseResult {
+  const event = normalized(raw, subject, detailType)
+  return event instanceof Rejected ? { ok: false, rejection: event.rejection } : { ok: true, event }
+}
+
+/** Why normalized() could not use a record. */
+export class Rejected {
+  readonly rejection: Rejection
+  constructor(rejection: Rejection) {
+    this.rejection = rejection
+  }
+}
+
+/** normalizeRecord's answer unwrapped, for a caller that wraps it itself: the event, or why there is none. */
+export function normalized(raw: unknown, subject?: string, detailType?: string): CloudTrailEvent | Rejected {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return schemaRejection(raw, subject)
   const r = raw as Record<string, unknown>
   let event = fromFields(r, r, detailType, false)
@@ -58,9 +72,9 @@ export function normalizeRecord(raw: unknown, subject?: string, detailType?: str
   if (event === NOT_CLOUDTRAIL) {
     const reason = 'not a CloudTrail record: no eventTime, eventID or userIdentity'
     const about = subject ?? describeRecord(raw)
-    return { ok: false, rejection: { source: 'cloudtrail', reason, ...(about ? { subject: about } : {}) } }
+    return new Rejected({ source: 'cloudtrail', reason, ...(about ? { subject: about } : {}) })
   }
-  return { ok: true, event: event as CloudTrailEvent }
+  return event as CloudTrailEvent
 }
 
 /** fromFields' answers other than an event: the hand check failed; no eventTime, eventID or userIdentity. */
@@ -238,12 +252,13 @@ export const acceptsRecord = (raw: unknown): boolean =>
   !Array.isArray(raw) &&
   fromFields(raw, raw as Record<string, unknown>, undefined, false) !== FAILS_SCHEMA
 
-function schemaRejection(raw: unknown, subject: string | undefined): ParseResult {
+function schemaRejection(raw: unknown, subject: string | undefined): Rejected {
   const about = subject ?? describeRecord(raw)
-  return {
-    ok: false,
-    rejection: { source: 'cloudtrail', reason: rejectionReason(raw), ...(about ? { subject: about } : {}) },
-  }
+  return new Rejected({
+    source: 'cloudtrail',
+    reason: rejectionReason(raw),
+    ...(about ? { subject: about } : {}),
+  })
 }
 
 const str = (x: Text) => (x === null || x === undefined || x === '' ? undefined : String(x))

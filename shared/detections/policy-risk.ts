@@ -74,38 +74,51 @@ export function escalates(pattern: string): boolean {
       pattern.includes('*') || pattern.includes('?')
         ? grantsEscalationAction(pattern)
         : ESCALATION_SET.has(pattern.toLowerCase())
-    if (ESCALATES.size >= 10_000) ESCALATES.clear()
-    ESCALATES.set(pattern, verdict)
+    if (pattern.length <= MAX_REMEMBERED_PATTERN) {
+      if (ESCALATES.size >= 10_000) ESCALATES.clear()
+      ESCALATES.set(pattern, verdict)
+    }
   }
   return verdict
 }
 const ESCALATES = new Map<string, boolean>()
+/** Actions are short: a longer pattern is judged each time rather than held. */
+const MAX_REMEMBERED_PATTERN = 256
 
 /** Whether an action pattern grants a privilege-escalation action, each tried in turn: the general test. */
 export const grantsEscalationAction = (pattern: string): boolean =>
   ESCALATION_ACTIONS.some((x) => grants(pattern, x))
 
 /**
- * A document's answer remembered by its text (bounded: cleared when full), for documents that come as text
- * (IAM's, URL-encoded): the same policy is often put again, and reading it costs a decode and a parse.
+ * A document's answer remembered by its text, for documents that come as text (IAM's, URL-encoded): the same
+ * policy is often put again, and reading it costs a decode and a parse. Bounded by the characters held (the
+ * answers are cleared when they exceed MAX_HELD_CHARS); a document longer than any policy is not held.
  */
 class ByText<T> {
   private readonly answers = new Map<string, T>()
-  private readonly bound: number
-  constructor(bound: number) {
-    this.bound = bound
-  }
+  private held = 0
   get(doc: unknown, read: (doc: unknown) => T): T {
     if (typeof doc !== 'string') return read(doc)
-    if (this.answers.has(doc)) return this.answers.get(doc) as T
+    const known = this.answers.get(doc)
+    if (known !== undefined || this.answers.has(doc)) return known as T
     const answer = read(doc)
-    if (this.answers.size >= this.bound) this.answers.clear()
-    this.answers.set(doc, answer)
+    if (doc.length <= MAX_POLICY_CHARS) {
+      if (this.held + doc.length > MAX_HELD_CHARS) {
+        this.answers.clear()
+        this.held = 0
+      }
+      this.answers.set(doc, answer)
+      this.held += doc.length
+    }
     return answer
   }
 }
 
-const RISK_BY_TEXT = new ByText<'admin' | 'escalation' | undefined>(512)
+/** The longest policy document held (S3 bucket policies go to 20 KB, IAM's below), and all held together. */
+const MAX_POLICY_CHARS = 20_480
+const MAX_HELD_CHARS = 1_000_000
+
+const RISK_BY_TEXT = new ByText<'admin' | 'escalation' | undefined>()
 
 /** 'admin' (Allow * on *), 'escalation' (grants a privilege-escalation action), or undefined. */
 export function documentRisk(doc: unknown): 'admin' | 'escalation' | undefined {
@@ -133,7 +146,7 @@ export function trustedPrincipals(doc: unknown): { anyone: boolean; accounts: st
   return { anyone, accounts: [...accounts] }
 }
 
-const TRUST_BY_TEXT = new ByText<{ anyone: boolean; accounts: readonly string[] }>(512)
+const TRUST_BY_TEXT = new ByText<{ anyone: boolean; accounts: readonly string[] }>()
 
 function readTrust(doc: unknown): { anyone: boolean; accounts: string[] } {
   const accounts = new Set<string>()

@@ -50,9 +50,23 @@ class Selectors {
     }
   }
 
+  /**
+   * Per eventName, the one eventSource that reads it, or the set of them when several do: most names have one
+   * source, compared without a second lookup. Made by compile(), once every selector is added.
+   */
+  private sourcesByName = new Map<string, string | ReadonlySet<string>>()
+
+  compile(): void {
+    this.sourcesByName = new Map(
+      [...this.names].map(([name, sources]) => [name, sources.size === 1 ? [...sources][0]! : sources]),
+    )
+  }
+
   /** Whether an eventSource and eventName meet a 'names' or 'services' selector. */
   namesMeet(name: string, source: string): boolean {
-    if (this.names.get(name)?.has(source)) return true
+    const sources = this.sourcesByName.get(name)
+    if (sources !== undefined && (sources === source || (typeof sources !== 'string' && sources.has(source))))
+      return true
     if (this.versionedSources.has(source)) {
       const api = apiName(name)
       if (api !== name && this.versioned.get(api)?.has(source)) return true
@@ -196,8 +210,10 @@ export function recordPrefilter(
   const read = new Selectors()
   for (const d of detections instanceof DetectionIndex ? detections.detections : detections)
     read.add(d.events)
+  read.compile()
   const also = new Selectors()
   for (const s of options.also ?? []) also.add(s)
+  also.compile()
   const hasAlso = (options.also ?? []).length > 0
   const namesMeet = (name: unknown, source: unknown) =>
     typeof name === 'string' &&

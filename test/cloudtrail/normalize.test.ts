@@ -73,6 +73,24 @@ describe('normalizeRecord', () => {
     )
   })
 
+  it('reads absent or unreadable documents as empty objects, frozen (documents are read, never written)', () => {
+    // Act
+    const result = normalizeRecord({
+      eventSource: 'iam.amazonaws.com',
+      eventName: 'ListUsers',
+      eventID: 'x',
+      requestParameters: null,
+      responseElements: 'not json',
+    })
+    // Assess
+    if (!result.ok) throw new Error(result.rejection.reason)
+    const { requestParameters, responseElements, additionalEventData } = result.event
+    for (const document of [requestParameters, responseElements, additionalEventData]) {
+      expect(document).toEqual({})
+      expect(Object.isFrozen(document)).toBe(true)
+    }
+  })
+
   it('reads a field that is not enumerable as the schema does', () => {
     // Prepare
     const r = { eventSource: 'iam.amazonaws.com', eventID: 'a' }

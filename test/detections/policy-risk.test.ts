@@ -91,6 +91,23 @@ describe('policy documents read from their text', () => {
     )
   })
 
+  it('are read right however long, and however many (what is remembered is bounded)', () => {
+    // Prepare: a document longer than any policy, and more documents than are held
+    const admin = { Statement: { Effect: 'Allow', Action: '*', Resource: '*' } }
+    const long = `${' '.repeat(30_000)}${JSON.stringify(admin)}`
+    const many = Array.from({ length: 3000 }, (_, i) =>
+      JSON.stringify({
+        Id: 'x'.repeat(500),
+        Statement: { Effect: 'Allow', Action: `iam:PassRole${i % 2 ? '' : 'x'}` },
+      }),
+    )
+    // Act / Assess
+    for (let round = 0; round < 2; round++) {
+      expect(documentRisk(long)).toBe('admin')
+      for (const [i, doc] of many.entries()) expect(documentRisk(doc)).toBe(i % 2 ? 'escalation' : undefined)
+    }
+  })
+
   it('hand each caller its own list of accounts', () => {
     // Prepare
     const text = JSON.stringify({ Statement: { Effect: 'Allow', Principal: { AWS: '111122223333' } } })

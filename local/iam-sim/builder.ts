@@ -310,6 +310,14 @@ export class RoleBuilder extends PolicyHolder {
     return this
   }
 
+  /** MaxSessionDuration in seconds (3600 to 43200; IAM's default 3600): the longest AssumeRole session. */
+  maxSessionDuration(seconds: number): this {
+    if (!Number.isInteger(seconds) || seconds < 3600 || seconds > 43_200)
+      throw new Error(`MaxSessionDuration ${seconds} is not between 3600 and 43200`)
+    this.role.maxSessionDuration = seconds
+    return this
+  }
+
   /**
    * Access Advisor usage of a service (see UsageSpec); RoleLastUsed moves forward to it:
    * `.usage('s3', { daysAgo: 3, actions: { CreateBucket: 3 } })`.
@@ -444,6 +452,17 @@ export class RootBuilder {
 
   accessKey(spec: KeySpec): this {
     this.root.accessKeys.push(key(spec, this.ago(spec.ageDays), this.ago))
+    return this
+  }
+
+  /** An X.509 signing certificate of the root user, uploaded `ageDays` ago. */
+  signingCertificate(spec: { ageDays: number; status?: 'Active' | 'Inactive' }): this {
+    this.root.signingCertificates ??= []
+    this.root.signingCertificates.push({
+      id: newId('', 32),
+      status: spec.status ?? 'Active',
+      uploadDate: this.ago(spec.ageDays),
+    })
     return this
   }
 }

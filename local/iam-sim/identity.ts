@@ -19,6 +19,11 @@ export interface SimCredential {
   sessionToken?: string
   accountId: string
   identity: SimIdentity
+  /**
+   * When a role session stops working (STS AssumeRole's Expiration), by the clock of its account: a later
+   * request answers ExpiredToken (ExpiredTokenException on the JSON services). Absent: it never expires.
+   */
+  expiration?: Date
 }
 
 /** The caller of one request: its account (where the request is served) and identity. */
@@ -39,6 +44,9 @@ export const DEFAULT_IDENTITY: SimIdentity = {
 
 export const invalidToken = () =>
   new SimError('InvalidClientTokenId', 403, 'The security token included in the request is invalid.')
+
+export const expiredToken = () =>
+  new SimError('ExpiredToken', 400, 'The security token included in the request is expired')
 
 /** The access key a SigV4 request was signed with: `Credential=<key>/<date>/<region>/<service>/aws4_request`. */
 export function signingKey(authorization: string | undefined): string | undefined {
@@ -63,7 +71,7 @@ export function roleSession(
 
 /**
  * Resolves the caller of a request from its signing key: a registered credential (a session token, when
- * it has one, must match), else an IAM user's or the root user's key in one of the accounts (an inactive
+ * it has one, must match; an expired one is refused), else an IAM user's or the root user's key in one of the accounts (an inactive
  * key is refused as IAM refuses it), else, when lenient, the default account's default caller.
  */
 export function resolveCaller(args: {
@@ -81,6 +89,7 @@ export function resolveCaller(args: {
       const account = accounts.get(registered.accountId)
       if (!account || (registered.sessionToken && registered.sessionToken !== args.sessionToken))
         throw invalidToken()
+      if (registered.expiration && account.now() >= registered.expiration) throw expiredToken()
       return { account, accessKeyId, identity: registered.identity }
     }
     for (const account of accounts.values()) {
@@ -116,7 +125,11 @@ export function callerUser(caller: Caller): SimUser | undefined {
   return caller.identity.type === 'IAMUser' ? caller.account.getUser(caller.identity.userName) : undefined
 }
 
-const roleArn = (accountId: string, roleName: string) => `arn:aws:iam::${accountId}:role/${roleName}`
+/** A session's role ARN: with the role's path when the account has the role (a registered session's may not). */
+export const sessionRoleArn = (account: SimAccount, roleName: string) => {
+  const role = account.roles.get(roleName)
+  return role ? account.roleArn(role) : account.arn(`role/${roleName}`)
+}
 
 /** The caller's ARN and principal id, as GetCallerIdentity and CloudTrail give them. */
 export function principal(caller: Caller): { arn: string; principalId: string } {
@@ -162,7 +175,7 @@ export function userIdentity(caller: Caller): Record<string, unknown> {
           sessionIssuer: {
             type: 'Role',
             principalId: i.roleId,
-            arn: roleArn(account.accountId, i.roleName),
+            arn: sessionRoleArn(account, i.roleName),
             accountId: account.accountId,
             userName: i.roleName,
           },

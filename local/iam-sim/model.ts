@@ -137,6 +137,14 @@ export interface SimRoot {
   passwordLastChanged?: Date
   accessKeys: SimAccessKey[]
   mfa?: SimMfaDevice
+  /** X.509 signing certificates of the root user (GetAccountSummary's AccountSigningCertificatesPresent). */
+  signingCertificates?: SimSigningCertificate[]
+}
+
+export interface SimSigningCertificate {
+  id: string
+  status: 'Active' | 'Inactive'
+  uploadDate: Date
 }
 
 export interface SimGroup {

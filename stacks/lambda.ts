@@ -16,6 +16,8 @@ export interface LambdaArgs {
   async?: boolean
   /** Reserve RESERVED_CONCURRENCY for it (default); off for an account whose quota is too small. */
   reserveConcurrency?: boolean
+  /** What to reserve instead of RESERVED_CONCURRENCY[name] (scan-account: the organization's concurrency). */
+  reservedConcurrency?: number
 }
 
 /** The name of a function, and of its role: `<app>-<function>`. */
@@ -45,6 +47,14 @@ export const functionResourceName = (app: string, name: FunctionName) => `${app}
  * 40 in all; Lambda keeps at least 100 of a region's concurrency unreserved, so an account whose
  * quota is still that of a new account (below 140) must raise it before deploying, or deploy with
  * IAMWATCH_RESERVED_CONCURRENCY=off (no reservation, no cap but the mapping's).
+ * With an organization (stacks/organization.ts) two more functions exist. The dispatcher gets 1: its two
+ * schedules (every 4 hours, and daily) fire together once a day, and the second run then waits throttled
+ * in its asynchronous queue (up to its event age, an hour) until the first, which takes minutes, is done,
+ * so two dispatches never send the same accounts twice at once. scan-account gets the organization's
+ * concurrency (IAMWATCH_ORG_CONCURRENCY, default 20; its value here is only that default), the same
+ * number as its queue's event source mapping may run at once, for the reason given for the key-activity
+ * consumer; an SQS mapping runs at least 2, so a concurrency of 1 reserves and maps 2. That makes
+ * 41 + concurrency in all (61 by default), and a quota of at least 141 + concurrency (161 by default).
  */
 export const RESERVED_CONCURRENCY: Readonly<Record<FunctionName, number>> = {
   'on-cloudtrail-event': 20,
@@ -55,6 +65,8 @@ export const RESERVED_CONCURRENCY: Readonly<Record<FunctionName, number>> = {
   'scan-access-advisor': 1,
   digest: 1,
   'on-key-activity': 5,
+  'org-dispatch': 1,
+  'scan-account': 20,
 }
 
 /** How many batches of the key-activity queue run at once (its event source mapping's maximum concurrency). */
@@ -93,7 +105,7 @@ export function lambdaFunction(args: LambdaArgs, opsTopicArn: $util.Input<string
       timeout: spec.timeoutSeconds,
       ...(args.reserveConcurrency === false
         ? {}
-        : { reservedConcurrentExecutions: RESERVED_CONCURRENCY[args.name] }),
+        : { reservedConcurrentExecutions: args.reservedConcurrency ?? RESERVED_CONCURRENCY[args.name] }),
       environment: { variables: { ...args.environment, NODE_OPTIONS: '--enable-source-maps' } },
       loggingConfig: {
         logFormat: 'JSON',

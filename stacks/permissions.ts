@@ -37,7 +37,7 @@ export interface WriterArns extends Arns {
 }
 
 /** kms:GenerateMac on the item MAC key only: each transition's new head is MAC'd before it is written. */
-function macTransitions(a: WriterArns): Statement[] {
+function macTransitions(a: Pick<WriterArns, 'macKeyArn'>): Statement[] {
   return a.macKeyArn === undefined
     ? []
     : [{ Sid: 'MacTransitions', Effect: 'Allow', Action: ['kms:GenerateMac'], Resource: [a.macKeyArn] }]
@@ -48,7 +48,7 @@ export const policy = (...statements: Statement[]): PolicyDocument => ({
   Statement: statements,
 })
 
-function logs(a: Arns): Statement {
+export function logs(a: Pick<Arns, 'logGroupArn'>): Statement {
   return {
     Sid: 'WriteOwnLogs',
     Effect: 'Allow',
@@ -57,7 +57,7 @@ function logs(a: Arns): Statement {
   }
 }
 
-function dlq(a: Arns): Statement[] {
+export function dlq(a: Pick<Arns, 'dlqArn' | 'keyArn' | 'region'>): Statement[] {
   return [
     {
       Sid: 'SendFailuresToDeadLetterQueue',
@@ -91,7 +91,9 @@ export function kmsVia(
  * scan runs and, inside TransactWriteItems, each finding's state and history item (a transaction is
  * authorized item by item). No Scan: only the CLI's `findings` listing scans the table.
  */
-function reconcileFindings(a: WriterArns): Statement[] {
+export function reconcileFindings(
+  a: Pick<WriterArns, 'tableArn' | 'keyArn' | 'region' | 'macKeyArn'>,
+): Statement[] {
   return [
     {
       Sid: 'ReconcileFindings',
@@ -122,7 +124,7 @@ export function scanCredentialsPolicy(a: WriterArns): PolicyDocument {
       Sid: 'ListUserAccessKeys',
       Effect: 'Allow',
       Action: ['iam:ListAccessKeys'],
-      Resource: [`arn:${a.partition}:iam::${a.accountId}:user/*`],
+      Resource: [accountUsers(a)],
     },
     ...reconcileFindings(a),
     ...dlq(a),
@@ -197,7 +199,7 @@ export function scanAuthorizationPolicy(a: WriterArns): PolicyDocument {
       Sid: 'ListUserAccessKeys',
       Effect: 'Allow',
       Action: ['iam:ListAccessKeys'],
-      Resource: [`arn:${a.partition}:iam::${a.accountId}:user/*`],
+      Resource: [accountUsers(a)],
     },
     { Sid: 'ListAnalyzers', Effect: 'Allow', Action: ['access-analyzer:ListAnalyzers'], Resource: ['*'] },
     ...reconcileFindings(a),
@@ -214,15 +216,23 @@ export function scanTrailsPolicy(a: WriterArns): PolicyDocument {
       Sid: 'ReadTrailState',
       Effect: 'Allow',
       Action: ['cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors'],
-      // Any account's trail: in a member account the organization trail's ARN names the management
-      // account (GetTrailStatus by ARN, CloudTrail API reference); only shared trails are visible.
-      Resource: [`arn:${a.partition}:cloudtrail:*:*:trail/*`],
+      Resource: [anyAccountTrails(a)],
     },
     ...reconcileFindings(a),
     ...dlq(a),
     logs(a),
   )
 }
+
+/** This account's users, by any path: what the per-user credential reads are authorized on. */
+export const accountUsers = (a: Pick<Arns, 'partition' | 'accountId'>) =>
+  `arn:${a.partition}:iam::${a.accountId}:user/*`
+
+/**
+ * Any account's trail: in a member account the organization trail's ARN names the management account
+ * (GetTrailStatus by ARN, CloudTrail API reference); only shared trails are visible.
+ */
+export const anyAccountTrails = (a: Pick<Arns, 'partition'>) => `arn:${a.partition}:cloudtrail:*:*:trail/*`
 
 /**
  * What Access Advisor reports are generated for (GenerateServiceLastAccessedDetails is authorized on the
@@ -231,7 +241,7 @@ export function scanTrailsPolicy(a: WriterArns): PolicyDocument {
  * not judge, nor AWS managed policies (`arn:<partition>:iam::aws:policy/*`), which it skips;
  * scan-roles.test.ts and events.test.ts check that every report a real cycle or event asks for is covered.
  */
-function accessAdvisorTargets(a: Arns): string[] {
+export function accessAdvisorTargets(a: Pick<Arns, 'partition' | 'accountId'>): string[] {
   return ['user', 'role', 'policy'].map((type) => `arn:${a.partition}:iam::${a.accountId}:${type}/*`)
 }
 
@@ -285,7 +295,7 @@ export function onCloudTrailEventPolicy(a: WriterArns): PolicyDocument {
         'iam:ListAccessKeys',
         'iam:GetAccessKeyLastUsed',
       ],
-      Resource: [`arn:${a.partition}:iam::${a.accountId}:user/*`],
+      Resource: [accountUsers(a)],
     },
     {
       Sid: 'ReadAccountPostureOnChange',
@@ -303,9 +313,7 @@ export function onCloudTrailEventPolicy(a: WriterArns): PolicyDocument {
       Sid: 'ReadTrailStateOnChange',
       Effect: 'Allow',
       Action: ['cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors'],
-      // Any account's trail: in a member account the organization trail's ARN names the management
-      // account (GetTrailStatus by ARN, CloudTrail API reference); only shared trails are visible.
-      Resource: [`arn:${a.partition}:cloudtrail:*:*:trail/*`],
+      Resource: [anyAccountTrails(a)],
     },
     {
       Sid: 'GenerateServiceLastAccessedReportsOnChange',

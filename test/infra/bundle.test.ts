@@ -51,6 +51,8 @@ describe('the action catalog in the Lambda bundles', () => {
     for (const scan of SCHEDULED_SCANS)
       if (CHECKS.some((c) => c.triggers.schedule === scan.part && reads(c))) needed.add(scan.name)
     if (CHECKS.some((c) => triggerEvents(c).length > 0 && reads(c))) needed.add('on-cloudtrail-event')
+    // A member account's scan runs every part, the access-advisor one among them.
+    needed.add('scan-account')
     // Act
     const shipped = RUNTIME_PACKAGES[CATALOG]!.functions
     // Assess

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
+import type { OrganizationOptions } from '../../stacks/organization-options.ts'
 
 const PLATFORM = join(process.cwd(), '.sst', 'platform')
 
@@ -21,7 +22,7 @@ export const REGION = 'us-east-1'
  */
 export async function runStack(
   stage: string,
-  options: { regions?: string[]; reserveConcurrency?: boolean } = {},
+  options: { regions?: string[]; reserveConcurrency?: boolean; organization?: OrganizationOptions } = {},
 ): Promise<{ resources: MockResource[]; outputs: Record<string, unknown> }> {
   if (!existsSync(join(PLATFORM, 'node_modules', '@pulumi', 'aws'))) {
     throw new Error(
@@ -87,6 +88,7 @@ export async function runStack(
     buildDir: '.build',
     regions: options.regions ?? [],
     ...(options.reserveConcurrency === undefined ? {} : { reserveConcurrency: options.reserveConcurrency }),
+    ...(options.organization ? { organization: options.organization } : {}),
   })
   const outputs: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(out)) {

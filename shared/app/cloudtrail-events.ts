@@ -1,4 +1,5 @@
 import type { IAMClient } from '@aws-sdk/client-iam'
+import type { AccountSessions } from '../aws/account-sessions.ts'
 import type { CloudTrailEvent } from '../cloudtrail/event.ts'
 import { type Parsed, parseCloudTrail } from '../cloudtrail/input.ts'
 import { targetAccount } from '../detections/helpers.ts'
@@ -11,6 +12,11 @@ import { pipelineContext, type ScanDeps } from './scan.ts'
 export interface CloudTrailDeps extends EventDeps, Pick<ScanDeps, 'cloudTrail' | 'accessAnalyzer'> {
   /** For re-evaluating what an event touched; without it, posture waits for the next scan. */
   iam?: IAMClient
+  /**
+   * An organization deployment: a member account's event re-evaluates what it touched through the
+   * account's reader role (an account the directory knows; a denied role leaves it to the next scan).
+   */
+  members?: AccountSessions
 }
 
 export interface CloudTrailSummary {
@@ -35,6 +41,36 @@ export async function handleCloudTrail(input: unknown, deps: CloudTrailDeps): Pr
 }
 
 /** The handler's path after parsing (shared with `iamwatch replay --table`). */
+/** A member account's event: the same checks, with the account's clients (its reader role). */
+async function reevaluateMember(
+  e: CloudTrailEvent,
+  accountId: string,
+  deps: CloudTrailDeps,
+): Promise<string[]> {
+  if (!deps.members || !(await deps.directory?.isMember(accountId))) return []
+  try {
+    await deps.members.verify(accountId)
+  } catch (err) {
+    deps.log.warn('member posture not re-evaluated: reader role unusable', {
+      accountId,
+      event: e.eventName,
+      error: String((err as Error).message).slice(0, 300),
+    })
+    return []
+  }
+  const clients = deps.members.clientsFor(accountId)
+  const accountName = (await deps.directory?.account(accountId))?.name
+  return reevaluate(e, {
+    ...deps,
+    accountId,
+    ...(accountName ? { accountName } : {}),
+    iam: clients.iam,
+    cloudTrail: clients.cloudTrail,
+    accessAnalyzer: clients.accessAnalyzer,
+    members: undefined,
+  })
+}
+
 export async function processParsed(parsed: Parsed, deps: CloudTrailDeps): Promise<CloudTrailSummary> {
   const summary: CloudTrailSummary = {
     processed: 0,
@@ -69,10 +105,15 @@ async function loadPosture(events: readonly CloudTrailEvent[], deps: CloudTrailD
 
 /** Re-runs the checks that declare this event as a trigger, for what it touched, on live data. */
 async function reevaluate(e: CloudTrailEvent, deps: CloudTrailDeps & { iam: IAMClient }): Promise<string[]> {
-  // Posture is read with this deployment's clients: only an event of this account re-evaluates it,
-  // and its findings belong to this account (never the caller's, nor another account's).
-  const accountId = deps.accountId
-  if (!accountId || (e.recipientAccountId !== undefined && e.recipientAccountId !== accountId)) return []
+  // Posture is read with this deployment's clients, or a member account's through its reader role: an
+  // event re-evaluates the account it happened in, and its findings belong to that account (never the
+  // caller's, nor another account's).
+  const own = deps.accountId
+  const member =
+    e.recipientAccountId !== undefined && e.recipientAccountId !== own ? e.recipientAccountId : undefined
+  if (member) return reevaluateMember(e, member, deps)
+  const accountId = own
+  if (!accountId) return []
   // A grant is remembered before anything is judged, so its own re-evaluation sees how new it is.
   const grant = grantChange(e)
   if (grant) await deps.store.records.recordGrant(accountId, grant)

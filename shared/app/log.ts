@@ -24,3 +24,13 @@ export function consoleLog(
     }
   return { info: at(1, console.info), warn: at(2, console.warn), error: at(3, console.error) }
 }
+
+/** A log whose every line names the account it is about (an organization's scans run side by side). */
+export function accountLog(log: Log, accountId: string): Log {
+  const tag = (extra?: Record<string, unknown>) => ({ accountId, ...extra })
+  return {
+    info: (m, e) => log.info(m, tag(e)),
+    warn: (m, e) => log.warn(m, tag(e)),
+    error: (m, e) => log.error(m, tag(e)),
+  }
+}

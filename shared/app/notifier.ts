@@ -5,6 +5,7 @@ import { alertable } from '../engine/suppression.ts'
 import type { HistoryEntry } from '../model/finding.ts'
 import { atLeast } from '../model/severity.ts'
 import { type AlertMessage, buildAlert } from '../notify/message.ts'
+import type { LoadedDirectory } from './directory.ts'
 import type { Log } from './log.ts'
 
 /** The part of a DynamoDB stream record the notifier reads (Lambda's event and the Streams API agree). */
@@ -20,6 +21,8 @@ export interface NotifierDeps {
   config: IamwatchConfig
   log: Log
   now?: () => Date
+  /** The organization's accounts: alerts name the account and its OU path (attributes `accountName`, `ouPath`). */
+  directory?: LoadedDirectory
 }
 
 export interface NotifyResult {
@@ -76,7 +79,13 @@ export async function notifyRecords(
         deps.log.info('transition already notified', { transitionId: entry.transitionId })
         continue
       }
-      const messageId = await deps.publish(buildAlert(entry))
+      const account = await deps.directory?.account(entry.accountId).catch(() => undefined)
+      const messageId = await deps.publish(
+        buildAlert(
+          entry,
+          account ? { name: account.name, ...(account.ouPath ? { ouPath: account.ouPath } : {}) } : {},
+        ),
+      )
       const first = await deps.store.records.markNotified(
         entry,
         messageId,

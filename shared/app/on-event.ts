@@ -10,6 +10,7 @@ import type { LoadedPosture } from '../engine/posture.ts'
 import type { FindingsRepository } from '../engine/repository.ts'
 import { recordOccurrence } from '../engine/suppression.ts'
 import { type Evidence, type Finding, findingId, GENESIS_HASH, type Occurrence } from '../model/finding.ts'
+import type { LoadedDirectory } from './directory.ts'
 import type { Log } from './log.ts'
 
 export interface EventDeps {
@@ -25,6 +26,8 @@ export interface EventDeps {
   sightings?: SightingStore
   /** Posture facts the detections read (admin groups), loaded per delivery. */
   posture?: LoadedPosture
+  /** The organization's accounts (an organization deployment): findings carry the account's name. */
+  directory?: LoadedDirectory
 }
 
 export interface FiredResult {
@@ -83,12 +86,14 @@ async function recordOne(e: CloudTrailEvent, f: Fired, deps: EventDeps): Promise
   const principal = f.detection.principal(e)
   const id = findingId({ accountId, checkId: f.detection.id, resourceId: principal })
   const occurrence = occurrenceOf(e, f)
+  const accountName = (await deps.directory?.account(accountId).catch(() => undefined))?.name
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const current = await deps.store.getFinding(id)
     const at = (deps.now?.() ?? new Date()).toISOString()
     const finding: Finding = {
       id,
       accountId,
+      ...(accountName ? { accountName } : {}),
       region: e.awsRegion ?? deps.region,
       checkId: f.detection.id,
       severity: f.severity,

@@ -1,15 +1,28 @@
+import type { AccessAnalyzerClient } from '@aws-sdk/client-accessanalyzer'
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge'
+import { accessAnalyzerClient } from '../aws/access-analyzer.ts'
+import { sendScanRequests, sqsClient } from '../aws/account-scan-queue.ts'
+import { AccountSessions, eventBridgeClient } from '../aws/account-sessions.ts'
 import { documentClient, iamClient, snsClient } from '../aws/clients.ts'
+import { cloudTrailClient } from '../aws/cloudtrail.ts'
 import { DynamoCounters } from '../aws/counters.ts'
+import type { ReportOptions } from '../aws/credential-report.ts'
 import { FindingsStore } from '../aws/findings-store.ts'
 import { type ItemMac, kmsClient, kmsItemMac } from '../aws/kms.ts'
+import { organizationsClient } from '../aws/organizations.ts'
 import { publishAlert } from '../aws/publisher.ts'
 import { DynamoSightings } from '../aws/sightings.ts'
+import { stsClient } from '../aws/sts.ts'
 import { configFromEnv } from '../config/config.ts'
 import { LoadedPosture } from '../engine/posture.ts'
 import type { CloudTrailDeps } from './cloudtrail-events.ts'
+import { LoadedDirectory } from './directory.ts'
 import type { KeyActivityDeps } from './key-activity.ts'
 import { consoleLog } from './log.ts'
 import type { NotifierDeps } from './notifier.ts'
+import { type OrganizationDeps, readerRoleOf } from './organization.ts'
+import type { DispatchDeps } from './organization-handlers.ts'
+import type { AccountScanDeps } from './organization-scan.ts'
 import type { ScanDeps } from './scan.ts'
 
 /** Wiring from the Lambda environment; built once per cold start. Tests build the same deps by hand. */
@@ -43,9 +56,11 @@ export function scanDepsFromEnv(): ScanDeps {
 export function notifierDepsFromEnv(): NotifierDeps {
   const sns = snsClient()
   const topicArn = required('ALERT_TOPIC_ARN')
+  const store = new FindingsStore(documentClient(), required('FINDINGS_TABLE'))
   return {
-    store: new FindingsStore(documentClient(), required('FINDINGS_TABLE')),
+    store,
     publish: (alert) => publishAlert(sns, topicArn, alert),
+    directory: new LoadedDirectory(store.records),
     config: configFromEnv(),
     log: consoleLog(),
   }
@@ -61,6 +76,8 @@ export function cloudTrailDepsFromEnv(): CloudTrailDeps {
     counters: new DynamoCounters(db, table),
     sightings: new DynamoSightings(db, table),
     posture: new LoadedPosture((accountId) => store.records.groupPosture(accountId)),
+    directory: new LoadedDirectory(store.records),
+    ...(process.env.IAMWATCH_READER_ROLE ? { members: memberSessionsFromEnv('on-cloudtrail-event') } : {}),
     config: configFromEnv(),
     region: process.env.AWS_REGION ?? 'us-east-1',
     accountId: required('ACCOUNT_ID'),
@@ -90,4 +107,75 @@ export function once<T>(factory: () => T): () => T {
     value ??= factory()
     return value
   }
+}
+
+/** The partition of a region (aws, aws-cn, aws-us-gov): the reader roles' and the bus's ARNs name it. */
+export function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn'
+  if (region.startsWith('us-gov-')) return 'aws-us-gov'
+  return 'aws'
+}
+
+/** A member account's clients through its reader role (IAMWATCH_READER_ROLE), for the event path. */
+function memberSessionsFromEnv(sessionName: string): AccountSessions {
+  const d = organizationDepsFromEnv(sessionName)
+  return new AccountSessions({
+    sts: d.sts,
+    roleName: readerRoleOf(d.config),
+    centralAccountId: d.centralAccountId,
+    central: d.central,
+    partition: d.partition ?? 'aws',
+    sessionName: d.sessionName ?? 'iamwatch',
+  })
+}
+
+/** The organization functions: the central account's own clients, STS for the reader roles, Organizations. */
+export function organizationDepsFromEnv(sessionName: string): OrganizationDeps & { report: ReportOptions } {
+  const region = process.env.AWS_REGION ?? 'us-east-1'
+  const config = configFromEnv()
+  const roleName = process.env.IAMWATCH_READER_ROLE
+  const analyzers = new Map<string, AccessAnalyzerClient>()
+  const buses = new Map<string, EventBridgeClient>()
+  return {
+    centralAccountId: required('ACCOUNT_ID'),
+    central: {
+      accountId: required('ACCOUNT_ID'),
+      iam: iamClient(),
+      cloudTrail: cloudTrailClient(),
+      accessAnalyzer: (r) => analyzers.get(r) ?? analyzers.set(r, accessAnalyzerClient(r)).get(r)!,
+      events: (r) => buses.get(r) ?? buses.set(r, eventBridgeClient({ region: r })).get(r)!,
+    },
+    sts: stsClient(),
+    organizations: organizationsClient(),
+    store: new FindingsStore(documentClient(), required('FINDINGS_TABLE'), { mac: itemMacFromEnv() }),
+    config: roleName
+      ? {
+          ...config,
+          organization: {
+            ...config.organization,
+            readerRoleName: roleName,
+            concurrency: config.organization?.concurrency ?? 20,
+          },
+        }
+      : config,
+    region,
+    partition: partitionOf(region),
+    log: consoleLog(),
+    sessionName: `iamwatch-${sessionName}`,
+    ...(process.env.IAMWATCH_FORWARD_REGIONS
+      ? { forwardRegions: process.env.IAMWATCH_FORWARD_REGIONS.split(',').filter(Boolean) }
+      : {}),
+    report: { pollIntervalMs: Number(process.env.REPORT_POLL_MS ?? 2000) },
+  }
+}
+
+export function dispatchDepsFromEnv(): DispatchDeps {
+  const deps = organizationDepsFromEnv('org-dispatch')
+  const sqs = sqsClient()
+  const queueUrl = required('ACCOUNT_SCANS_QUEUE_URL')
+  return { ...deps, enqueue: (requests) => sendScanRequests(sqs, queueUrl, requests) }
+}
+
+export function accountScanDepsFromEnv(): AccountScanDeps {
+  return organizationDepsFromEnv('scan-account')
 }

@@ -29,6 +29,8 @@ export interface ScanDeps {
   report?: ReportOptions
   /** Skips GetCallerIdentity when the account is known. */
   accountId?: string
+  /** The account's name (an organization's account), recorded on its findings. */
+  accountName?: string
   /** What to scan; default: credentials (report and password policy). */
   parts?: readonly ScanPart[]
   /** Clients for the other parts (built from the standard configuration when absent). */
@@ -116,6 +118,7 @@ export function pipelineContext(
   const sources = sourceContext(deps, accountId, now)
   return {
     accountId,
+    ...(deps.accountName ? { accountName: deps.accountName } : {}),
     region: deps.region,
     config: deps.config,
     now,

@@ -3,6 +3,8 @@ import { IAMClient } from '@aws-sdk/client-iam'
 import { SNSClient } from '@aws-sdk/client-sns'
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import type {
+  AwsCredentialIdentity,
+  AwsCredentialIdentityProvider,
   DeserializeMiddleware,
   HttpRequest,
   HttpResponse,
@@ -21,6 +23,8 @@ export interface ClientOverrides {
   maxAttempts?: number
   /** Sees every call as it ends, after its retries (the CLI's progress). */
   onCall?: CallObserver
+  /** Credentials other than the standard chain's: another account's, through its reader role. */
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider
 }
 
 /** One finished SDK call: what it was, how long it took, and its output or its error. */
@@ -88,6 +92,7 @@ export function clientConfig(o: ClientOverrides, t: TransportSettings = transpor
   return {
     ...(o.endpoint ? { endpoint: o.endpoint } : {}),
     ...(o.region ? { region: o.region } : {}),
+    ...(o.credentials ? { credentials: o.credentials } : {}),
     maxAttempts: o.maxAttempts ?? t.maxAttempts,
     retryMode: 'standard',
     requestHandler: {

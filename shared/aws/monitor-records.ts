@@ -9,6 +9,7 @@ import type { GroupPosture } from '../engine/posture.ts'
 import type { Checkpoint, MonitorRecordsRepository, ScanRun } from '../engine/repository.ts'
 import type { GrantLedger } from '../model/access.ts'
 import type { HistoryEntry } from '../model/finding.ts'
+import type { OrgDirectory } from '../organization/model.ts'
 import { errorCode } from './clients.ts'
 import { keys } from './findings-table.ts'
 
@@ -116,6 +117,36 @@ export class MonitorRecords implements MonitorRecordsRepository {
     } catch (err) {
       if (errorCode(err) !== 'ConditionalCheckFailedException') throw err
     }
+  }
+
+  /**
+   * The organization's accounts as last discovered (one item: 1,000 accounts are about 150 KB). A directory
+   * older than the stored one is not written (two dispatches racing).
+   */
+  async putDirectory(directory: OrgDirectory): Promise<void> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: 'ORG#DIRECTORY', sk: 'CURRENT', kind: 'directory', ...directory },
+          ConditionExpression: 'attribute_not_exists(pk) OR asOf <= :asOf',
+          ExpressionAttributeValues: { ':asOf': directory.asOf },
+        }),
+      )
+      this.writes.records++
+    } catch (err) {
+      if (errorCode(err) !== 'ConditionalCheckFailedException') throw err
+    }
+  }
+
+  async directory(): Promise<OrgDirectory | undefined> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: 'ORG#DIRECTORY', sk: 'CURRENT' } }),
+    )
+    const item = out.Item as (OrgDirectory & { pk?: string; sk?: string; kind?: string }) | undefined
+    if (!item?.asOf || !Array.isArray(item.accounts)) return undefined
+    const { pk: _pk, sk: _sk, kind: _kind, ...directory } = item
+    return directory
   }
 
   async groupPosture(accountId: string): Promise<GroupPosture | undefined> {

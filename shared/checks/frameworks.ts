@@ -156,6 +156,9 @@ const OTHER: Readonly<Record<string, Omit<FrameworkMapping, 'cis3' | 'cis5'>>> =
   'unused-action-access': {},
   'unused-permissions-policy': { config: 'iam-policy-in-use' },
   'policy-not-evaluable': {},
+  // CIS AWS Foundations v7 2.1.x (centralized root access); no CIS v3.0/v5.0 number, no Security Hub control.
+  'org-root-credentials-not-centralized': {},
+  'member-account-not-monitored': {},
 }
 
 /**

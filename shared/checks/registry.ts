@@ -27,6 +27,8 @@ import { rootHardwareMfa } from './credentials/root-hardware-mfa.ts'
 import { rootMfa } from './credentials/root-mfa.ts'
 import { rootRecentUse } from './credentials/root-recent-use.ts'
 import { userNoMfa } from './credentials/user-no-mfa.ts'
+import { memberAccountNotMonitored } from './organization/member-account-not-monitored.ts'
+import { orgRootCredentialsNotCentralized } from './organization/org-root-credentials-not-centralized.ts'
 import { passwordPolicyComplexity } from './password-policy/password-policy-complexity.ts'
 import { passwordPolicyExpiry } from './password-policy/password-policy-expiry.ts'
 import { passwordPolicyLength } from './password-policy/password-policy-length.ts'
@@ -37,7 +39,7 @@ import { cloudtrailNotLogging } from './trails/cloudtrail-not-logging.ts'
 import { eventStreamSilent } from './trails/event-stream-silent.ts'
 import type { AnyCheck } from './types.ts'
 
-/** Every check iamwatch ships, explicitly listed: catalog sections A1 to A5, and policy-not-evaluable. */
+/** Every check iamwatch ships, explicitly listed: catalog sections A1 to A5, policy-not-evaluable, and the organization checks. */
 export const CHECKS: readonly AnyCheck[] = [
   rootAccessKey,
   rootMfa,
@@ -76,6 +78,8 @@ export const CHECKS: readonly AnyCheck[] = [
   unusedActionAccess,
   unusedPermissionsPolicy,
   policyNotEvaluable,
+  orgRootCredentialsNotCentralized,
+  memberAccountNotMonitored,
 ] as AnyCheck[]
 
 const BY_ID = new Map(CHECKS.map((c) => [c.id, c]))

@@ -2,6 +2,7 @@ import type { AccessReport, GrantLedger } from '../model/access.ts'
 import type { AuthorizationInventory } from '../normalize/authorization.ts'
 import type { CredentialUser } from '../normalize/credential-report.ts'
 import type { Rejection } from '../normalize/rejection.ts'
+import type { OrganizationSource } from '../organization/model.ts'
 import type { ActionCatalog } from '../policy/catalog.ts'
 
 /** What GetAccountSummary says about the root account (live, unlike the up-to-4-hour-old report). */
@@ -113,6 +114,8 @@ export interface CheckSources {
   analyzers: AnalyzersSource
   trails: TrailsSource
   accessAdvisor: AccessAdvisorSource
+  /** One account of an organization, as the central account sees it (discovery and the member probe). */
+  organization: OrganizationSource
 }
 export type SourceName = keyof CheckSources
 

@@ -17,7 +17,7 @@ export interface ParamSpec {
 }
 
 /** When a check runs on a schedule: the scan part it belongs to. */
-export type ScheduleName = 'credentials' | 'authorization' | 'trails' | 'access-advisor'
+export type ScheduleName = 'credentials' | 'authorization' | 'trails' | 'access-advisor' | 'organization'
 
 /** The CloudTrail events (by service: `iam` is iam.amazonaws.com) after which a check re-runs. */
 export type EventTriggers = Readonly<Partial<Record<TriggerService, readonly string[]>>>

@@ -5,6 +5,7 @@ import { getDetection } from '../detections/registry.ts'
 import type { AnyDetection } from '../detections/types.ts'
 import { DEFAULT_MAX_DAYS, parseUntil } from '../engine/suppression.ts'
 import { SEVERITIES } from '../model/severity.ts'
+import { DEFAULT_READER_ROLE } from '../organization/model.ts'
 
 /**
  * Operator configuration: thresholds per check and detection, rules switched off, trusted accounts.
@@ -72,7 +73,35 @@ const Suppressions = v.pipe(
     rules: v.optional(v.array(ConfigSuppressionRule), []),
   }),
 )
+const AccountId = v.pipe(v.string(), v.regex(/^\d{12}$/, 'must be a 12-digit account id'))
+/**
+ * `organization`: one deployment watches every account of an AWS Organization (discovered from
+ * Organizations, or the `accounts` listed here), each read through its reader role.
+ */
+const Organization = v.strictObject({
+  /** The member accounts' role the central scans assume (the StackSet creates it). */
+  readerRoleName: v.optional(
+    v.pipe(v.string(), v.regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name')),
+    DEFAULT_READER_ROLE,
+  ),
+  /** Accounts scanned at once (the account-scans queue's maximum concurrency in the stack). */
+  concurrency: v.optional(
+    v.pipe(v.number(), v.integer('must be a whole number'), v.minValue(1), v.maxValue(1000)),
+    20,
+  ),
+  /** A configured list instead of discovery (no Organizations access): ids, with names and OU paths. */
+  accounts: v.optional(
+    v.array(
+      v.strictObject({
+        id: AccountId,
+        name: v.optional(v.pipe(v.string(), v.maxLength(50))),
+        ouPath: v.optional(v.pipe(v.string(), v.maxLength(1000))),
+      }),
+    ),
+  ),
+})
 const ConfigSchema = v.strictObject({
+  organization: v.optional(Organization),
   checks: v.optional(v.record(v.string(), Override), {}),
   detections: v.optional(v.record(v.string(), Override), {}),
   /** Accounts whose principals are expected here: their role use and trust in them are not alerted. */

@@ -1,4 +1,5 @@
 import type { Finding, HistoryEntry } from '../model/finding.ts'
+import type { OrgDirectory } from '../organization/model.ts'
 import type { GroupPosture } from './posture.ts'
 import type { PlannedTransition } from './reconcile.ts'
 import type {
@@ -23,6 +24,13 @@ class MemoryRecords implements MonitorRecordsRepository {
     if (!holder.has(g.key) || holder.get(g.key)! < at) holder.set(g.key, at)
   }
   readonly postures = new Map<string, GroupPosture>()
+  stored?: OrgDirectory
+  async putDirectory(d: OrgDirectory) {
+    if (!this.stored || this.stored.asOf <= d.asOf) this.stored = d
+  }
+  async directory() {
+    return this.stored
+  }
   async putGroupPosture(p: GroupPosture) {
     const have = this.postures.get(p.accountId)
     if (!have || have.asOf <= p.asOf) this.postures.set(p.accountId, p)

@@ -20,6 +20,8 @@ import { ruleFor, rulesInForce, suppressionOf } from './suppression.ts'
  */
 export interface PipelineContext {
   accountId: string
+  /** The account's name (an organization's account): recorded on the findings the run opens. */
+  accountName?: string
   region: string
   config: IamwatchConfig
   now: Date

@@ -19,6 +19,8 @@ import type { Judgement } from './evaluate.ts'
 export interface RunScope {
   accountId: string
   region: string
+  /** The account's name, recorded on the findings it opens (an organization's account). */
+  accountName?: string
 }
 
 export interface PlannedTransition {
@@ -202,6 +204,7 @@ function reconcileOne(input: ReconcileInput, j: Judgement, plan: ReconcilePlan):
     const finding: Finding = {
       id,
       accountId: scope.accountId,
+      ...(scope.accountName ? { accountName: scope.accountName } : {}),
       region: scope.region,
       checkId: outcome.checkId,
       severity: outcome.severity ?? check?.severity ?? 'medium',
@@ -303,6 +306,7 @@ export function advance(
     severity: finding.severity,
     checkId: finding.checkId,
     accountId: finding.accountId,
+    ...(finding.accountName ? { accountName: finding.accountName } : {}),
     region: finding.region,
     resourceType: finding.resourceType,
     resourceId: finding.resourceId,

@@ -1,5 +1,6 @@
 import type { GrantLedger } from '../model/access.ts'
 import type { Finding, HistoryEntry } from '../model/finding.ts'
+import type { OrgDirectory } from '../organization/model.ts'
 import type { GroupPosture } from './posture.ts'
 import type { PlannedTransition } from './reconcile.ts'
 import type { SuppressionRule } from './suppression.ts'
@@ -49,6 +50,9 @@ export interface MonitorRecordsRepository {
   /** Keeps what the latest complete authorization details say of the account's groups (never moves back in time). */
   putGroupPosture(posture: GroupPosture): Promise<void>
   groupPosture(accountId: string): Promise<GroupPosture | undefined>
+  /** The organization's accounts as last discovered (organization deployments). */
+  putDirectory(directory: OrgDirectory): Promise<void>
+  directory(): Promise<OrgDirectory | undefined>
   countEvents(day: string, processed: number, rejected: number, at: string): Promise<void>
   eventStats(day: string): Promise<{ processed: number; rejected: number; lastEventAt?: string } | undefined>
   startScan(run: ScanRun): Promise<void>

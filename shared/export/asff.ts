@@ -70,7 +70,8 @@ export function toAsffFinding(r: ExportRecord): AsffFinding {
   const partition = arnPartition(r.resourceArn) ?? 'aws'
   const requirements = r.compliance.flatMap((c) => c.requirements.map((q) => `${c.standard}/${q.id}`))
   const credential = r.credentialId ? ` (credential ${r.credentialId})` : ''
-  const gone = r.resolution === 'credential-gone' || r.resolution === 'resource-gone'
+  const gone =
+    r.resolution === 'credential-gone' || r.resolution === 'resource-gone' || r.resolution === 'account-gone'
   return {
     SchemaVersion: ASFF_SCHEMA_VERSION,
     Id: r.id,

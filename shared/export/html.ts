@@ -416,6 +416,7 @@ const RESOLUTION_LABEL: Record<ResolutionReason, string> = {
   passed: 'check passed',
   'credential-gone': 'credential removed',
   'resource-gone': 'resource removed',
+  'account-gone': 'account left the organization',
   acknowledged: 'acknowledged',
 }
 

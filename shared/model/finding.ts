@@ -60,9 +60,15 @@ export interface Occurrence {
 }
 /**
  * Why a finding resolved: the check passed, or the credential / resource it was about no longer exists,
- * or (detections) someone acknowledged it.
+ * or (detections) someone acknowledged it, or its account left the organization (`account-gone`: only
+ * once discovery confirmed it, never because the account could not be read).
  */
-export type ResolutionReason = 'passed' | 'credential-gone' | 'resource-gone' | 'acknowledged'
+export type ResolutionReason =
+  | 'passed'
+  | 'credential-gone'
+  | 'resource-gone'
+  | 'acknowledged'
+  | 'account-gone'
 
 export type Evidence = Record<string, string | number | boolean | null | string[]>
 
@@ -111,6 +117,8 @@ export function findingId(key: FindingKey): string {
 /** What a finding is about and how it stands: shared by its current state and each history item. */
 export interface FindingSubject {
   accountId: string
+  /** The account's name (Organizations, or the configured one) when the transition was made. */
+  accountName?: string
   region: string
   checkId: string
   severity: Severity

@@ -130,16 +130,53 @@ export function cloudTrailLink(region: string | undefined, eventId: string | und
 }
 
 /** The filterable message attributes: subscribers route on these. */
-function attributesOf(entry: HistoryEntry, ruleType: 'detection' | 'check'): Record<string, string> {
+function attributesOf(
+  entry: HistoryEntry,
+  ruleType: 'detection' | 'check',
+  account: AlertAccount,
+): Record<string, string> {
   const { severity, checkId, accountId, transition, findingId, transitionId } = entry
-  return { severity, checkId, accountId, transition, findingId, transitionId, ruleType }
+  return {
+    severity,
+    checkId,
+    accountId,
+    transition,
+    findingId,
+    transitionId,
+    ruleType,
+    // SNS takes no empty attribute value: an account without a name or an OU path has none.
+    ...(account.name ? { accountName: account.name } : {}),
+    ...(account.ouPath ? { ouPath: account.ouPath } : {}),
+  }
 }
 
-export function buildAlert(entry: HistoryEntry): AlertMessage {
-  return entry.occurrence ? detectionAlert(entry, entry.occurrence) : postureAlert(entry)
+/** The account an alert is about, as the organization's directory names it (nothing in a single account). */
+export interface AlertAccount {
+  name?: string
+  ouPath?: string
 }
 
-function detectionAlert(entry: HistoryEntry, o: NonNullable<HistoryEntry['occurrence']>): AlertMessage {
+/** `222222222222 (prod)`: the id, and the name when there is one. */
+const accountLabel = (entry: HistoryEntry, account: AlertAccount) =>
+  account.name && account.name !== entry.accountId
+    ? `${plain(entry.accountId)} (${plain(account.name)})`
+    : plain(entry.accountId)
+
+/**
+ * The alert for one history item. `account` (from the organization's directory) names the account and
+ * its OU path, in the text and as the `accountName` / `ouPath` attributes that subscriptions filter on;
+ * the name recorded on the item stands in when the directory has none.
+ */
+export function buildAlert(entry: HistoryEntry, directory: AlertAccount = {}): AlertMessage {
+  const account = { ...directory, name: directory.name ?? entry.accountName }
+  return entry.occurrence ? detectionAlert(entry, entry.occurrence, account) : postureAlert(entry, account)
+}
+
+function detectionAlert(
+  entry: HistoryEntry,
+  o: NonNullable<HistoryEntry['occurrence']>,
+  account: AlertAccount,
+): AlertMessage {
   const detection = getDetection(entry.checkId)
   const sev = entry.severity.toUpperCase()
   const who = o.actor.arn ?? o.actor.userName ?? o.actor.type ?? 'unknown'
@@ -148,7 +185,7 @@ function detectionAlert(entry: HistoryEntry, o: NonNullable<HistoryEntry['occurr
     shortHead: `[iamwatch] ${sev}`,
     title: entry.title,
     identifier: shortActor(o.actor),
-    context: [entry.accountId, o.awsRegion ?? entry.region],
+    context: [account.name ?? entry.accountId, o.awsRegion ?? entry.region],
   })
   const link = cloudTrailLink(o.awsRegion, o.eventId)
   const { result, mfaUsed, ...details } = o.details
@@ -161,7 +198,8 @@ function detectionAlert(entry: HistoryEntry, o: NonNullable<HistoryEntry['occurr
     `Source IP:   ${plain(o.sourceIp ?? 'unknown')}`,
     `User agent:  ${plain(o.userAgent ?? 'unknown')}`,
     `When (UTC):  ${plain(o.eventTime ?? 'unknown')}`,
-    `Account:     ${plain(entry.accountId)}    Region: ${plain(o.awsRegion ?? entry.region)}`,
+    `Account:     ${accountLabel(entry, account)}    Region: ${plain(o.awsRegion ?? entry.region)}`,
+    ...(account.ouPath ? [`OU:          ${plain(account.ouPath)}`] : []),
     `Event:       ${plain(o.eventSource)} ${plain(o.eventName)}, eventID ${plain(o.eventId ?? o.eventKey)}`,
     ...(link ? [`CloudTrail:  ${link}`] : []),
     ...(Object.keys(details).length
@@ -187,6 +225,10 @@ function detectionAlert(entry: HistoryEntry, o: NonNullable<HistoryEntry['occurr
       title: entry.title,
       severity: entry.severity,
       accountId: entry.accountId,
+      ...(account.name ? { accountName: account.name } : {}),
+      ...(account.ouPath ? { ouPath: account.ouPath } : {}),
+      ...(account.name ? { accountName: account.name } : {}),
+      ...(account.ouPath ? { ouPath: account.ouPath } : {}),
       region: o.awsRegion ?? entry.region,
       principal: entry.resourceId,
       occurrence: o,
@@ -194,7 +236,7 @@ function detectionAlert(entry: HistoryEntry, o: NonNullable<HistoryEntry['occurr
       runbook: detection?.runbook,
       hash: entry.hash,
     },
-    attributes: attributesOf(entry, 'detection'),
+    attributes: attributesOf(entry, 'detection', account),
   }
 }
 
@@ -206,7 +248,7 @@ export function shortActor(actor: { type?: string; arn?: string; userName?: stri
   return actor.userName ?? actor.type ?? 'unknown'
 }
 
-function postureAlert(entry: HistoryEntry): AlertMessage {
+function postureAlert(entry: HistoryEntry, account: AlertAccount): AlertMessage {
   const check = getCheck(entry.checkId)
   const sev = entry.severity.toUpperCase()
   // The one suppression transition that alerts: an expired suppression lifted from an open finding.
@@ -223,7 +265,7 @@ function postureAlert(entry: HistoryEntry): AlertMessage {
     title: entry.title,
     // The credential tells apart the findings of one resource (a user's password and each access key).
     identifier: entry.credentialId ? `${entry.resourceId}, ${entry.credentialId}` : entry.resourceId,
-    context: [entry.accountId],
+    context: [account.name ?? entry.accountId],
   })
   const remediation = check?.remediation ?? 'See the check documentation.'
   const what =
@@ -240,7 +282,8 @@ function postureAlert(entry: HistoryEntry): AlertMessage {
     `Resource:   ${plain(entry.resourceType)} ${plain(entry.resourceId)}`,
     `ARN:        ${plain(entry.resourceArn)}`,
     ...(entry.credentialId ? [`Credential: ${plain(entry.credentialId)}`] : []),
-    `Account:    ${plain(entry.accountId)}    Region: ${plain(entry.region)}`,
+    `Account:    ${accountLabel(entry, account)}    Region: ${plain(entry.region)}`,
+    ...(account.ouPath ? [`OU:         ${plain(account.ouPath)}`] : []),
     `When (UTC): ${entry.at}`,
     `Finding:    ${entry.findingId}    Transition: ${entry.transitionId}`,
     ...(lifted
@@ -269,6 +312,8 @@ function postureAlert(entry: HistoryEntry): AlertMessage {
     status: entry.status,
     ...(entry.resolution ? { resolution: entry.resolution } : {}),
     accountId: entry.accountId,
+    ...(account.name ? { accountName: account.name } : {}),
+    ...(account.ouPath ? { ouPath: account.ouPath } : {}),
     region: entry.region,
     resource: { type: entry.resourceType, id: entry.resourceId, arn: entry.resourceArn },
     ...(entry.credentialId ? { credentialId: entry.credentialId } : {}),
@@ -284,6 +329,6 @@ function postureAlert(entry: HistoryEntry): AlertMessage {
     text: lines.join('\n'),
     json,
     // An expired suppression lifted from a detection finding is alerted in this form too.
-    attributes: attributesOf(entry, getDetection(entry.checkId) ? 'detection' : 'check'),
+    attributes: attributesOf(entry, getDetection(entry.checkId) ? 'detection' : 'check', account),
   }
 }

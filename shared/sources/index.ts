@@ -4,6 +4,7 @@ import { accessAdvisorSource } from './access-advisor.ts'
 import { analyzersSource } from './analyzers.ts'
 import { authorizationSource } from './authorization.ts'
 import { credentialsSource } from './credentials.ts'
+import { organizationSource } from './organization.ts'
 import { passwordPolicySource } from './password-policy.ts'
 import { trailsSource } from './trails.ts'
 import type { SourceContext, SourceModule } from './types.ts'
@@ -16,6 +17,7 @@ export const SOURCES: { [N in SourceName]: SourceModule<N> } = {
   analyzers: analyzersSource,
   trails: trailsSource,
   accessAdvisor: accessAdvisorSource,
+  organization: organizationSource,
 }
 
 /** Reads one source for a scope; a source that throws is a reading with nothing in it. */

@@ -8,6 +8,7 @@ import type { CheckSources, Reading, SourceName } from '../checks/sources.ts'
 import type { MonitorRecordsRepository } from '../engine/repository.ts'
 import type { SourceScope } from '../engine/scope.ts'
 import { sanitizeForLog } from '../normalize/rejection.ts'
+import type { OrganizationSource } from '../organization/model.ts'
 
 /** The account being read, with its clients: one per account, ready for several accounts later. */
 export interface SourceContext {
@@ -28,6 +29,8 @@ export interface SourceContext {
   }
   /** The monitor's own records (when the last CloudTrail event arrived); absent for a table-less scan. */
   records?: MonitorRecordsRepository
+  /** An organization run: each account's view, as discovered and probed (source `organization`). */
+  organization?: (accountId: string) => { data: OrganizationSource; asOf: Date } | undefined
   now: Date
 }
 

@@ -1,0 +1,157 @@
+import * as v from 'valibot'
+import { ReaderDenied } from '../aws/account-sessions.ts'
+import type { ReportOptions } from '../aws/credential-report.ts'
+import { mapLimit } from '../engine/limit.ts'
+import type { AccountScanRequest, OrgAccount, OrgDirectory } from '../organization/model.ts'
+import { accountLog } from './log.ts'
+import {
+  concurrencyOf,
+  loadDirectory,
+  newDispatchId,
+  type OrganizationDeps,
+  type OrganizationPartResult,
+  resolveGoneAccounts,
+  runOrganizationPart,
+  sessionsOf,
+} from './organization.ts'
+import { runScan, type ScanPart, type ScanSummary } from './scan.ts'
+
+export interface AccountScanDeps extends OrganizationDeps {
+  report?: ReportOptions
+  deadline?: Date
+}
+
+/**
+ * One account's scan: the central account with its own clients, a member through its reader role. The
+ * same runScan as a single-account deployment; findings are the account's and carry its name. A reader
+ * role that is denied fails the scan (ReaderDenied) before anything is read or resolved.
+ */
+export async function scanAccount(deps: AccountScanDeps, request: AccountScanRequest): Promise<ScanSummary> {
+  const sessions = sessionsOf(deps)
+  await sessions.verify(request.accountId)
+  const clients = sessions.clientsFor(request.accountId)
+  return runScan(
+    {
+      iam: clients.iam,
+      cloudTrail: clients.cloudTrail,
+      accessAnalyzer: clients.accessAnalyzer,
+      accountId: request.accountId,
+      accountName: request.accountName,
+      ...(deps.store ? { store: deps.store } : {}),
+      config: deps.config,
+      region: deps.region,
+      log: accountLog(deps.log, request.accountId),
+      ...(deps.now ? { now: deps.now } : {}),
+      ...(deps.report ? { report: deps.report } : {}),
+      ...(deps.deadline ? { deadline: deps.deadline } : {}),
+      parts: request.parts as ScanPart[],
+    },
+    `${request.dispatchId}:${request.accountId}`,
+  )
+}
+
+export interface DispatchResult {
+  dispatchId: string
+  directory: OrgDirectory
+  organization: Omit<OrganizationPartResult, 'probes'>
+  goneAccounts: string[]
+  /** One per member account to scan (the central account is scanned by its own scheduled functions). */
+  requests: AccountScanRequest[]
+  problems: string[]
+}
+
+/**
+ * The central account's dispatch, on each schedule: discover who is in the organization (or read the
+ * configured list), keep the directory, resolve the findings of accounts that left (a complete discovery
+ * only), run the organization checks on every account, and ask for one scan per reachable member.
+ */
+export async function dispatchOrganization(
+  deps: OrganizationDeps & { parts: readonly ScanPart[]; includeCentral?: boolean },
+): Promise<DispatchResult> {
+  const now = deps.now?.() ?? new Date()
+  const dispatchId = newDispatchId(deps.parts)
+  const previous = await deps.store?.records.directory()
+  const { directory, problems } = await loadDirectory(deps, now)
+  for (const p of problems) deps.log.warn('organization incompletely read', { detail: p })
+  let goneAccounts: string[] = []
+  if (deps.store) {
+    goneAccounts = (await resolveGoneAccounts(deps.store, previous, directory, dispatchId, now, deps.log))
+      .goneAccounts
+    await deps.store.records.putDirectory(directory)
+  }
+  const { probes: _probes, ...organization } = await runOrganizationPart(deps, directory, dispatchId)
+  const requests = organization.reachable
+    .filter((a) => deps.includeCentral || a.id !== deps.centralAccountId)
+    .map((a) => requestFor(a, deps.parts, dispatchId, now))
+  deps.log.info('organization dispatched', {
+    dispatchId,
+    accounts: directory.accounts.length,
+    ...organization.counts,
+    requests: requests.length,
+    goneAccounts: goneAccounts.length,
+  })
+  return { dispatchId, directory, organization, goneAccounts, requests, problems }
+}
+
+const requestFor = (
+  a: OrgAccount,
+  parts: readonly string[],
+  dispatchId: string,
+  now: Date,
+): AccountScanRequest => ({
+  accountId: a.id,
+  accountName: a.name,
+  ouPath: a.ouPath,
+  parts: [...parts],
+  dispatchId,
+  requestedAt: now.toISOString(),
+})
+
+export interface OrganizationScanResult extends DispatchResult {
+  scans: Array<{ request: AccountScanRequest; summary?: ScanSummary; error?: string }>
+}
+
+/**
+ * The whole organization in one process (the CLI): the dispatch, then every reachable account's scan
+ * (the central one included), `concurrency` at a time. One account failing degrades that account only.
+ */
+export async function scanOrganization(
+  deps: AccountScanDeps & {
+    parts: readonly ScanPart[]
+    onAccount?: (done: OrganizationScanResult['scans'][number]) => void
+  },
+): Promise<OrganizationScanResult> {
+  const sessions = sessionsOf(deps)
+  const shared = { ...deps, sessions }
+  const dispatch = await dispatchOrganization({ ...shared, includeCentral: true })
+  const scans = await mapLimit(dispatch.requests, concurrencyOf(deps.config), async (request) => {
+    let done: OrganizationScanResult['scans'][number]
+    try {
+      done = { request, summary: await scanAccount(shared, request) }
+    } catch (err) {
+      done = {
+        request,
+        error:
+          err instanceof ReaderDenied
+            ? `reader role denied: ${err.message}`
+            : String((err as Error).message ?? err),
+      }
+    }
+    deps.onAccount?.(done)
+    return done
+  })
+  return { ...dispatch, scans }
+}
+
+/** The account-scans queue's message, checked before anything is done with it. */
+export const AccountScanRequestSchema = v.strictObject({
+  accountId: v.pipe(v.string(), v.regex(/^\d{12}$/)),
+  accountName: v.pipe(v.string(), v.maxLength(100)),
+  ouPath: v.pipe(v.string(), v.maxLength(2000)),
+  parts: v.pipe(
+    v.array(v.picklist(['credentials', 'authorization', 'trails', 'access-advisor'] as const)),
+    v.minLength(1),
+  ),
+  dispatchId: v.pipe(v.string(), v.maxLength(200)),
+  requestedAt: v.pipe(v.string(), v.isoTimestamp()),
+})

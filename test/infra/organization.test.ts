@@ -198,7 +198,13 @@ describe('with an organization (Pulumi mocks)', () => {
       NODE_OPTIONS: '--enable-source-maps',
     }
     expect(dispatch).toMatchObject({ name: `${APP}-org-dispatch`, timeout: 900, memorySize: 1024 })
-    expect(dispatch.environment.variables).toEqual({ ...common, ACCOUNT_SCANS_QUEUE_URL: QUEUE_URL })
+    // The dispatcher checks each member's forwarding in every monitored region (the StackSet's: here the
+    // stack is given no other region than us-east-1).
+    expect(dispatch.environment.variables).toEqual({
+      ...common,
+      ACCOUNT_SCANS_QUEUE_URL: QUEUE_URL,
+      IAMWATCH_FORWARD_REGIONS: 'us-east-1',
+    })
     expect(scan).toMatchObject({ name: `${APP}-scan-account`, timeout: 900, memorySize: 1024 })
     expect(scan.environment.variables).toEqual(common)
     expect(FUNCTIONS['org-dispatch']).toEqual({

@@ -8,6 +8,7 @@ import type { BatchResponse } from './key-activity.ts'
 import { logFailure } from './middleware.ts'
 import type { OrganizationDeps } from './organization.ts'
 import {
+  AccountNotInDirectory,
   type AccountScanDeps,
   AccountScanRequestSchema,
   dispatchOrganization,
@@ -112,12 +113,10 @@ export async function handleAccountScans(event: unknown, deps: AccountScanDeps):
         ...summary.counts,
       })
     } catch (err) {
-      if (err instanceof ReaderDenied) {
+      if (err instanceof ReaderDenied || err instanceof AccountNotInDirectory) {
         out.denied++
-        deps.log.warn('reader role denied: account not scanned', {
-          accountId: request.accountId,
-          detail: err.message,
-        })
+        const why = err instanceof ReaderDenied ? 'reader role denied' : 'account left the organization'
+        deps.log.warn(`${why}: account not scanned`, { accountId: request.accountId, detail: err.message })
         continue
       }
       out.failed++

@@ -27,6 +27,16 @@ export interface AccountScanDeps extends OrganizationDeps {
  * role that is denied fails the scan (ReaderDenied) before anything is read or resolved.
  */
 export async function scanAccount(deps: AccountScanDeps, request: AccountScanRequest): Promise<ScanSummary> {
+  // A request queued before its account left: scanning it now would reopen what account-gone resolved.
+  const directory = await deps.store?.records.directory()
+  if (
+    directory?.complete &&
+    request.accountId !== directory.centralAccountId &&
+    !directory.accounts.some((a) => a.id === request.accountId && a.status !== 'CLOSED')
+  )
+    throw new AccountNotInDirectory(
+      `${request.accountId} is no longer in the organization (discovered ${directory.asOf})`,
+    )
   const sessions = sessionsOf(deps)
   await sessions.verify(request.accountId)
   const clients = sessions.clientsFor(request.accountId)
@@ -48,6 +58,11 @@ export async function scanAccount(deps: AccountScanDeps, request: AccountScanReq
     },
     `${request.dispatchId}:${request.accountId}`,
   )
+}
+
+/** The account of a request is not in the organization any more (the latest complete discovery). */
+export class AccountNotInDirectory extends Error {
+  override name = 'AccountNotInDirectory'
 }
 
 export interface DispatchResult {

@@ -168,6 +168,23 @@ describe('an account that left the organization', () => {
     expect(new Set(resolved)).toEqual(new Set(['account-gone']))
   })
 
+  it('is not scanned by a request queued before it left, so nothing account-gone resolved reopens', async () => {
+    // Prepare: a request is queued, then the account leaves and a dispatch resolves its findings.
+    const { deps, store, sim } = await start()
+    const { requests } = await dispatchOrganization({ ...deps, parts: ['credentials'] })
+    await scanAccount(deps, requests[0]!)
+    sim.organization!.removeAccount(MEMBER)
+    await dispatchOrganization({ ...deps, parts: ['credentials'] })
+    // Act: the old request arrives late.
+    const batch = await handleAccountScans(
+      { Records: [{ messageId: 'late', body: JSON.stringify(requests[0]) }] },
+      { ...deps, report: { pollIntervalMs: 10 } },
+    )
+    // Assess
+    expect(batch).toMatchObject({ scanned: 0, denied: 1, failed: 0 })
+    expect(await open(store, MEMBER)).toEqual([])
+  })
+
   it('keeps its findings open when only its reader role stopped answering', async () => {
     const { deps, store, sim } = await start()
     const { requests } = await dispatchOrganization({ ...deps, parts: ['credentials'] })

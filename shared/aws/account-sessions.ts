@@ -37,6 +37,9 @@ interface SessionArgs {
   overrides?: ClientOverrides
 }
 
+/** How long a denied reader role is taken as denied before STS is asked again. */
+const DENIAL_MS = 5 * 60_000
+
 const DENIED = new Set(['AccessDenied', 'AccessDeniedException'])
 
 /** Re-assumed this long before the session expires (the SDK refreshes a provider's identity 5 minutes early too). */
@@ -69,20 +72,27 @@ export class AccountSessions {
   }
 
   /**
-   * Assumes the account's reader role once now, so a denied role is known before any read:
-   * ReaderDenied when AWS refused it, the error itself when it is transient.
+   * Has a session of the account's reader role (assumed now, or still fresh), so a denied role is known
+   * before any read: ReaderDenied when AWS refused it, the error itself when it is transient. A denial is
+   * remembered for 5 minutes (a warm event handler does not ask STS again on each of an unmonitored
+   * account's events), then tried again: a role deployed since is used from then on.
    */
   verify(accountId: string): Promise<void> {
     if (accountId === this.args.centralAccountId) return Promise.resolve()
-    let p = this.checked.get(accountId)
-    if (!p) {
-      p = this.session(accountId).then(() => undefined)
-      // A transient failure may be retried by a later call; a denial is remembered for this run.
-      p.catch((err) => {
-        if (!(err instanceof ReaderDenied)) this.checked.delete(accountId)
-      })
-      this.checked.set(accountId, p)
-    }
+    const denied = this.checked.get(accountId)
+    if (denied) return denied
+    const p = this.session(accountId).then(() => undefined)
+    p.catch((err) => {
+      if (!(err instanceof ReaderDenied)) return
+      const remembered = Promise.reject(err)
+      remembered.catch(() => undefined)
+      this.checked.set(accountId, remembered)
+      const t = setTimeout(
+        () => this.checked.get(accountId) === remembered && this.checked.delete(accountId),
+        DENIAL_MS,
+      )
+      t.unref?.()
+    })
     return p
   }
 

@@ -329,7 +329,9 @@ function buildDetectionSettings(config: IamwatchConfig) {
     },
     enabled: (d: AnyDetection) => config.detections[d.id]?.enabled !== false,
     trustedAccounts: new Set(config.trustedAccounts),
-    monitor: config.monitor,
+    monitor: config.organization
+      ? { ...config.monitor, readerRoleName: config.organization.readerRoleName }
+      : config.monitor,
     deployers: config.deployers,
   }
 }

@@ -1,6 +1,16 @@
 import { isAwsServiceCaller, principalOf, str, succeeded, targetAccount } from './helpers.ts'
 import { defineDetection } from './types.ts'
 
+/** iamwatch's own functions (`iamwatch-*` roles) assuming an organization member's reader role: its scans. */
+function isMonitorReading(
+  callerArn: string | undefined,
+  roleArn: string | undefined,
+  readerRole: string | undefined,
+) {
+  if (!readerRole || !roleArn?.endsWith(`:role/${readerRole}`)) return false
+  return /^arn:aws[a-z-]*:sts::\d{12}:assumed-role\/iamwatch-[^/]+\//.test(callerArn ?? '')
+}
+
 export const crossAccountRoleAssumption = defineDetection({
   id: 'cross-account-role-assumption',
   title: 'A role was assumed from another account',
@@ -13,6 +23,8 @@ export const crossAccountRoleAssumption = defineDetection({
     const caller = e.identity.accountId
     const target = targetAccount(e)
     if (!caller || !target || caller === target || ctx.trustedAccounts.has(caller)) return null
+    if (isMonitorReading(e.identity.arn, str(e.requestParameters.roleArn), ctx.monitor.readerRoleName))
+      return null
     return { details: { callerAccount: caller, targetAccount: target } }
   },
   principal: principalOf,

@@ -23,6 +23,11 @@ export interface StringParamSpec {
 export interface MonitorIdentity {
   /** The ARN of the deployed KMS key (its key id is the last part). */
   keyArn?: string
+  /**
+   * An organization deployment's member reader role: the monitor's own roles (`iamwatch-*`) assuming it
+   * are its scans, not a cross-account use worth an alert.
+   */
+  readerRoleName?: string
   /** The SST stage deployed: resources tagged `sst:app` = iamwatch and `sst:stage` = this stage are the monitor's. */
   stage?: string
 }

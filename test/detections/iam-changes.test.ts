@@ -242,6 +242,30 @@ describe('cross-account-role-assumption', () => {
     ])
   })
 
+  it("does not fire for the monitor's own functions assuming an organization member's reader role", () => {
+    // Prepare: org-dispatch of the central account assumes iamwatch-reader in this member account.
+    const scan = assume('222222222222', {
+      userIdentity: {
+        type: 'AssumedRole',
+        accountId: '222222222222',
+        arn: 'arn:aws:sts::222222222222:assumed-role/iamwatch-prod-org-dispatch/iamwatch-org-dispatch',
+      },
+      requestParameters: { roleArn: 'arn:aws:iam::123456789012:role/iamwatch-reader', roleSessionName: 's' },
+    })
+    const human = assume('222222222222', {
+      userIdentity: {
+        type: 'IAMUser',
+        accountId: '222222222222',
+        arn: 'arn:aws:iam::222222222222:user/mallory',
+      },
+      requestParameters: { roleArn: 'arn:aws:iam::123456789012:role/iamwatch-reader', roleSessionName: 's' },
+    })
+    // Act, Assess: only in an organization deployment (the reader role is known), and only the monitor's roles.
+    expect(fires(scan, { organization: {} })).toEqual([])
+    expect(fires(scan)).toEqual(['cross-account-role-assumption'])
+    expect(fires(human, { organization: {} })).toEqual(['cross-account-role-assumption'])
+  })
+
   it('does not fire within the account, for a trusted account, or for an AWS service', () => {
     expect(fires(assume('123456789012'))).toEqual([])
     expect(fires(assume('999999999999'), { trustedAccounts: ['999999999999'] })).toEqual([])

@@ -118,7 +118,8 @@ async function reevaluate(e: CloudTrailEvent, deps: CloudTrailDeps & { iam: IAMC
   const grant = grantChange(e)
   if (grant) await deps.store.records.recordGrant(accountId, grant)
   const now = deps.now?.() ?? new Date()
-  const ctx = pipelineContext({ ...deps, iam: deps.iam }, accountId, now)
+  const organizationAccounts = deps.directory ? await deps.directory.accountIds() : []
+  const ctx = pipelineContext({ ...deps, iam: deps.iam, organizationAccounts }, accountId, now)
   const run = await evaluate(ctx, { kind: 'event', event: e, runId: `event:${e.eventKey}` })
   if (!run) return []
   deps.log.info('posture re-evaluated', { event: e.eventName, status: run.status, ...run.counts })

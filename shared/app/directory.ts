@@ -33,6 +33,12 @@ export class LoadedDirectory {
     return this.byId.get(accountId)
   }
 
+  /** Every account of the organization, as last discovered (none in a single-account deployment). */
+  async accountIds(): Promise<string[]> {
+    await this.refresh()
+    return [...this.byId.keys()]
+  }
+
   /** A member account of the organization (not the central one), as last discovered. */
   async isMember(accountId: string): Promise<boolean> {
     await this.refresh()

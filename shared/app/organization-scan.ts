@@ -47,6 +47,7 @@ export async function scanAccount(deps: AccountScanDeps, request: AccountScanReq
       accessAnalyzer: clients.accessAnalyzer,
       accountId: request.accountId,
       accountName: request.accountName,
+      ...(directory ? { organizationAccounts: directory.accounts.map((a) => a.id) } : {}),
       ...(deps.store ? { store: deps.store } : {}),
       config: deps.config,
       region: deps.region,

@@ -93,6 +93,7 @@ export function keyActivityDepsFromEnv(): KeyActivityDeps {
     store: new FindingsStore(db, table, { mac: itemMacFromEnv() }),
     counters: new DynamoCounters(db, table),
     sightings: new DynamoSightings(db, table),
+    directory: new LoadedDirectory(new FindingsStore(db, table).records),
     config: configFromEnv(),
     region: process.env.AWS_REGION ?? 'us-east-1',
     accountId: required('ACCOUNT_ID'),

@@ -31,6 +31,11 @@ export interface ScanDeps {
   accountId?: string
   /** The account's name (an organization's account), recorded on its findings. */
   accountName?: string
+  /**
+   * The organization's accounts (an organization deployment): trusted like `trustedAccounts`, as the
+   * catalog says of role-trust-external-account ("outside the configured trusted accounts/organization").
+   */
+  organizationAccounts?: readonly string[]
   /** What to scan; default: credentials (report and password policy). */
   parts?: readonly ScanPart[]
   /** Clients for the other parts (built from the standard configuration when absent). */
@@ -80,7 +85,7 @@ export function sourceContext(
             (await import('../aws/access-analyzer.ts')).accessAnalyzerClient(region),
         }),
     regions: deps.config.regions.length ? deps.config.regions : [deps.region],
-    trustedAccounts: new Set(deps.config.trustedAccounts),
+    trustedAccounts: new Set([...deps.config.trustedAccounts, ...(deps.organizationAccounts ?? [])]),
     ...(deps.report ? { report: deps.report } : {}),
     ...(deps.store ? { records: deps.store.records } : {}),
     now,
@@ -144,6 +149,11 @@ export async function runScan(deps: ScanDeps, scanId?: string): Promise<ScanSumm
   const records = deps.store?.records
   await records?.startScan({ scanId: id, scanType, accountId: accountId, startedAt, status: 'running' })
   const trigger: Trigger = { kind: 'schedule', parts, runId: id }
+  // An organization deployment's own account trusts the organization's accounts too (the stored directory).
+  if (deps.config.organization && !deps.organizationAccounts && records) {
+    const directory = await records.directory()
+    if (directory) deps = { ...deps, organizationAccounts: directory.accounts.map((a) => a.id) }
+  }
   let run: EvaluationRun
   try {
     run = (await evaluate(pipelineContext(deps, accountId, now), trigger)) ?? emptyRun(id)

@@ -132,6 +132,18 @@ describe('a member account scan', () => {
     expect(new Set(mine.map((f) => f.accountName))).toEqual(new Set(['Prod A']))
   })
 
+  it("trusts the organization's accounts: the reader role, trusting the central account, is no external-account finding", async () => {
+    const { deps, store } = await start()
+    const { requests } = await dispatchOrganization({ ...deps, parts: ['authorization'] })
+    const summary = await scanAccount(deps, requests[0]!)
+    expect(
+      summary.outcomes
+        .filter((o) => o.checkId === 'role-trust-external-account')
+        .map((o) => [o.resource.id, o.status]),
+    ).toEqual([['role/iamwatch-reader', 'pass']])
+    expect(ids(await open(store, MEMBER), 'role-trust-external-account')).toEqual([])
+  })
+
   it('takes queue messages one account each: a malformed one is dropped, a denied reader role too, a failure comes back', async () => {
     const { deps, sim } = await start()
     const { requests } = await dispatchOrganization({ ...deps, parts: ['credentials'] })

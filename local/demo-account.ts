@@ -42,9 +42,12 @@ export const APP_BACKEND_POLICY = doc(
   allow('sns:Publish'),
 )
 
+/** The demo company's account: in the demo organization (local/demo-organization.ts), its security account. */
+export const DEMO_ACCOUNT_ID = '123456789012'
+
 /** "Example Corp": a small company's account with the usual IAM drift. */
 export function demoAccount(now = new Date()): SimAccount {
-  const b = new AccountBuilder('123456789012', now)
+  const b = new AccountBuilder(DEMO_ACCOUNT_ID, now)
   const deployTools = b.managedPolicy(
     'deploy-tools',
     doc(

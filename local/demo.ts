@@ -5,12 +5,16 @@
  * with the SDK; the simulator records each one in CloudTrail, and every record goes through the
  * generated EventBridge rules into the real on-cloudtrail-event handler, and, when it was signed with a
  * long-term access key, through the key-activity SQS queue into the real on-key-activity handler, in batches.
+ * The last chapter makes the account the security account of an AWS Organization (local/demo-organization.ts):
+ * the real org-dispatch handler, the account-scans queue drained into the real scan-account handler, and a
+ * member account's change forwarded by its rules to the central handler, alerted with the account's name.
  */
 import { IAMClient } from '@aws-sdk/client-iam'
 import { SQSClient } from '@aws-sdk/client-sqs'
 import type { HttpRequest } from '@smithy/types'
 import { DEMO_KEYS, demoAccount, fixes } from './demo-account.ts'
 import { ATTACKER_IP, type DemoClients, type Step } from './demo-attack.ts'
+import { LOCAL_FUNCTIONS_ROLE, simForwarding } from './demo-organization.ts'
 import {
   type Delivery,
   describeBatch,
@@ -20,6 +24,7 @@ import {
   type QueueOutcome,
   watchDetections,
 } from './event-path.ts'
+import { roleSession } from './iam-sim/identity.ts'
 import { startIamSimulator } from './iam-sim/server.ts'
 import { type BatchReport, QueuePoller } from './queue-poller.ts'
 import {
@@ -52,9 +57,15 @@ const tStart = timer()
 let deliver: (record: Record<string, unknown>) => Promise<Delivery> = async () => {
   throw new Error('the event path is not wired yet')
 }
+// The functions' credentials: a session of their role in the account (as Lambda gives each function its role's).
+const functionsSession = roleSession(demoAccount().accountId, LOCAL_FUNCTIONS_ROLE, 'lambda')
 const [stack, sim] = await Promise.all([
   startLocalStack(),
-  startIamSimulator(demoAccount(), { reportDelayMs: 300, cloudTrail: (record) => deliver(record) }),
+  startIamSimulator(demoAccount(), {
+    reportDelayMs: 300,
+    cloudTrail: (record) => deliver(record),
+    credentials: [functionsSession],
+  }),
 ])
 const streamArn = await createFindingsTable(stack.dynamo.endpoint, 'iamwatch-findings')
 const topicArn = await createTopic(stack.snsSqs.endpoint, 'iamwatch-alerts')
@@ -81,8 +92,9 @@ console.log(
 // The handlers read exactly what Lambda gives them: environment variables and the SDK's standard configuration.
 Object.assign(process.env, {
   AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+  AWS_ACCESS_KEY_ID: functionsSession.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: functionsSession.secretAccessKey,
+  AWS_SESSION_TOKEN: functionsSession.sessionToken,
   AWS_ENDPOINT_URL_IAM: sim.endpoint,
   AWS_ENDPOINT_URL_STS: sim.endpoint,
   AWS_ENDPOINT_URL_DYNAMODB: stack.dynamo.endpoint,
@@ -101,8 +113,9 @@ const heartbeats: string[] = []
 const scan = (await import('../functions/scan-credentials.ts')).createHandler(once(scanDepsFromEnv), (line) =>
   heartbeats.push(line),
 )
-const notify = (await import('../functions/notify.ts')).handler
-const onEvent = (await import('../functions/on-cloudtrail-event.ts')).handler
+// `let`: the organization chapter redeploys them (cold, with the organization's environment).
+let notify = (await import('../functions/notify.ts')).handler
+let onEvent = (await import('../functions/on-cloudtrail-event.ts')).handler
 // on-key-activity from the environment too; its store is watched so each batch can say what it recorded
 // (the handler answers Lambda only with the messages to deliver again).
 let recorded: () => QueueOutcome[] = () => []
@@ -153,6 +166,8 @@ deliver = eventPath({
   accountId: sim.account.accountId,
   handle: (envelope) => onEvent(envelope, lambdaContext) as Promise<HandlerSummary>,
   enqueue: sqsTarget(eventBridgeSqs, keyActivityQueue.queueUrl),
+  // Another account's records (the organization chapter's) reach this account's bus through its forwarding rules only.
+  forwarding: simForwarding(sim),
   afterDelivery: (d) => {
     deliveries.push(d)
   },
@@ -214,6 +229,226 @@ function queueSummary(since: { deliveries: number; batches: number }): string {
 function showAlerts(label: string, alerts: ReceivedAlert[]) {
   console.log(`${label}: ${alerts.length} message(s)`)
   for (const a of alerts) console.log(`  ${a.subject}`)
+}
+
+/** Clients the organization chapter makes, closed at the end. */
+const orgClients: Array<{ destroy(): void }> = []
+
+/**
+ * The organization (issue 13): the demo account becomes the security account of an AWS Organization; the
+ * functions are redeployed as an organization deployment; the real org-dispatch handler discovers the
+ * accounts, probes each through its reader role, runs the organization checks and queues one scan per
+ * reachable member on the account-scans queue, which a poller drains into the real scan-account handler
+ * (as the event source mapping does: one message per batch, two batches at once); then a member's own
+ * change goes through its forwarding rules into the central handler, and its alert names the account.
+ */
+async function organizationChapter(): Promise<void> {
+  const o = await import('./demo-organization.ts')
+  const { DEFAULT_READER_ROLE } = await import('../shared/organization/model.ts')
+  const { AttachUserPolicyCommand } = await import('@aws-sdk/client-iam')
+  section('An AWS Organization: iamwatch in the security account watches every account')
+  const tOrg = timer()
+  const chapterStart = new Date().toISOString()
+  const organization = o.serveDemoOrganization(sim, { centralPrincipalArns: o.centralPrincipals() })
+  console.log(
+    `The company's organization ${organization.id}: this account, ${sim.account.accountId}, is its security account (IAM's delegated`,
+  )
+  console.log(
+    `administrator), where iamwatch runs. The member StackSet (the reader role ${DEFAULT_READER_ROLE}, trusting the functions'`,
+  )
+  console.log(
+    `role from inside the organization, and the iamwatch-forward-* rules to this account's bus) targets the Workloads OU.`,
+  )
+  const width = Math.max(...o.ORG_ACCOUNTS.map((a) => a.name.length))
+  for (const a of o.ORG_ACCOUNTS)
+    console.log(
+      `  ${a.id}  ${a.name.padEnd(width)}  ${`Root${a.ouPath ? `/${a.ouPath}` : ''}`.padEnd(23)}  ${a.story}`,
+    )
+
+  // Redeployed as an organization deployment (stacks/organization.ts): the functions' new environment, as
+  // the stack sets it; every function starts cold (the directory the event path and the notifier read is
+  // the one the dispatch is about to write).
+  const accountScansQueue = await createWorkQueue(stack.snsSqs.endpoint, 'iamwatch-account-scans', {
+    visibilityTimeoutSeconds: 120,
+    maxReceiveCount: 3,
+  })
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_ORGANIZATIONS: sim.endpoint,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: sim.endpoint,
+    AWS_ENDPOINT_URL_CLOUDTRAIL: sim.endpoint,
+    AWS_ENDPOINT_URL_ACCESSANALYZER: sim.endpoint,
+    AWS_ENDPOINT_URL_SQS: stack.snsSqs.endpoint,
+    IAMWATCH_READER_ROLE: DEFAULT_READER_ROLE,
+    IAMWATCH_FORWARD_REGIONS: LOCAL_REGION,
+    ACCOUNT_SCANS_QUEUE_URL: accountScansQueue.queueUrl,
+    // The security account's functions assume every member's reader role, which trusts them: expected.
+    IAMWATCH_CONFIG: JSON.stringify({ trustedAccounts: [sim.account.accountId] }),
+  })
+  onEvent = (await import('../functions/on-cloudtrail-event.ts')).createHandler(
+    once(runtime.cloudTrailDepsFromEnv),
+  )
+  notify = (await import('../functions/notify.ts')).createHandler(once(runtime.notifierDepsFromEnv))
+  const orgDispatch = (await import('../shared/app/organization-handlers.ts')).createOrgDispatchHandler(
+    once(runtime.dispatchDepsFromEnv),
+    (line) => heartbeats.push(line),
+  )
+  const scanAccount = (await import('../functions/scan-account.ts')).handler
+  console.log(
+    `\nRedeployed as an organization deployment (IAMWATCH_READER_ROLE=${DEFAULT_READER_ROLE}, the account-scans queue, this account in`,
+  )
+  console.log('trustedAccounts): every function starts cold.')
+
+  const tDispatch = timer()
+  const parts = ['credentials', 'authorization']
+  const trailBefore = deliveries.length
+  const dispatched = (await orgDispatch({ parts }, lambdaContext)) as Record<string, number>
+  console.log(
+    `\norg-dispatch ${JSON.stringify({ parts })}: ${dispatched.accounts} accounts discovered; the organization checks opened ${dispatched.opened} finding(s);`,
+  )
+  console.log(
+    `the reader role answered in ${dispatched.queued} member account(s) and was denied in ${dispatched.readerMissing}: ${dispatched.queued} account-scan request(s) sent to iamwatch-account-scans (${tDispatch()})`,
+  )
+  const tScans = timer()
+  const scanBatches: BatchReport[] = []
+  const pollers = [sqsOf(), sqsOf()].map((sqs) => {
+    orgClients.push(sqs)
+    return new QueuePoller(
+      sqs,
+      accountScansQueue.queueUrl,
+      (event, context) => scanAccount(event, context as never),
+      {
+        batchSize: 1,
+        functionName: 'scan-account',
+        timeoutMs: 900_000,
+        onBatch: (b) => {
+          scanBatches.push(b)
+        },
+      },
+    )
+  })
+  await Promise.all(pollers.map((p) => p.drain()))
+  for (const b of scanBatches) {
+    const accounts = b.messages.map((m) =>
+      o.accountLabel((JSON.parse(m.body) as { accountId: string }).accountId),
+    )
+    const outcome = b.error
+      ? `failed: ${String((b.error as Error)?.message ?? b.error)}`
+      : b.failed.length
+        ? 'left for redelivery'
+        : 'deleted'
+    console.log(
+      `scan-account: 1 message (${accounts.join(', ')}) -> scanned through its reader role; ${outcome} (${(b.ms / 1000).toFixed(1)} s)`,
+    )
+  }
+  console.log(`(the account-scans queue drained in ${tScans()})`)
+  await sim.cloudTrail.idle()
+  await keyActivity.drain({ inFlight: true })
+  await poller.drain()
+  // Each AssumeRole of a reader role is recorded in the member's CloudTrail, and forwarded like any event.
+  const assumed = deliveries.slice(trailBefore).filter((d) => d.eventName === 'AssumeRole')
+  const forwarded = assumed.filter((d) => d.forwardedBy?.length)
+  const outcomes = new Set(forwarded.map((d) => describeDelivery(d).split('; ').slice(1).join('; ')))
+  console.log(
+    `The members recorded ${assumed.length} AssumeRole of ${DEFAULT_READER_ROLE} in CloudTrail; ${assumed.length - forwarded.length} denied (in accounts that forward nothing), ${forwarded.length} forwarded by iamwatch-forward-sts: ${[...outcomes].join('; ')} (this account is trusted)`,
+  )
+
+  // Each account: where it sits, and what this chapter opened there (the table, per account).
+  const directory = await store.records.directory()
+  const reached = new Set(
+    scanBatches.flatMap((b) =>
+      b.messages.map((m) => (JSON.parse(m.body) as { accountId: string }).accountId),
+    ),
+  )
+  console.log()
+  console.log(
+    `  ${'ACCOUNT'.padEnd(width)}  ID            ${'OU PATH'.padEnd(23)}  SCANNED BY             FINDINGS OPENED IN THIS CHAPTER`,
+  )
+  for (const a of directory?.accounts ?? []) {
+    const opened = (await store.listFindings({ accountId: a.id, status: 'OPEN' })).filter(
+      (f) => f.firstOpenedAt >= chapterStart,
+    )
+    const by =
+      a.id === sim.account.accountId
+        ? 'its own functions'
+        : reached.has(a.id)
+          ? 'scan-account'
+          : 'nothing: not monitored'
+    const checks = [
+      ...new Set(
+        opened
+          .map(recordFromFinding)
+          .sort(bySeverity)
+          .map((f) => f.checkId),
+      ),
+    ]
+    console.log(
+      `  ${a.name.padEnd(width)}  ${a.id}  ${a.ouPath.padEnd(23)}  ${by.padEnd(23)}${opened.length}: ${checks.join(', ')}`,
+    )
+  }
+  const open = await store.listFindings({ status: 'OPEN' })
+  console.log()
+  for (const f of open.filter((f) => f.checkId === 'member-account-not-monitored')) {
+    const e = f.evidence as { readerRole?: string; detail?: string }
+    console.log(
+      `member-account-not-monitored: ${o.accountLabel(f.accountId)}, reader role ${e.readerRole}: ${e.detail ?? ''}`,
+    )
+  }
+  for (const f of open.filter((f) => f.resourceType === 'AwsOrganization')) {
+    const e = f.evidence as { featuresMissing?: string[]; featuresEnabled?: string[] }
+    console.log(
+      `${f.checkId}: the organization ${f.resourceId} (in ${o.accountLabel(f.accountId)}): ${e.featuresEnabled?.join(', ')} enabled, ${e.featuresMissing?.join(', ')} not`,
+    )
+  }
+  const orgAlerts = await drainQueue(stack.snsSqs.endpoint, allAlerts)
+  console.log()
+  showAlerts('security-team-all', orgAlerts)
+  showAlerts('on-call-pager', await drainQueue(stack.snsSqs.endpoint, pager))
+
+  console.log(
+    `\nA change in acme-prod, made with acme-prod's own credentials: CloudTrail records it there (recipientAccountId ${o.PROD_ACCOUNT});`,
+  )
+  console.log("its forwarding rules send it to this account's bus, where the same rules route it:")
+  const member = (account: keyof typeof o.ORG_ADMINS) => {
+    const c = iamAs(o.ORG_ADMINS[account].accessKeyId)
+    orgClients.push(c)
+    return c
+  }
+  const prodAdmin = member(o.PROD_ACCOUNT)
+  await run({
+    say: 'prod.admin attaches AdministratorAccess to web.oncall (a console user without MFA) in acme-prod',
+    act: () =>
+      prodAdmin.send(
+        new AttachUserPolicyCommand({
+          UserName: 'web.oncall',
+          PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess',
+        }),
+      ),
+  })
+  const memberAlerts = await drainQueue(stack.snsSqs.endpoint, allAlerts)
+  showAlerts('security-team-all', memberAlerts)
+  showAlerts('on-call-pager', await drainQueue(stack.snsSqs.endpoint, pager))
+  const attached = memberAlerts.find((a) => a.attributes.checkId === 'admin-policy-attached')
+  if (attached) {
+    console.log(`\nThe member's alert in full:\n\nSubject: ${attached.subject}\n`)
+    console.log(attached.message.replace(/^/gm, '  '))
+    const { detail: _detail, ...attributes } = attached.attributes
+    console.log(`\n  attributes: ${JSON.stringify(attributes)}`)
+  }
+  const sandboxDev = member(o.SANDBOX_ACCOUNT)
+  await run({
+    say: 'sandbox.dev attaches PowerUserAccess to itself in acme-sandbox',
+    act: () =>
+      sandboxDev.send(
+        new AttachUserPolicyCommand({
+          UserName: 'sandbox.dev',
+          PolicyArn: 'arn:aws:iam::aws:policy/PowerUserAccess',
+        }),
+      ),
+  })
+  const sandboxAlerts = await drainQueue(stack.snsSqs.endpoint, allAlerts)
+  console.log(
+    `security-team-all: ${sandboxAlerts.length} message(s): acme-sandbox forwards nothing, as its member-account-not-monitored finding says (${tOrg()} for the chapter)`,
+  )
 }
 
 try {
@@ -403,9 +638,11 @@ try {
     `$ iamwatch export --format html --framework cis-aws-5.0 --out ${reportFile}   (exit ${report.code})`,
   )
   console.log(`${report.err.trim()}\nOpen it in a browser: file://${reportFile}`)
+
+  await organizationChapter()
   console.log(`\nDone in ${((performance.now() - tDemo) / 1000).toFixed(1)} s in all.`)
 } finally {
-  for (const c of [...Object.values(clients), eventBridgeSqs, pollerSqs]) c.destroy()
+  for (const c of [...Object.values(clients), eventBridgeSqs, pollerSqs, ...orgClients]) c.destroy()
   await sim.stop()
   await stack.stop()
 }

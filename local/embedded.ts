@@ -12,18 +12,34 @@ import { createHandler as createEventHandler } from '../functions/on-cloudtrail-
 import { createHandler as createKeyActivityHandler } from '../functions/on-key-activity.ts'
 import type { CloudTrailDeps } from '../shared/app/cloudtrail-events.ts'
 import { writeDigest } from '../shared/app/digest.ts'
+import { LoadedDirectory } from '../shared/app/directory.ts'
 import type { KeyActivityDeps } from '../shared/app/key-activity.ts'
 import type { Log } from '../shared/app/log.ts'
 import type { NotifierDeps } from '../shared/app/notifier.ts'
+import type { OrganizationDeps } from '../shared/app/organization.ts'
+import { type DispatchResult, dispatchOrganization } from '../shared/app/organization-scan.ts'
+import { type AccountClients, AccountSessions, eventBridgeClient } from '../shared/aws/account-sessions.ts'
 import { DynamoCounters } from '../shared/aws/counters.ts'
 import { S3DigestObjects } from '../shared/aws/digests.ts'
 import { FindingsStore } from '../shared/aws/findings-store.ts'
 import { kmsDigestSigner, kmsItemMac } from '../shared/aws/kms.ts'
+import { organizationsClient } from '../shared/aws/organizations.ts'
 import { publishAlert } from '../shared/aws/publisher.ts'
 import { DynamoSightings } from '../shared/aws/sightings.ts'
+import { stsClient } from '../shared/aws/sts.ts'
 import { configFromEnv, type IamwatchConfig } from '../shared/config/config.ts'
 import { LoadedPosture } from '../shared/engine/posture.ts'
+import { DEFAULT_READER_ROLE, type OrgDirectory } from '../shared/organization/model.ts'
 import { demoAccount } from './demo-account.ts'
+import {
+  accountLabel,
+  centralPrincipals,
+  LOCAL_OPERATOR_ROLE,
+  ORG_ADMINS,
+  SECURITY_ACCOUNT,
+  serveDemoOrganization,
+  simForwarding,
+} from './demo-organization.ts'
 import { warmUpDynamoDb } from './dynamodb/warm-up.ts'
 import {
   type Delivery,
@@ -65,6 +81,25 @@ export interface EmbeddedAwsOptions {
   activity?: (line: string) => void
   /** How often the notifier polls the table's stream when nothing kicked it. Default 250 ms. */
   pollMs?: number
+  /**
+   * Serve the demo organization around the account (local/demo-organization.ts), the account being its
+   * security account, and run one org-dispatch at start. Default: when the account is the demo's (123456789012).
+   */
+  organization?: boolean
+}
+
+/** The organization the embedded AWS serves, as the start-up dispatch found it. */
+export interface EmbeddedOrganization {
+  id: string
+  managementAccountId: string
+  /** The directory the dispatch stored: every account, its name and OU path. */
+  directory: OrgDirectory
+  /** The start-up dispatch (the organization checks' counts, the member scans it would have queued). */
+  dispatch: DispatchResult
+  /** The reader role the members have (not every member: see the not-monitored findings). */
+  readerRole: string
+  /** Each other account's administrator and its access key (any secret: the simulator checks none). */
+  admins: Array<{ accountId: string; accountName: string; userName: string; accessKeyId: string }>
 }
 
 export interface EmbeddedAws {
@@ -87,6 +122,8 @@ export interface EmbeddedAws {
   keyActivity: { queueUrl: string; deadLetterQueueUrl: string; poller: QueuePoller; batches: BatchReport[] }
   /** The operator's credentials (a role session in the account): what `env` exports. */
   operator: SimCredential
+  /** The demo organization, when served (the account is then its security account). */
+  organization?: EmbeddedOrganization
   /** The last deliveries of CloudTrail records through the event path, oldest first. */
   deliveries: Delivery[]
   /**
@@ -107,10 +144,17 @@ const MAX_DELIVERIES = 1000
  * when it was signed with a long-term access key (AKIA...), into the key-activity queue, which a poller
  * drains into the real on-key-activity handler in batches; the real notifier runs from the table's stream.
  * Everything listens on 127.0.0.1.
+ *
+ * With the demo account, the simulator serves the demo organization around it (local/demo-organization.ts):
+ * the account is its security account, the functions run as an organization deployment (the directory, the
+ * members' reader roles through AccountSessions), and one org-dispatch runs at start so that the directory
+ * exists before the first event. A member account's IAM write (made with its own credentials, recorded in
+ * its trail) reaches the handler only through that member's forwarding rules, and its alert names the account.
  */
 export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promise<EmbeddedAws> {
   const prefix = options.prefix ?? 'iamwatch-local'
   const account = options.account ?? demoAccount()
+  const withOrganization = options.organization ?? account.accountId === SECURITY_ACCOUNT
   const activity = options.activity ?? (() => {})
   const owned: LocalStack | undefined =
     options.dynamoEndpoint && options.snsSqsEndpoint ? undefined : await startLocalStack()
@@ -118,7 +162,7 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
   const snsSqsEndpoint = options.snsSqsEndpoint ?? owned!.snsSqs.endpoint
   const cleanups: Array<() => Promise<unknown> | unknown> = []
   try {
-    const operator = roleSession(account.accountId, 'Admin', 'local-operator')
+    const operator = roleSession(account.accountId, LOCAL_OPERATOR_ROLE, 'local-operator')
     const functions = roleSession(account.accountId, `${prefix}-functions`, 'on-cloudtrail-event')
     const deliveries: Delivery[] = []
     let deliver: (record: Record<string, unknown>) => Promise<Delivery> = async () => {
@@ -167,6 +211,17 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
       // them on a scratch table first, so the first change made after start alerts as fast as the next.
       warmUpDynamoDb(rawDb, `${prefix}-warm-up`),
     ])
+    // The rest of the organization: the management and member accounts, their reader roles (trusting the
+    // functions' role and the operator's) and forwarding rules.
+    const organization = withOrganization
+      ? serveDemoOrganization(sim, {
+          centralPrincipalArns: centralPrincipals(
+            `${prefix}-functions`,
+            LOCAL_OPERATOR_ROLE,
+            account.accountId,
+          ),
+        })
+      : undefined
     const streamArn = await createFindingsTable(dynamoEndpoint, tableName)
     const queueUrl = await subscribeQueue(snsSqsEndpoint, alertsTopicArn, `${prefix}-alerts-all`)
     // The key-activity queue as stacks/data.ts makes it (5 receives, then its dead-letter queue); a shorter
@@ -201,13 +256,53 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
     const kms = new KMSClient({ ...client, endpoint: sim.endpoint })
     cleanups.push(() => kms.destroy())
     const store = new FindingsStore(db, tableName, { mac: kmsItemMac(kms, macKey!.arn) })
-    const config = options.config ?? configFromEnv()
+    const baseConfig = options.config ?? configFromEnv()
+    // An organization deployment (as the stack configures it with IAMWATCH_READER_ROLE). The security account
+    // is trusted: its functions assume every member's reader role, which trusts them (without it, every
+    // dispatch would alert cross-account-role-assumption in each member, and each reader role
+    // role-trust-external-account).
+    const config: IamwatchConfig = organization
+      ? {
+          ...baseConfig,
+          organization: baseConfig.organization ?? { readerRoleName: DEFAULT_READER_ROLE, concurrency: 20 },
+          trustedAccounts: [...new Set([...baseConfig.trustedAccounts, account.accountId])],
+        }
+      : baseConfig
     const log: Log = {
       info() {},
       warn: (m, e) => activity(`warning: ${m}${e ? ` ${JSON.stringify(e)}` : ''}`),
       error: (m, e) => activity(`error: ${m}${e ? ` ${JSON.stringify(e)}` : ''}`),
     }
     const counters = new DynamoCounters(db, tableName)
+    // The organization functions' clients (as runtime.ts's organizationDepsFromEnv makes them): the central
+    // account's own, STS for the members' reader roles, Organizations; each member's through its reader role.
+    const simClient = { endpoint: sim.endpoint, region: LOCAL_REGION, maxAttempts: 3 }
+    const asFunctions = { ...simClient, credentials: functions }
+    const central: AccountClients = {
+      accountId: account.accountId,
+      iam,
+      cloudTrail,
+      accessAnalyzer,
+      events: (region) => eventBridgeClient({ ...asFunctions, region }),
+    }
+    const sts = stsClient(asFunctions)
+    const organizations = organizationsClient(asFunctions)
+    const memberSessions = (sessionName: string) =>
+      new AccountSessions({
+        sts,
+        roleName: config.organization?.readerRoleName ?? DEFAULT_READER_ROLE,
+        centralAccountId: account.accountId,
+        central,
+        sessionName,
+        overrides: simClient,
+      })
+    const members = organization ? memberSessions('iamwatch-on-cloudtrail-event') : undefined
+    cleanups.push(() => {
+      members?.destroy()
+      for (const c of [sts, organizations]) c.destroy()
+    })
+    // The directory every function reads (the stored item the dispatch writes; re-read every 5 minutes).
+    const directory = organization ? new LoadedDirectory(store.records) : undefined
     // As shared/app/runtime.ts wires the functions: first-seen baselines and posture facts for on-cloudtrail-event.
     const eventDeps: CloudTrailDeps = {
       iam,
@@ -221,6 +316,8 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
       region: LOCAL_REGION,
       log,
       accountId: account.accountId,
+      ...(directory ? { directory } : {}),
+      ...(members ? { members } : {}),
     }
     // on-key-activity's own store (its own warm Lambda), watched so each batch can say what it recorded.
     const keyActivityStore = new FindingsStore(db, tableName, { mac: kmsItemMac(kms, macKey!.arn) })
@@ -233,6 +330,7 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
       region: LOCAL_REGION,
       log,
       accountId: account.accountId,
+      ...(directory ? { directory } : {}),
     }
     const notifierDeps: NotifierDeps = {
       store,
@@ -243,6 +341,7 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
       },
       config,
       log,
+      ...(directory ? { directory } : {}),
     }
     const onEvent = createEventHandler(() => eventDeps)
     const onKeyActivity = createKeyActivityHandler(() => keyActivityDeps)
@@ -311,14 +410,17 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
       accountId: account.accountId,
       handle: (envelope) => onEvent(envelope, {} as never) as Promise<HandlerSummary>,
       enqueue: sqsTarget(eventBridgeSqs, keyActivityQueue.queueUrl),
+      // A member's record reaches the central bus through its forwarding rules only.
+      ...(organization ? { forwarding: simForwarding(sim, account.accountId) } : {}),
       afterDelivery: async (d) => {
         deliveries.push(d)
         if (deliveries.length > MAX_DELIVERIES) deliveries.splice(0, deliveries.length - MAX_DELIVERIES)
         const record = sim.cloudTrail.records.findLast((r) => r.eventID === d.eventId)
         const who = (record?.userIdentity as { arn?: string } | undefined)?.arn ?? '?'
         const failed = record?.errorCode ? ` [${record.errorCode}]` : ''
+        const where = d.account === account.accountId ? '' : ` in ${accountLabel(d.account)}`
         activity(
-          `CloudTrail ${d.eventName}${failed} by ${who}: ${describeDelivery(d)} (${d.ms.toFixed(0)} ms)`,
+          `CloudTrail ${d.eventName}${failed}${where} by ${who}: ${describeDelivery(d)} (${d.ms.toFixed(0)} ms)`,
         )
         if (!stopping) await kick()
       },
@@ -344,6 +446,48 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
         accountId: account.accountId,
         log,
       }).catch((err) => activity(`error: digest failed: ${(err as Error).message}`))
+    // The organization: one org-dispatch now, as its schedule would run it (discovery, the directory the event
+    // path and the notifier name accounts from, the organization checks), without queuing the member scans
+    // (`iamwatch scan --organization` runs them); then everything it set off settles (its AssumeRole records,
+    // forwarded by the members, and its alerts).
+    let embeddedOrganization: EmbeddedOrganization | undefined
+    if (organization) {
+      const orgDeps: OrganizationDeps = {
+        centralAccountId: account.accountId,
+        central,
+        sts,
+        organizations,
+        store,
+        config,
+        region: LOCAL_REGION,
+        log,
+        sessionName: 'iamwatch-org-dispatch',
+        sessions: memberSessions('iamwatch-org-dispatch'),
+        forwardRegions: [LOCAL_REGION],
+      }
+      const dispatch = await dispatchOrganization({ ...orgDeps, parts: ['credentials', 'authorization'] })
+      orgDeps.sessions?.destroy()
+      await sim.cloudTrail.idle()
+      await kick(true)
+      const names = new Map(dispatch.directory.accounts.map((a) => [a.id, a.name]))
+      embeddedOrganization = {
+        id: organization.id,
+        managementAccountId: organization.managementAccountId,
+        directory: dispatch.directory,
+        dispatch,
+        readerRole: config.organization?.readerRoleName ?? DEFAULT_READER_ROLE,
+        admins: Object.entries(ORG_ADMINS).map(([accountId, a]) => ({
+          accountId,
+          accountName: names.get(accountId) ?? accountId,
+          userName: a.userName,
+          accessKeyId: a.accessKeyId,
+        })),
+      }
+      activity(
+        `org-dispatch: ${dispatch.directory.accounts.length} accounts in ${organization.id}; reachable ${dispatch.organization.counts.reachable}, reader role missing ${dispatch.organization.counts.readerMissing}; opened ${dispatch.organization.counts.opened}`,
+      )
+    }
+
     await digest()
     const hourly = setInterval(() => void digest(), 3_600_000)
     hourly.unref()
@@ -355,6 +499,8 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
       AWS_ENDPOINT_URL_ACCESSANALYZER: sim.endpoint,
       AWS_ENDPOINT_URL_KMS: sim.endpoint,
       AWS_ENDPOINT_URL_S3: sim.endpoint,
+      AWS_ENDPOINT_URL_ORGANIZATIONS: sim.endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: sim.endpoint,
       AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
       AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamoEndpoint,
       AWS_ENDPOINT_URL_SNS: snsSqsEndpoint,
@@ -373,6 +519,8 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
       IAMWATCH_DIGEST_BUCKET: digestBucket,
       IAMWATCH_DIGEST_KEY_ARN: signingKey!.arn,
       IAMWATCH_MAC_KEY_ARN: macKey!.arn,
+      // The CLI judges as the functions do: the security account trusted (see config above).
+      ...(organization ? { IAMWATCH_CONFIG: exportedConfig(options.config, config.trustedAccounts) } : {}),
     }
     return {
       env,
@@ -392,6 +540,7 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
         batches,
       },
       operator,
+      ...(embeddedOrganization ? { organization: embeddedOrganization } : {}),
       deliveries,
       settled: async () => {
         await sim.cloudTrail.idle()
@@ -424,9 +573,23 @@ async function stopAll(cleanups: Array<() => Promise<unknown> | unknown>): Promi
   }
 }
 
-/** `export NAME=value` lines: the values are URLs, ARNs, names and base64 keys, safe unquoted in a shell. */
+/**
+ * IAMWATCH_CONFIG for the CLI: the configuration `npm run local` was started with (IAMWATCH_CONFIG, unless a
+ * parsed one was given), with the functions' trusted accounts.
+ */
+function exportedConfig(given: IamwatchConfig | undefined, trustedAccounts: readonly string[]): string {
+  const raw = given ? {} : (JSON.parse(process.env.IAMWATCH_CONFIG || '{}') as Record<string, unknown>)
+  return JSON.stringify({ ...raw, trustedAccounts })
+}
+
+/**
+ * `export NAME=value` lines: URLs, ARNs, names and base64 keys are safe unquoted in a shell; anything else
+ * (the JSON of IAMWATCH_CONFIG) is single-quoted, and must hold no single quote nor line break.
+ */
 export function exportLines(env: Record<string, string>): string[] {
-  for (const [name, value] of Object.entries(env))
-    if (!/^[\w:/.@+=,-]+$/.test(value)) throw new Error(`${name} is not shell-safe: ${value}`)
-  return Object.entries(env).map(([name, value]) => `export ${name}=${value}`)
+  return Object.entries(env).map(([name, value]) => {
+    if (/^[\w:/.@+=,-]+$/.test(value)) return `export ${name}=${value}`
+    if (/['\n\r]/.test(value)) throw new Error(`${name} is not shell-safe: ${value}`)
+    return `export ${name}='${value}'`
+  })
 }

@@ -11,6 +11,13 @@ export type HandlerSummary = Omit<CloudTrailSummary, 'perEvent'>
 export interface Delivery {
   eventId: string
   eventName: string
+  /** The account whose trail recorded it (its recipientAccountId): the envelope's `account`. */
+  account: string
+  /**
+   * A record of another account of the organization: the rules of that account that forwarded it to the
+   * central bus (empty: none did, and it never reached iamwatch). Undefined for the central account's own.
+   */
+  forwardedBy?: string[]
   /** The generated EventBridge rules targeting the handler that matched (none: the handler never sees it). */
   routed: string[]
   /** The handler's answer, when a rule routed the event to it. */
@@ -27,13 +34,21 @@ export interface Delivery {
 }
 
 /**
- * CloudTrail -> EventBridge -> targets, locally: each record is put in the envelope EventBridge gives it and
- * matched against the rules generated from the detections (shared/eventbridge/patterns.ts). A matching rule
- * whose target is the handler passes the envelope to the real on-cloudtrail-event handler (the handler rules
- * are disjoint: one invocation per event, as in AWS); a matching rule whose target is the queue sends the
- * envelope to the key-activity SQS queue (`enqueue`: one SendMessage per event, as EventBridge's SQS target
- * does), which a poller drains into on-key-activity in batches. Both targets get the same event, in
- * parallel. `afterDelivery` runs after each record (the demo and `npm run local` let the pollers run there).
+ * CloudTrail -> EventBridge -> targets, locally: each record is put in the envelope EventBridge gives it (its
+ * `account` the record's recipientAccountId) and matched against the rules generated from the detections
+ * (shared/eventbridge/patterns.ts). A matching rule whose target is the handler passes the envelope to the
+ * real on-cloudtrail-event handler (the handler rules are disjoint: one invocation per event, as in AWS); a
+ * matching rule whose target is the queue sends the envelope to the key-activity SQS queue (`enqueue`: one
+ * SendMessage per event, as EventBridge's SQS target does), which a poller drains into on-key-activity in
+ * batches. Both targets get the same event, in parallel. `afterDelivery` runs after each record (the demo
+ * and `npm run local` let the pollers run there).
+ *
+ * An organization: a record of another account (a member's) reaches this account's bus only through that
+ * account's own rules (`forwarding`: the member template's `iamwatch-forward-*` rules that match it), and
+ * then meets the same rules; a record no rule forwards stays in its account. EventBridge puts one copy on
+ * the central bus per member rule that matched (a member's call signed with an access key matches its `iam`
+ * and `access-keys` rules: two copies, which the handlers, idempotent on the event, record once); here it
+ * arrives once.
  */
 export function eventPath(options: {
   accountId: string
@@ -41,18 +56,31 @@ export function eventPath(options: {
   /** Sends an envelope to the key-activity queue; resolves with the SQS message id. */
   enqueue: (envelope: Record<string, unknown>) => Promise<string>
   rules?: RulePattern[]
+  /**
+   * An organization: given the envelope of another account's record, the names of that account's rules
+   * that forward it to this account's default bus. Without it, every record reaches this account's bus.
+   */
+  forwarding?: (envelope: Record<string, unknown>) => string[]
   afterDelivery?: (delivery: Delivery) => Promise<void> | void
 }): (record: Record<string, unknown>) => Promise<Delivery> {
   const rules = options.rules ?? rulePatterns()
   return async (record) => {
     const started = performance.now()
-    const envelope = toEventBridge(record, options.accountId)
-    const matched = rules.filter((r) => matchesPattern(r.pattern, envelope))
+    const recipient = record.recipientAccountId
+    const account =
+      typeof recipient === 'string' && /^\d{12}$/.test(recipient) ? recipient : options.accountId
+    const envelope = toEventBridge(record, account)
+    // Forwarding keeps the event as it is (its account, its id): the central bus's rules match the same envelope.
+    const forwardedBy =
+      account !== options.accountId && options.forwarding ? options.forwarding(envelope) : undefined
+    const matched = forwardedBy?.length === 0 ? [] : rules.filter((r) => matchesPattern(r.pattern, envelope))
     const routed = matched.filter((r) => r.target === 'handler').map((r) => r.name)
     const queueRules = matched.filter((r) => r.target === 'queue').map((r) => r.name)
     const delivery: Delivery = {
       eventId: String(record.eventID ?? ''),
       eventName: String(record.eventName ?? ''),
+      account,
+      ...(forwardedBy ? { forwardedBy } : {}),
       routed,
       ms: 0,
     }
@@ -87,7 +115,10 @@ export function eventPath(options: {
  * -> key-activity queue"
  */
 export function describeDelivery(d: Delivery): string {
-  if (d.routed.length === 0 && !d.queued) return 'no rule matches (the event reaches no target)'
+  if (d.forwardedBy?.length === 0)
+    return `not forwarded: account ${d.account} has no rule that sends it to the central bus (iamwatch never sees it)`
+  const via = d.forwardedBy ? `forwarded by account ${d.account}'s ${d.forwardedBy.join(', ')}; ` : ''
+  if (d.routed.length === 0 && !d.queued) return `${via}no rule matches (the event reaches no target)`
   const parts: string[] = []
   if (d.routed.length > 0) {
     if (d.error)
@@ -111,7 +142,7 @@ export function describeDelivery(d: Delivery): string {
         : `rule ${q.rules.join(', ')} -> key-activity queue`,
     )
   }
-  return parts.join('; ')
+  return via + parts.join('; ')
 }
 
 /** What one on-key-activity invocation recorded: each detection's finding write, applied or a duplicate. */

@@ -12,7 +12,7 @@ function received(output: string, queue: string): string[] {
 }
 
 describe('npm start (the offline demo)', () => {
-  it('scans, alerts, resolves, writes nothing on an unchanged re-scan, and verifies the audit chain', async () => {
+  it('scans, alerts, resolves, writes nothing on an unchanged re-scan, verifies the audit chain, and watches an organization', async () => {
     // Act: run it as a user would, in its own process with its own emulators.
     const { stdout } = await promisify(execFile)(process.execPath, ['local/demo.ts'], { timeout: 90_000 })
     // Assess
@@ -76,5 +76,47 @@ describe('npm start (the offline demo)', () => {
     // Each step says how long it took, not the time since the start.
     expect(stdout).toMatch(/scan complete: \d+ findings opened \(\d+\.\d s\)/)
     expect(stdout).toMatch(/- the attacker stops the CloudTrail trail \(\d+ ms to the queue\)/)
+    // The organization: the real org-dispatch, the account-scans queue into the real scan-account, each
+    // account with its OU path and what was opened there; the sandbox not monitored, root access not centralized.
+    const org = stdout.slice(stdout.indexOf('== An AWS Organization'))
+    expect(org).toMatch(/org-dispatch \{"parts":\["credentials","authorization"\]\}: 5 accounts discovered/)
+    expect(org).toContain('was denied in 2: 2 account-scan request(s) sent to iamwatch-account-scans')
+    expect(org).toMatch(
+      /scan-account: 1 message \(acme-prod \(333333333333\)\) -> scanned through its reader role; deleted/,
+    )
+    expect(org).toMatch(
+      /acme-prod +333333333333 +Root\/Workloads\/Prod +scan-account +\d+: [^\n]*root-access-key[^\n]*console-user-no-mfa/,
+    )
+    expect(org).toMatch(
+      /acme-staging +444444444444 +Root\/Workloads\/Staging +scan-account +\d+: [^\n]*role-trust-wildcard[^\n]*admin-managed-policy-attached/,
+    )
+    expect(org).toMatch(
+      /acme-sandbox +555555555555 +Root\/Sandbox +nothing: not monitored +1: member-account-not-monitored\n/,
+    )
+    expect(org).toContain(
+      'member-account-not-monitored: acme-sandbox (555555555555), reader role cannot be assumed',
+    )
+    expect(org).toContain(
+      'org-root-credentials-not-centralized: the organization o-acmedemo01 (in acme-management (111111111111)): RootCredentialsManagement enabled, RootSessions not',
+    )
+    expect(received(org, 'security-team-all')).toContain(
+      '  [iamwatch] HIGH OPENED: An account of the organization is not... - 555555555555 (acme-sandbox)',
+    )
+    // A member's own change: forwarded by its rules, routed by the same rules, alerted naming the account.
+    expect(org).toMatch(
+      /AttachUserPolicy \(recorded by the simulator\): forwarded by account 333333333333's iamwatch-forward-iam, iamwatch-forward-access-keys; rule iam -> [^\n]*admin-policy-attached; posture of [^\n]*user\/web\.oncall re-evaluated/,
+    )
+    const member = org.slice(org.indexOf('A change in acme-prod'))
+    expect(received(member, 'security-team-all')).toContain(
+      '  [iamwatch] HIGH: AdministratorAccess was attached - prod.admin (acme-prod, us-east-1)',
+    )
+    expect(member).toContain('Account:     333333333333 (acme-prod)')
+    expect(member).toContain('OU:          Root/Workloads/Prod')
+    expect(member).toContain('"accountName":"acme-prod","ouPath":"Root/Workloads/Prod"')
+    // acme-sandbox forwards nothing: its change never reaches iamwatch.
+    expect(member).toContain(
+      'AttachUserPolicy (recorded by the simulator): not forwarded: account 555555555555 has no rule that sends it to the central bus',
+    )
+    expect(member).toContain('security-team-all: 0 message(s): acme-sandbox forwards nothing')
   }, 120_000)
 })

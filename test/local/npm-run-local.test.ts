@@ -5,10 +5,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { promisify } from 'node:util'
-import { CreateUserCommand, IAMClient } from '@aws-sdk/client-iam'
+import { AttachUserPolicyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam'
+import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations'
 import { afterEach, describe, expect, it } from 'vitest'
+import { drainQueue, type ReceivedAlert } from '../../local/stack.ts'
 
-const EXPORT = /^export ([A-Z][A-Z0-9_]*)=(\S+)$/
+/** `export NAME=value`, the value single-quoted when it is not shell-safe as it is (IAMWATCH_CONFIG's JSON). */
+const EXPORT = /^export ([A-Z][A-Z0-9_]*)=('[^'\n]*'|[\w:/.@+=,-]+)$/
+const unquote = (value: string) => value.replace(/^'(.*)'$/, '$1')
 
 let child: ChildProcess | undefined
 afterEach(() => {
@@ -40,6 +44,21 @@ async function runLocal(envFile: string) {
   return { lines, startMs: performance.now() - started, stderr }
 }
 
+/** Polls the queue the settings name until an alert matches, or the deadline passes. */
+async function waitForAlert(
+  env: Record<string, string>,
+  match: (a: ReceivedAlert) => boolean,
+  deadlineMs: number,
+): Promise<ReceivedAlert | undefined> {
+  const until = performance.now() + deadlineMs
+  while (performance.now() < until) {
+    const alert = (await drainQueue(env.AWS_ENDPOINT_URL_SQS!, env.IAMWATCH_ALERTS_QUEUE_URL!)).find(match)
+    if (alert) return alert
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return undefined
+}
+
 const refused = (url: string) =>
   new Promise<boolean>((resolve) => {
     const { hostname, port } = new URL(url)
@@ -59,7 +78,12 @@ describe('npm run local (the embedded AWS, kept running)', () => {
     const { lines, startMs } = await runLocal(envFile)
     const blank = lines.indexOf('')
     const exports = lines.slice(0, blank)
-    const env = Object.fromEntries(exports.map((l) => EXPORT.exec(l)!.slice(1, 3) as [string, string]))
+    const env = Object.fromEntries(
+      exports.map((l) => {
+        const [, name, value] = EXPORT.exec(l)!
+        return [name!, unquote(value!)]
+      }),
+    )
     const fileLines = readFileSync(envFile, 'utf8').trim().split('\n')
     const cliEnv = { ...process.env, ...env }
     delete cliEnv.AWS_ENDPOINT_URL // the test run's default; the printed settings must suffice
@@ -77,6 +101,38 @@ describe('npm run local (the embedded AWS, kept running)', () => {
       },
     })
     const created = await iam.send(new CreateUserCommand({ UserName: 'from-another-shell' }))
+    // The organization it serves, to the exported credentials; then a change in acme-prod made with the key
+    // the summary prints for it, whose alert names the account.
+    const summary = lines.slice(blank + 1).join('\n')
+    const organizations = new OrganizationsClient({
+      endpoint: env.AWS_ENDPOINT_URL_ORGANIZATIONS,
+      region: env.AWS_REGION,
+      credentials: {
+        accessKeyId: env.AWS_ACCESS_KEY_ID!,
+        secretAccessKey: env.AWS_SECRET_ACCESS_KEY!,
+        sessionToken: env.AWS_SESSION_TOKEN,
+      },
+    })
+    const { Accounts = [] } = await organizations.send(new ListAccountsCommand({}))
+    const [, memberKey, memberSecret] =
+      /AWS_ACCESS_KEY_ID=(AKIA[A-Z0-9]{16}) AWS_SECRET_ACCESS_KEY=(\S+)/.exec(summary) ?? []
+    const member = new IAMClient({
+      endpoint: env.AWS_ENDPOINT_URL_IAM,
+      region: env.AWS_REGION,
+      credentials: { accessKeyId: memberKey!, secretAccessKey: memberSecret! },
+    })
+    await member.send(
+      new AttachUserPolicyCommand({
+        UserName: 'web.oncall',
+        PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess',
+      }),
+    )
+    const memberAlert = await waitForAlert(
+      env,
+      (a) => a.attributes.checkId === 'admin-policy-attached' && a.attributes.accountName === 'acme-prod',
+      10_000,
+    )
+    for (const c of [iam, organizations, member]) c.destroy()
     const second = await promisify(execFile)(process.execPath, ['local/local.ts'], {
       env: { ...process.env, IAMWATCH_LOCAL_ENV_FILE: envFile },
       timeout: 30_000,
@@ -120,6 +176,27 @@ describe('npm run local (the embedded AWS, kept running)', () => {
     expect(stored.length).toBeGreaterThan(20)
     expect(stored.map((f) => f.checkId)).toContain('root-access-key')
     expect(created.User?.Arn).toBe('arn:aws:iam::123456789012:user/from-another-shell')
+    // The organization: every account listed, with its OU path and what it is, and a member's admin key.
+    expect(Object.keys(env)).toEqual(
+      expect.arrayContaining(['AWS_ENDPOINT_URL_ORGANIZATIONS', 'AWS_ENDPOINT_URL_EVENTBRIDGE']),
+    )
+    expect(JSON.parse(env.IAMWATCH_CONFIG!)).toEqual({ trustedAccounts: ['123456789012'] })
+    expect(Accounts.map((a) => a.Name).sort()).toEqual([
+      'acme-management',
+      'acme-prod',
+      'acme-sandbox',
+      'acme-security',
+      'acme-staging',
+    ])
+    expect(summary).toMatch(/555555555555 {2}acme-sandbox +Root\/Sandbox +not monitored/)
+    expect(summary).toMatch(/333333333333 {2}acme-prod +Root\/Workloads\/Prod +reader role iamwatch-reader/)
+    expect(summary).toContain('scan --organization')
+    expect(memberKey).toBe('AKIAACMEPRODADMIN001')
+    expect(memberAlert?.attributes).toMatchObject({
+      accountId: '333333333333',
+      ouPath: 'Root/Workloads/Prod',
+    })
+    expect(memberAlert?.message).toContain('Account:     333333333333 (acme-prod)')
     // A second one would clobber the settings file: it refuses to start.
     expect(second).toMatchObject({ code: 1, stderr: expect.stringContaining('already running') })
     expect(fileAfterSecond).toEqual(exports)

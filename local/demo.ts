@@ -306,7 +306,7 @@ async function organizationChapter(): Promise<void> {
     `\norg-dispatch ${JSON.stringify({ parts })}: ${dispatched.accounts} accounts discovered; the organization checks opened ${dispatched.opened} finding(s);`,
   )
   console.log(
-    `the reader role answered in ${dispatched.queued} member account(s) and was denied in ${dispatched.readerMissing}: ${dispatched.queued} account-scan request(s) sent to iamwatch-account-scans (${tDispatch()})`,
+    `the reader role answered in ${dispatched.scannedAccounts} member account(s) and was denied in ${dispatched.readerMissing}: ${dispatched.queued} account-scan request(s) (one per account and part) sent to iamwatch-account-scans (${tDispatch()})`,
   )
   const tScans = timer()
   const scanBatches: BatchReport[] = []
@@ -328,9 +328,10 @@ async function organizationChapter(): Promise<void> {
   })
   await Promise.all(pollers.map((p) => p.drain()))
   for (const b of scanBatches) {
-    const accounts = b.messages.map((m) =>
-      o.accountLabel((JSON.parse(m.body) as { accountId: string }).accountId),
-    )
+    const accounts = b.messages.map((m) => {
+      const request = JSON.parse(m.body) as { accountId: string; parts: string[] }
+      return `${o.accountLabel(request.accountId)}: ${request.parts.join(', ')}`
+    })
     const outcome = b.error
       ? `failed: ${String((b.error as Error)?.message ?? b.error)}`
       : b.failed.length

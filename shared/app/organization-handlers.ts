@@ -61,6 +61,7 @@ export function createOrgDispatchHandler(
         dispatchId: result.dispatchId,
         accounts: result.directory.accounts.length,
         queued,
+        scannedAccounts: new Set(result.requests.map((r) => r.accountId)).size,
         goneAccounts: result.goneAccounts,
         ...result.organization.counts,
       }

@@ -82,7 +82,7 @@ export interface DispatchResult {
  * only), run the organization checks on every account, and ask for one scan per reachable member.
  */
 export async function dispatchOrganization(
-  deps: OrganizationDeps & { parts: readonly ScanPart[]; includeCentral?: boolean },
+  deps: OrganizationDeps & { parts: readonly ScanPart[]; includeCentral?: boolean; together?: boolean },
 ): Promise<DispatchResult> {
   const now = deps.now?.() ?? new Date()
   const dispatchId = newDispatchId(deps.parts)
@@ -98,7 +98,13 @@ export async function dispatchOrganization(
   const { probes: _probes, ...organization } = await runOrganizationPart(deps, directory, dispatchId)
   const requests = organization.reachable
     .filter((a) => deps.includeCentral || a.id !== deps.centralAccountId)
-    .map((a) => requestFor(a, deps.parts, dispatchId, now))
+    // One request per (account, part): each part of an account has a function's whole time, and one part
+    // failing is retried alone. The CLI, in one process, scans an account's parts together.
+    .flatMap((a) =>
+      deps.together
+        ? [requestFor(a, deps.parts, dispatchId, now)]
+        : deps.parts.map((p) => requestFor(a, [p], dispatchId, now)),
+    )
   deps.log.info('organization dispatched', {
     dispatchId,
     accounts: directory.accounts.length,
@@ -139,7 +145,7 @@ export async function scanOrganization(
 ): Promise<OrganizationScanResult> {
   const sessions = sessionsOf(deps)
   const shared = { ...deps, sessions }
-  const dispatch = await dispatchOrganization({ ...shared, includeCentral: true })
+  const dispatch = await dispatchOrganization({ ...shared, includeCentral: true, together: true })
   const scans = await mapLimit(dispatch.requests, concurrencyOf(deps.config), async (request) => {
     let done: OrganizationScanResult['scans'][number]
     try {

@@ -80,9 +80,14 @@ describe('npm start (the offline demo)', () => {
     // account with its OU path and what was opened there; the sandbox not monitored, root access not centralized.
     const org = stdout.slice(stdout.indexOf('== An AWS Organization'))
     expect(org).toMatch(/org-dispatch \{"parts":\["credentials","authorization"\]\}: 5 accounts discovered/)
-    expect(org).toContain('was denied in 2: 2 account-scan request(s) sent to iamwatch-account-scans')
+    expect(org).toContain(
+      'was denied in 2: 4 account-scan request(s) (one per account and part) sent to iamwatch-account-scans',
+    )
     expect(org).toMatch(
-      /scan-account: 1 message \(acme-prod \(333333333333\)\) -> scanned through its reader role; deleted/,
+      /scan-account: 1 message \(acme-prod \(333333333333\): credentials\) -> scanned through its reader role; deleted/,
+    )
+    expect(org).toMatch(
+      /scan-account: 1 message \(acme-prod \(333333333333\): authorization\) -> scanned through its reader role; deleted/,
     )
     expect(org).toMatch(
       /acme-prod +333333333333 +Root\/Workloads\/Prod +scan-account +\d+: [^\n]*root-access-key[^\n]*console-user-no-mfa/,

@@ -120,7 +120,7 @@ export class MonitorRecords implements MonitorRecordsRepository {
   }
 
   /**
-   * The organization's accounts as last discovered (one item: 1,000 accounts are about 150 KB). A directory
+   * The organization's accounts as last discovered (one item: 1,000 accounts are about 200 KB). A directory
    * older than the stored one is not written (two dispatches racing).
    */
   async putDirectory(directory: OrgDirectory): Promise<void> {
@@ -128,7 +128,15 @@ export class MonitorRecords implements MonitorRecordsRepository {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { pk: 'ORG#DIRECTORY', sk: 'CURRENT', kind: 'directory', ...directory },
+          // Without the e-mail addresses (not needed, and personal): about 200 bytes an account, so the
+          // item stays under DynamoDB's 400 KB to about 2,000 accounts.
+          Item: {
+            pk: 'ORG#DIRECTORY',
+            sk: 'CURRENT',
+            kind: 'directory',
+            ...directory,
+            accounts: directory.accounts.map(({ email: _email, ...a }) => a),
+          },
           ConditionExpression: 'attribute_not_exists(pk) OR asOf <= :asOf',
           ExpressionAttributeValues: { ':asOf': directory.asOf },
         }),

@@ -1,17 +1,21 @@
 import { readFileSync } from 'node:fs'
 import type { AccessAnalyzerClient } from '@aws-sdk/client-accessanalyzer'
 import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail'
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge'
 import type { IAMClient } from '@aws-sdk/client-iam'
 import type { KMSClient } from '@aws-sdk/client-kms'
+import type { OrganizationsClient } from '@aws-sdk/client-organizations'
 import type { S3Client } from '@aws-sdk/client-s3'
 import type { STSClient } from '@aws-sdk/client-sts'
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import type { Log } from '../shared/app/log.ts'
 import { accessAnalyzerClient } from '../shared/aws/access-analyzer.ts'
+import { eventBridgeClient } from '../shared/aws/account-sessions.ts'
 import { type CallEvent, type ClientOverrides, documentClient, iamClient } from '../shared/aws/clients.ts'
 import { cloudTrailClient } from '../shared/aws/cloudtrail.ts'
 import { s3Client } from '../shared/aws/digests.ts'
 import { type ItemMac, kmsClient, kmsItemMac } from '../shared/aws/kms.ts'
+import { organizationsClient } from '../shared/aws/organizations.ts'
 import { stsClient } from '../shared/aws/sts.ts'
 import { configFromEnv, type IamwatchConfig, parseConfig } from '../shared/config/config.ts'
 import { createProgress, type Progress } from './progress.ts'
@@ -40,6 +44,10 @@ export interface Aws {
   sts(): STSClient
   cloudTrail(): CloudTrailClient
   accessAnalyzer(region: string): AccessAnalyzerClient
+  /** EventBridge in a region (an organization scan reads the accounts' forwarding rules). */
+  events(region: string): EventBridgeClient
+  /** AWS Organizations (its endpoint is global: us-east-1; AWS_ENDPOINT_URL_ORGANIZATIONS applies). */
+  organizations(): OrganizationsClient
   dynamo(): DynamoDBDocumentClient
   kms(): KMSClient
   s3(): S3Client
@@ -48,6 +56,11 @@ export interface Aws {
    * (`new FindingsStore(db, table, { mac: aws.itemMac() })`): $IAMWATCH_MAC_KEY_ARN, else none.
    */
   itemMac(): ItemMac | undefined
+  /**
+   * What every client of the command is built with besides the standard configuration (the region, the
+   * progress observer): for clients built elsewhere, such as another account's through its reader role.
+   */
+  overrides: ClientOverrides
 }
 
 /** What every command is given: io, the environment, progress, the AWS clients, the configuration. */
@@ -102,9 +115,11 @@ export function createContext(io: Io, env: NodeJS.ProcessEnv = process.env): Cli
       return () => (made ??= make())
     }
     const analyzers = new Map<string, AccessAnalyzerClient>()
+    const buses = new Map<string, EventBridgeClient>()
     const kms = once(() => kmsClient(o))
     return {
       region,
+      overrides: o,
       iam: once(() => iamClient(o)),
       sts: once(() => stsClient(o)),
       cloudTrail: once(() => cloudTrailClient(o)),
@@ -118,6 +133,12 @@ export function createContext(io: Io, env: NodeJS.ProcessEnv = process.env): Cli
         if (!analyzers.has(r)) analyzers.set(r, accessAnalyzerClient(r, { onCall }))
         return analyzers.get(r)!
       },
+      events: (r) => {
+        if (!buses.has(r)) buses.set(r, eventBridgeClient({ region: r, onCall }))
+        return buses.get(r)!
+      },
+      // Its own region (us-east-1, where Organizations answers), whatever the command's is.
+      organizations: once(() => organizationsClient({ onCall })),
     }
   }
 

@@ -84,3 +84,38 @@ export function editDistance(a: string, b: string): number {
     }
   return d[a.length]![b.length]!
 }
+
+/**
+ * Account ids, comma-separated, the flag repeatable (`--account 111111111111 --account 222222222222,...`):
+ * 12 digits each, in the order given, each once.
+ */
+export function accountIdsOption(value: string, previous: string[] = []): string[] {
+  const ids = value
+    .split(',')
+    .map((id) => id.trim())
+    .filter((id) => id !== '')
+  if (ids.length === 0) throw new InvalidArgumentError('one or more 12-digit account ids, comma-separated')
+  for (const id of ids)
+    if (!/^\d{12}$/.test(id)) throw new InvalidArgumentError(`a 12-digit account id, not "${id}"`)
+  return [...new Set([...previous, ...ids])]
+}
+
+/** An IAM role's name (not its ARN): 1 to 64 of letters, digits and + = , . @ _ -. */
+export function roleNameOption(value: string): string {
+  const name = value.trim()
+  if (!/^[\w+=,.@-]{1,64}$/.test(name))
+    throw new InvalidArgumentError(
+      `an IAM role name (1 to 64 letters, digits and + = , . @ _ -), not "${value}"${name.startsWith('arn:') ? ': the name, not the ARN' : ''}`,
+    )
+  return name
+}
+
+/** A whole number from 1 to `max`. */
+export function wholeNumber(max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value)
+    if (!/^\s*\d+\s*$/.test(value) || !Number.isInteger(n) || n < 1 || n > max)
+      throw new InvalidArgumentError(`a whole number from 1 to ${max}, not "${value}"`)
+    return n
+  }
+}

@@ -14,7 +14,7 @@ import { toOcsfLines } from '../../shared/export/ocsf.ts'
 import { bySeverity, toJsonLines } from '../../shared/export/records.ts'
 import type { Finding, FindingStatus } from '../../shared/model/finding.ts'
 import type { CliContext } from '../context.ts'
-import { statusOption } from '../options.ts'
+import { accountIdsOption, statusOption } from '../options.ts'
 
 export const EXPORT_FORMATS = ['csv', 'json', 'ocsf', 'asff', 'html'] as const
 export type ExportFormat = (typeof EXPORT_FORMATS)[number]
@@ -28,6 +28,7 @@ interface ExportOptions {
   bom?: boolean
   asOf?: string
   since?: string
+  account?: string[]
   table: string
 }
 
@@ -95,7 +96,8 @@ async function htmlReport(
     framework,
     findings: mine,
     history,
-    accounts: [...new Set(mine.map((f) => f.accountId))].sort(),
+    // The accounts asked for (--account), else those the findings are of.
+    accounts: [...new Set(opts.account ?? mine.map((f) => f.accountId))].sort(),
     period: { from, to },
     generatedAt,
     ...(opts.asOf ? { asOf: opts.asOf } : {}),
@@ -123,6 +125,12 @@ export function registerExport(program: Command, ctx: CliContext): void {
       ).argParser(frameworkOption),
     )
     .addOption(new Option('--status <status>', 'open or resolved').argParser(statusOption))
+    .addOption(
+      new Option(
+        '--account <ids>',
+        "only these accounts' findings (12-digit ids, comma-separated, repeatable)",
+      ).argParser(accountIdsOption),
+    )
     .option('--out <file>', 'write to this file instead of stdout (never over an existing one)')
     .option('--force', 'let --out overwrite an existing file')
     .option('--bom', 'csv: start with a UTF-8 byte order mark (for Excel)')
@@ -152,10 +160,15 @@ export function registerExport(program: Command, ctx: CliContext): void {
       const aws = await ctx.aws()
       const store = new FindingsStore(aws.dynamo(), ctx.useTable(opts.table))
       const status = opts.status ? { status: opts.status } : {}
+      // One account is asked of the store (the as-of index reads that account's range only); several are filtered.
+      const one = opts.account?.length === 1 ? { accountId: opts.account[0]! } : {}
+      const accounts = opts.account ? new Set(opts.account) : undefined
       // --as-of: the findings as they stood then, rebuilt from their history (never the current state).
-      const findings = opts.asOf
-        ? await findingsAsOf(store, opts.asOf, status)
-        : await store.listFindings(status)
+      const findings = (
+        opts.asOf
+          ? await findingsAsOf(store, opts.asOf, { ...status, ...one })
+          : await store.listFindings({ ...status, ...one })
+      ).filter((f) => !accounts || accounts.has(f.accountId))
       const options = opts.framework ? { framework: opts.framework } : {}
       const records = exportRecords(findings, options).sort(bySeverity)
       let text: string

@@ -5,13 +5,14 @@ import { bySeverity, recordFromFinding, toJsonLines, toTable } from '../../share
 import type { FindingStatus } from '../../shared/model/finding.ts'
 import type { Severity } from '../../shared/model/severity.ts'
 import type { CliContext } from '../context.ts'
-import { checkOrDetectionId, severityOption, statusOption } from '../options.ts'
+import { accountIdsOption, checkOrDetectionId, severityOption, statusOption } from '../options.ts'
 
 interface FindingsOptions {
   table: string
   status?: FindingStatus
   severity?: Severity
   check?: string
+  account?: string[]
   asOf?: string
   json?: boolean
 }
@@ -40,6 +41,12 @@ export function registerFindings(program: Command, ctx: CliContext): void {
     .addOption(new Option('--check <id>', 'only this check or detection').argParser(checkOrDetectionId))
     .addOption(
       new Option(
+        '--account <ids>',
+        "only these accounts' findings (12-digit ids, comma-separated, repeatable)",
+      ).argParser(accountIdsOption),
+    )
+    .addOption(
+      new Option(
         '--as-of <time>',
         'the findings open at this ISO 8601 time (or date: its start, UTC), as they stood then, from the history',
       ).argParser(instantOption),
@@ -50,16 +57,22 @@ export function registerFindings(program: Command, ctx: CliContext): void {
         throw new Error('--as-of lists the findings open at that time: --status RESOLVED cannot apply')
       const aws = await ctx.aws()
       const store = new FindingsStore(aws.dynamo(), ctx.useTable(opts.table))
-      const findings = opts.asOf
-        ? (await findingsAsOf(store, opts.asOf, { status: 'OPEN' })).filter(
-            (f) =>
-              (!opts.severity || f.severity === opts.severity) && (!opts.check || f.checkId === opts.check),
-          )
-        : await store.listFindings({
-            ...(opts.status ? { status: opts.status } : {}),
-            ...(opts.severity ? { severity: opts.severity } : {}),
-            ...(opts.check ? { checkId: opts.check } : {}),
-          })
+      // One account is asked of the store (the as-of index reads that account's range only); several are filtered.
+      const one = opts.account?.length === 1 ? { accountId: opts.account[0]! } : {}
+      const accounts = opts.account ? new Set(opts.account) : undefined
+      const findings = (
+        opts.asOf
+          ? (await findingsAsOf(store, opts.asOf, { status: 'OPEN', ...one })).filter(
+              (f) =>
+                (!opts.severity || f.severity === opts.severity) && (!opts.check || f.checkId === opts.check),
+            )
+          : await store.listFindings({
+              ...(opts.status ? { status: opts.status } : {}),
+              ...(opts.severity ? { severity: opts.severity } : {}),
+              ...(opts.check ? { checkId: opts.check } : {}),
+              ...one,
+            })
+      ).filter((f) => !accounts || accounts.has(f.accountId))
       const records = findings.map(recordFromFinding).sort(bySeverity)
       if (opts.json) ctx.io.out(toJsonLines(records))
       else {

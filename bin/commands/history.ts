@@ -188,7 +188,10 @@ export function historyText(v: HistoryView): string {
     out.push(
       `  resource   ${clean(about.resourceType)} ${clean(about.resourceId)}${about.credentialId ? ` credential ${clean(about.credentialId)}` : ''}  ${clean(about.resourceArn)}`,
     )
-    out.push(`  account    ${clean(about.accountId)}  ${clean(about.region)}`)
+    // An organization's finding names its account beside the id.
+    const name =
+      about.accountName && about.accountName !== about.accountId ? ` (${clean(about.accountName)})` : ''
+    out.push(`  account    ${clean(about.accountId)}${name}  ${clean(about.region)}`)
   }
   if (s) {
     const suppressed = s.suppression

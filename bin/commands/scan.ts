@@ -4,8 +4,17 @@ import { FindingsStore } from '../../shared/aws/findings-store.ts'
 import { callerAccountId } from '../../shared/aws/sts.ts'
 import { bySeverity, recordFromOutcome, toJsonLines, toTable } from '../../shared/export/records.ts'
 import { atLeast, type Severity } from '../../shared/model/severity.ts'
+import { DEFAULT_READER_ROLE } from '../../shared/organization/model.ts'
 import { type CliContext, EXIT } from '../context.ts'
-import { partsOption, positiveNumber, severityOption } from '../options.ts'
+import {
+  accountIdsOption,
+  partsOption,
+  positiveNumber,
+  roleNameOption,
+  severityOption,
+  wholeNumber,
+} from '../options.ts'
+import { scanOrganizationCommand } from './scan-organization.ts'
 
 interface ScanOptions {
   json?: boolean
@@ -16,6 +25,10 @@ interface ScanOptions {
   reportPollMs: number
   verbose?: boolean
   only: ScanPart[]
+  organization?: boolean
+  accounts?: string[]
+  roleName?: string
+  concurrency?: number
 }
 
 /** The scan's own warnings that the degraded summary lists instead, with the reasons. */
@@ -27,9 +40,12 @@ export function registerScan(program: Command, ctx: CliContext): void {
   program
     .command('scan')
     .description(
-      'Scan the account the standard AWS configuration points at (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_*)',
+      'Scan the account the standard AWS configuration points at (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_*), or with --organization / --accounts every account of an organization or a list, through their reader roles',
     )
-    .option('--json', 'one JSON object per finding per line')
+    .option(
+      '--json',
+      'one JSON object per finding per line (--organization, --accounts: one JSON object with every account and finding)',
+    )
     .addOption(
       new Option('--fail-on <severity>', 'exit 2 when a finding is at least this severe').argParser(
         severityOption,
@@ -54,7 +70,36 @@ export function registerScan(program: Command, ctx: CliContext): void {
       partsOption,
       SCAN_PARTS.filter((p) => p !== 'access-advisor'),
     )
-    .action(async (opts: ScanOptions) => ctx.exit(await scan(opts, ctx)))
+    .addOption(
+      new Option(
+        '--organization',
+        "scan every account of the AWS Organization (discovered with Organizations: run it with the management account's or a delegated administrator's credentials), each through its reader role; yours with your own credentials",
+      ).conflicts('accounts'),
+    )
+    .addOption(
+      new Option(
+        '--accounts <ids>',
+        'scan these accounts (12-digit ids, comma-separated, repeatable), each through its reader role; no Organizations call',
+      ).argParser(accountIdsOption),
+    )
+    .addOption(
+      new Option(
+        '--role-name <name>',
+        `with --organization or --accounts: the reader role to assume in each account (default: the configuration's organization.readerRoleName, else ${DEFAULT_READER_ROLE})`,
+      ).argParser(roleNameOption),
+    )
+    .addOption(
+      new Option(
+        '--concurrency <n>',
+        "with --organization or --accounts: accounts scanned at once (default: the configuration's organization.concurrency, else 20)",
+      ).argParser(wholeNumber(1000)),
+    )
+    .action(async (opts: ScanOptions) => {
+      if (opts.organization || opts.accounts) return ctx.exit(await scanOrganizationCommand(opts, ctx))
+      if (opts.roleName !== undefined) throw new Error('--role-name is for --organization or --accounts')
+      if (opts.concurrency !== undefined) throw new Error('--concurrency is for --organization or --accounts')
+      ctx.exit(await scan(opts, ctx))
+    })
 }
 
 /** Scans each part (concurrently, as the scheduled functions do), prints the failing findings, and says how it went. */

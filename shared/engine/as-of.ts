@@ -117,6 +117,7 @@ export function findingFromEntry(
   return {
     id: e.findingId,
     accountId: e.accountId,
+    ...(e.accountName !== undefined ? { accountName: e.accountName } : {}),
     region: e.region,
     checkId: e.checkId,
     severity: e.severity,

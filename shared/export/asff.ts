@@ -14,7 +14,13 @@ import { toJsonLines } from './records.ts'
 export const ASFF_SCHEMA_VERSION = '2018-10-08'
 
 /** The limits BatchImportFindings enforces on the fields iamwatch fills (AwsSecurityFinding, API reference). */
-export const ASFF_LIMITS = { title: 256, description: 1024, recommendation: 512, productFieldValue: 2048 }
+export const ASFF_LIMITS = {
+  title: 256,
+  description: 1024,
+  recommendation: 512,
+  productFieldValue: 2048,
+  accountName: 50,
+}
 
 const LABEL: Record<Severity, string> = {
   info: 'INFORMATIONAL',
@@ -80,6 +86,8 @@ export function toAsffFinding(r: ExportRecord): AsffFinding {
     CompanyName: 'iamwatch',
     GeneratorId: `iamwatch/${r.checkId}`,
     AwsAccountId: r.accountId,
+    // The account's name (AwsSecurityFinding.AwsAccountName, 1 to 50 characters), when the finding has one.
+    ...(r.accountName?.trim() ? { AwsAccountName: clip(r.accountName.trim(), ASFF_LIMITS.accountName) } : {}),
     Region: r.region,
     Types: typesOf(r),
     FirstObservedAt: r.firstOpenedAt,

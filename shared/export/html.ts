@@ -39,7 +39,7 @@ export interface ReportInput {
   findings: readonly Finding[]
   /** The findings' history items, in any order; those after the period's end are ignored. */
   history: readonly HistoryEntry[]
-  /** The account(s) the findings are about. */
+  /** The account(s) the findings are about (their ids; the names come from the findings that carry one). */
   accounts: readonly string[]
   /** The period reported on (ISO 8601): the chart's days, the resolutions counted. */
   period: { from: string; to: string }
@@ -499,9 +499,31 @@ function chartSvg(points: readonly DayPoint[]): string {
 <p class="chart-note">${summary} <span class="key"><span class="swatch open"></span>open</span> <span class="key"><span class="swatch sup"></span>of which suppressed</span></p>`
 }
 
-function findingRow(v: FindingView, requirementOpen: boolean): string {
+/** An account as the report names it: the id, and its name beside it when the findings carry one. */
+export function accountHtml(accountId: string, name?: string): string {
+  return name && name !== accountId ? `${e(accountId)} (${e(name)})` : e(accountId)
+}
+
+/** Each account's name, from the findings that carry one (the latest transition's name wins). */
+function accountNames(findings: readonly Finding[]): Map<string, string> {
+  const names = new Map<string, { name: string; at: string }>()
+  for (const f of findings) {
+    const known = names.get(f.accountId)
+    if (f.accountName && (!known || f.lastTransitionAt > known.at))
+      names.set(f.accountId, { name: f.accountName, at: f.lastTransitionAt })
+  }
+  return new Map([...names].map(([id, n]) => [id, n.name]))
+}
+
+/** How finding rows name their account: not at all for a report of one account. */
+type AccountLabels = Map<string, string> | undefined
+
+function findingRow(v: FindingView, requirementOpen: boolean, accounts: AccountLabels): string {
   const f = v.finding
-  const resource = `${e(f.resourceId)}${f.credentialId ? ` <span class="cred">(${e(f.credentialId)})</span>` : ''}`
+  const account = accounts
+    ? ` · account ${accountHtml(f.accountId, accounts.get(f.accountId) ?? f.accountName)}`
+    : ''
+  const resource = `${e(f.resourceId)}${f.credentialId ? ` <span class="cred">(${e(f.credentialId)})</span>` : ''}${account}`
   const status =
     f.status === 'OPEN' ? '<span class="st open">Open</span>' : '<span class="st resolved">Resolved</span>'
   const suppressed = f.suppression
@@ -522,7 +544,7 @@ function findingRow(v: FindingView, requirementOpen: boolean): string {
 </tr>`
 }
 
-function requirementBlock(r: RequirementView): string {
+function requirementBlock(r: RequirementView, accounts: AccountLabels): string {
   const q = r.requirement
   const sources = q.checks
     .map((c) => `<code>${e(c)}</code> ${getDetection(c) ? 'detection' : 'check'}`)
@@ -543,7 +565,7 @@ function requirementBlock(r: RequirementView): string {
     : ''
   const rows = [...r.open, ...r.resolved]
   const table = rows.length
-    ? `<table class="findings"><colgroup><col class="c-sev"><col class="c-status"><col><col class="c-date"><col class="c-date"><col class="c-res"><col class="c-ttr"></colgroup><thead><tr><th scope="col">Severity</th><th scope="col">Status</th><th scope="col">Finding</th><th scope="col">First seen</th><th scope="col">Resolved</th><th scope="col">Resolution</th><th scope="col">Time to resolve</th></tr></thead><tbody>${rows.map((v) => findingRow(v, v.finding.status === 'OPEN')).join('')}</tbody></table>`
+    ? `<table class="findings"><colgroup><col class="c-sev"><col class="c-status"><col><col class="c-date"><col class="c-date"><col class="c-res"><col class="c-ttr"></colgroup><thead><tr><th scope="col">Severity</th><th scope="col">Status</th><th scope="col">Finding</th><th scope="col">First seen</th><th scope="col">Resolved</th><th scope="col">Resolution</th><th scope="col">Time to resolve</th></tr></thead><tbody>${rows.map((v) => findingRow(v, v.finding.status === 'OPEN', accounts)).join('')}</tbody></table>`
     : q.checks.length
       ? '<p class="none">No open finding, and none resolved in the period.</p>'
       : ''
@@ -665,16 +687,23 @@ export function renderReport(input: ReportInput): string {
   const m = buildReport(input)
   const framework = input.framework
   const s = m.summary
-  const accounts = input.accounts.length ? input.accounts.map((a) => e(a)).join(', ') : '—'
+  const names = accountNames(input.findings)
+  const accounts = input.accounts.length
+    ? input.accounts.map((a) => accountHtml(a, names.get(a))).join(', ')
+    : '—'
+  // A report of several accounts (an organization's) names each finding's account.
+  const labels: AccountLabels =
+    new Set([...input.accounts, ...input.findings.map((f) => f.accountId)]).size > 1 ? names : undefined
+  const block = (r: RequirementView) => requirementBlock(r, labels)
   const sections = framework.sections.map((section) => {
     const reqs = m.requirements.filter((r) => r.requirement.section === section)
-    return `<section class="framework-section"><h3>${e(section)}</h3>${reqs.map(requirementBlock).join('\n')}</section>`
+    return `<section class="framework-section"><h3>${e(section)}</h3>${reqs.map(block).join('\n')}</section>`
   })
   // Requirements of a section the framework does not list (none should exist): shown all the same.
   const orphans = m.requirements.filter((r) => !framework.sections.includes(r.requirement.section))
   if (orphans.length)
     sections.push(
-      `<section class="framework-section"><h3>Other</h3>${orphans.map(requirementBlock).join('\n')}</section>`,
+      `<section class="framework-section"><h3>Other</h3>${orphans.map(block).join('\n')}</section>`,
     )
   const tiles = m.requirements
     .map(

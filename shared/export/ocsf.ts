@@ -96,7 +96,13 @@ export function toOcsfEvent(r: ExportRecord, options: OcsfOptions): OcsfEvent {
     cloud: {
       provider: 'AWS',
       region: r.region,
-      account: { uid: r.accountId, type_id: 10, type: 'AWS Account' },
+      account: {
+        uid: r.accountId,
+        // The account's name (Organizations, or the configured one), when the finding carries it.
+        ...(r.accountName ? { name: r.accountName } : {}),
+        type_id: 10,
+        type: 'AWS Account',
+      },
     },
     resources: [
       {

@@ -12,6 +12,8 @@ export interface FindingRecord {
   resourceId: string
   credentialId?: string
   accountId: string
+  /** The account's name (an organization's account), when the finding carries one. */
+  accountName?: string
   region: string
   title: string
   evidence: Evidence
@@ -23,7 +25,12 @@ export interface FindingRecord {
 }
 
 /** A failing outcome seen by a scan without a table: reported as the OPEN finding it would be. */
-export function recordFromOutcome(o: Outcome, accountId: string, region: string): FindingRecord {
+export function recordFromOutcome(
+  o: Outcome,
+  accountId: string,
+  region: string,
+  accountName?: string,
+): FindingRecord {
   const check = getCheck(o.checkId)
   return {
     id: findingId({ accountId, checkId: o.checkId, resourceId: o.resource.id, credentialId: o.credentialId }),
@@ -34,6 +41,7 @@ export function recordFromOutcome(o: Outcome, accountId: string, region: string)
     resourceId: o.resource.id,
     ...(o.credentialId ? { credentialId: o.credentialId } : {}),
     accountId,
+    ...(accountName ? { accountName } : {}),
     region,
     title: check?.title ?? o.checkId,
     evidence: o.evidence,
@@ -50,6 +58,7 @@ export function recordFromFinding(f: Finding): FindingRecord {
     resourceId: f.resourceId,
     ...(f.credentialId ? { credentialId: f.credentialId } : {}),
     accountId: f.accountId,
+    ...(f.accountName ? { accountName: f.accountName } : {}),
     region: f.region,
     title: f.title,
     evidence: f.evidence,
@@ -79,17 +88,39 @@ function minute(iso: string | null | undefined): string {
   return Number.isNaN(d.getTime()) ? '?' : `${d.toISOString().slice(0, 10)} ${d.toISOString().slice(11, 16)}Z`
 }
 
+/** Control characters in names never reach the screen. */
+const clean = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')
+
+/** An account as people read it: its id, and its name beside it when it has one (`222222222222 (Prod A)`). */
+export function accountLabel(accountId: string, accountName?: string): string {
+  const name = accountName?.trim()
+  return clean(name && name !== accountId ? `${accountId} (${name})` : accountId)
+}
+
+export interface TableOptions {
+  /** Stored findings: when each was first seen, last changed status, and resolved. */
+  dates?: boolean
+  /**
+   * An ACCOUNT column (the id, and the name beside it). Default: when the records are of more than one
+   * account, or carry an account's name.
+   */
+  account?: boolean
+}
+
 /**
  * A plain-text table for terminals: control characters in names never reach the screen. With `dates`
  * (stored findings), when each was first seen, last changed status, and resolved.
  */
-export function toTable(records: readonly FindingRecord[], options: { dates?: boolean } = {}): string {
-  const clean = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')
+export function toTable(records: readonly FindingRecord[], options: TableOptions = {}): string {
   const dates = options.dates === true
+  const account =
+    options.account ??
+    (records.some((r) => r.accountName) || new Set(records.map((r) => r.accountId)).size > 1)
   const rows = [
     [
       'SEVERITY',
       'STATUS',
+      ...(account ? ['ACCOUNT'] : []),
       'CHECK',
       'RESOURCE',
       'CREDENTIAL',
@@ -99,6 +130,7 @@ export function toTable(records: readonly FindingRecord[], options: { dates?: bo
     ...records.map((r) => [
       r.severity.toUpperCase(),
       r.status,
+      ...(account ? [accountLabel(r.accountId, r.accountName)] : []),
       r.checkId,
       clean(r.resourceId),
       clean(r.credentialId ?? '-'),

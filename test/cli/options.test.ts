@@ -1,13 +1,16 @@
 import { InvalidArgumentError } from 'commander'
 import { describe, expect, it } from 'vitest'
 import {
+  accountIdsOption,
   checkOrDetectionId,
   editDistance,
   nearest,
   partsOption,
   positiveNumber,
+  roleNameOption,
   severityOption,
   statusOption,
+  wholeNumber,
 } from '../../bin/options.ts'
 
 const rejection = (parse: () => unknown) => {
@@ -99,5 +102,44 @@ describe('check ids', () => {
     expect(editDistance('root-mfa', 'root-mfa')).toBe(0)
     expect(editDistance('root-mfa', 'roto-mfa')).toBe(1)
     expect(editDistance('', 'abc')).toBe(3)
+  })
+})
+
+describe('account, role and concurrency flags', () => {
+  it('takes account ids comma-separated and repeated, each once, in the order given', () => {
+    // Act
+    const first = accountIdsOption(' 111111111111, 222222222222 ,')
+    const both = accountIdsOption('222222222222,333333333333', first)
+    // Assess
+    expect(first).toEqual(['111111111111', '222222222222'])
+    expect(both).toEqual(['111111111111', '222222222222', '333333333333'])
+  })
+
+  it.each([
+    ['12345', 'a 12-digit account id, not "12345"'],
+    ['111111111111,abc', 'a 12-digit account id, not "abc"'],
+    [',', 'one or more 12-digit account ids, comma-separated'],
+  ])('rejects %j as account ids', (value, message) => {
+    expect(rejection(() => accountIdsOption(value))).toBe(message)
+  })
+
+  it('takes a role name and refuses an ARN or a path, saying which', () => {
+    // Act / Assess
+    expect(roleNameOption('iamwatch-reader')).toBe('iamwatch-reader')
+    expect(roleNameOption('Audit+Read=1,x.y@z_')).toBe('Audit+Read=1,x.y@z_')
+    expect(rejection(() => roleNameOption('arn:aws:iam::111111111111:role/x'))).toContain(
+      ': the name, not the ARN',
+    )
+    expect(rejection(() => roleNameOption('team/reader'))).toContain('an IAM role name')
+    expect(rejection(() => roleNameOption('r'.repeat(65)))).toContain('an IAM role name')
+  })
+
+  it.each(['0', '-1', '1.5', '1001', 'ten', ''])('rejects %j as a concurrency', (value) => {
+    expect(rejection(() => wholeNumber(1000)(value))).toBe(`a whole number from 1 to 1000, not "${value}"`)
+  })
+
+  it('accepts a whole concurrency within its bounds', () => {
+    expect(wholeNumber(1000)('1')).toBe(1)
+    expect(wholeNumber(1000)('1000')).toBe(1000)
   })
 })

@@ -71,4 +71,39 @@ describe('stored findings as records', () => {
     // Assess
     expect(header).toMatch(/^SEVERITY\s+STATUS\s+CHECK\s+RESOURCE\s+CREDENTIAL\s+TITLE$/)
   })
+
+  it("adds an ACCOUNT column, the name beside the id, when findings carry an account's name", () => {
+    // Act
+    const table = toTable([
+      recordFromFinding(finding({ accountId: '222222222222', accountName: 'Prod\u001b[31m A' })),
+      recordFromFinding(finding({ id: 'f2', resourceId: 'user/ops' })),
+    ])
+    // Assess
+    const [header, first, second] = table.split('\n')
+    expect(header).toMatch(/^SEVERITY\s+STATUS\s+ACCOUNT\s+CHECK\s+RESOURCE\s+CREDENTIAL\s+TITLE$/)
+    expect(first).toMatch(
+      /^MEDIUM\s+OPEN\s+222222222222 \(Prod\?\[31m A\)\s+access-key-rotation\s+user\/dev\s/,
+    )
+    expect(second).toMatch(/^MEDIUM\s+OPEN\s+123456789012\s+access-key-rotation\s+user\/ops\s/)
+  })
+
+  it('adds an ACCOUNT column for findings of several accounts, and leaves it out when told', () => {
+    // Prepare
+    const records = [
+      recordFromFinding(finding()),
+      recordFromFinding(finding({ id: 'f2', accountId: '222222222222' })),
+    ]
+    // Act / Assess
+    expect(toTable(records).split('\n')[0]).toMatch(/^SEVERITY\s+STATUS\s+ACCOUNT\s+CHECK\s/)
+    expect(toTable(records, { account: false }).split('\n')[0]).toMatch(/^SEVERITY\s+STATUS\s+CHECK\s/)
+  })
+
+  it("carries the account's name in JSON only when the finding has one", () => {
+    // Act
+    const named = recordFromFinding(finding({ accountName: 'Prod A' }))
+    const unnamed = recordFromFinding(finding())
+    // Assess
+    expect(named.accountName).toBe('Prod A')
+    expect(unnamed).not.toHaveProperty('accountName')
+  })
 })

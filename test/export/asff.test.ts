@@ -42,6 +42,7 @@ const REQUIRED = [
   'UpdatedAt',
 ]
 const OPTIONAL_USED = [
+  'AwsAccountName',
   'ProductName',
   'CompanyName',
   'Region',
@@ -72,6 +73,11 @@ function asffErrors(f: Record<string, unknown>): string[] {
     check([...REQUIRED, ...OPTIONAL_USED].includes(k), `${k}: not an ASFF attribute`)
   check(f.SchemaVersion === '2018-10-08', 'SchemaVersion: 2018-10-08')
   check(typeof f.AwsAccountId === 'string' && /^\d{12}$/.test(f.AwsAccountId), 'AwsAccountId: 12 digits')
+  if ('AwsAccountName' in f)
+    check(
+      nonBlank(f.AwsAccountName) && (f.AwsAccountName as string).length <= 50,
+      'AwsAccountName: 1 to 50 characters, not blank',
+    )
   check(nonBlank(f.Id) && nonBlank(f.GeneratorId), 'Id, GeneratorId: non-blank')
   check(
     typeof f.ProductArn === 'string' &&
@@ -167,6 +173,8 @@ describe('the ASFF export', () => {
         detectionFinding({ id: `d${i}`, checkId: d.id, severity: SEVERITIES[i % 5]! }),
       ),
       checkFinding({ id: 'long', title: 'x'.repeat(400), evidence: { blob: 'y'.repeat(5000) } }),
+      checkFinding({ id: 'named', accountName: 'Prod A' }),
+      checkFinding({ id: 'long-name', accountName: 'n'.repeat(80) }),
       checkFinding({
         id: 'muted',
         suppression: {
@@ -267,6 +275,21 @@ describe('the ASFF export', () => {
     expect(refused).toEqual([{ id: 'u', reason: 'its account "unknown" is not a 12-digit AWS account id' }])
   })
 
+  it("names the finding's account in AwsAccountName when it carries a name, shortened to 50 characters", () => {
+    // Act
+    const [named, long, blank, none] = asff([
+      checkFinding({ id: 'a', accountName: 'Prod A' }),
+      checkFinding({ id: 'b', accountName: 'n'.repeat(80) }),
+      checkFinding({ id: 'c', accountName: '   ' }),
+      checkFinding({ id: 'd' }),
+    ]).lines
+    // Assess
+    expect(named).toMatchObject({ AwsAccountId: '123456789012', AwsAccountName: 'Prod A' })
+    expect((long!.AwsAccountName as string).length).toBe(50)
+    expect(blank).not.toHaveProperty('AwsAccountName')
+    expect(none).not.toHaveProperty('AwsAccountName')
+  })
+
   it("names a principal's resource type from its ARN, and Other for what ASFF has no type for", () => {
     expect(asffResourceType('AwsPrincipal', 'arn:aws:sts::123456789012:assumed-role/ops/s')).toBe(
       'AwsIamRole',
@@ -284,6 +307,7 @@ describe('the ASFF export', () => {
     const errors = asffErrors({
       ...noTypes,
       AwsAccountId: '1234',
+      AwsAccountName: ' ',
       Severity: { Label: 'SEVERE' },
       Colour: 'red',
     })
@@ -292,6 +316,7 @@ describe('the ASFF export', () => {
       expect.arrayContaining([
         'Types: required, missing',
         'AwsAccountId: 12 digits',
+        'AwsAccountName: 1 to 50 characters, not blank',
         'Severity.Label',
         'Colour: not an ASFF attribute',
       ]),

@@ -16,7 +16,7 @@ describe('the CSV export', () => {
     const text = toCsv(exportRecords([checkFinding()]))
     // Assess
     expect(text.split('\r\n')[0]).toBe(
-      'id,source,checkId,severity,status,accountId,region,resourceType,resourceId,resourceArn,credentialId,' +
+      'id,source,checkId,severity,status,accountId,accountName,region,resourceType,resourceId,resourceArn,credentialId,' +
         'title,firstOpenedAt,lastTransitionAt,resolvedAt,resolution,suppressedUntil,suppressionOwner,' +
         'suppressionReason,cis-aws-5.0,cis-aws-3.0,fsbp,evidence,remediation',
     )
@@ -111,6 +111,33 @@ describe('the CSV export', () => {
     expect(bom.startsWith('\uFEFFid,')).toBe(true)
     expect(read(bom)).toEqual(read(plain))
   })
+
+  it("names an organization's account in accountName, and leaves it empty for a finding without a name", () => {
+    // Act
+    const rows = read(
+      toCsv(
+        exportRecords([
+          checkFinding({ accountId: '222222222222', accountName: 'Prod, "EU" =1' }),
+          detectionFinding(),
+        ]),
+      ),
+    )
+    // Assess
+    expect(rows.map((r) => [r.accountId, r.accountName])).toEqual([
+      ['222222222222', 'Prod, "EU" =1'],
+      ['123456789012', ''],
+    ])
+  })
+
+  it.each([['=cmd|calc'], ['+1'], ['@SUM(A1)']])(
+    'neutralizes a formula-like account name %j with a leading apostrophe',
+    (name) => {
+      // Act
+      const [row] = read(toCsv(exportRecords([checkFinding({ accountName: name })])))
+      // Assess
+      expect(row!.accountName).toBe(`'${name}`)
+    },
+  )
 
   it('is a header row alone when there is nothing to export', () => {
     expect(read(toCsv([]))).toEqual([])

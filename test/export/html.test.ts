@@ -379,6 +379,33 @@ describe('the evidence report: header, verification and suppressions', () => {
     )
   })
 
+  it("names each account beside its id, and each finding's account, in a report of several accounts", () => {
+    // Prepare: two accounts of an organization, named on their findings
+    const prod = chain('root-mfa', 'root', [{ transition: 'OPENED', at: day(1) }], {
+      accountId: '222222222222',
+      id: findingId({ accountId: '222222222222', checkId: 'root-mfa', resourceId: 'root' }),
+      accountName: 'Prod A',
+    })
+    const mine = chain('root-mfa', 'root', [{ transition: 'OPENED', at: day(1) }], { accountName: 'Audit' })
+    // Act
+    const html = renderReport(input([prod, mine], { accounts: [ACCOUNT, '222222222222'] }))
+    // Assess
+    expect(html).toContain(`<div><dt>Accounts</dt><dd>${ACCOUNT} (Audit), 222222222222 (Prod A)</dd></div>`)
+    expect(html).toContain('<code>root-mfa</code> check · root · account 222222222222 (Prod A)</div>')
+    expect(html).toContain(`<code>root-mfa</code> check · root · account ${ACCOUNT} (Audit)</div>`)
+  })
+
+  it("names a report's one account beside its id, and not again on each finding", () => {
+    // Act
+    const html = renderReport(
+      input([chain('root-mfa', 'root', [{ transition: 'OPENED', at: day(1) }], { accountName: 'Audit' })]),
+    )
+    // Assess
+    expect(html).toContain(`<div><dt>Account</dt><dd>${ACCOUNT} (Audit)</dd></div>`)
+    expect(html).toContain('<code>root-mfa</code> check · root</div>')
+    expect(html).not.toContain('· account ')
+  })
+
   it("shows the engine's verification: intact chains, or every problem (escaped, the first 50)", () => {
     // Prepare
     const c = chain('root-mfa', 'root', [{ transition: 'OPENED', at: day(1) }])
@@ -500,6 +527,7 @@ describe('the evidence report: a self-contained, escaped page', () => {
         title: text,
         credentialId: text,
         region: text,
+        accountName: text,
         evidence: { [text]: text, list: [text, text] },
       },
     )

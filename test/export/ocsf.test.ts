@@ -42,6 +42,8 @@ const everyShape: Finding[] = [
       resolution: 'acknowledged',
     }),
   ]),
+  checkFinding({ id: 'named', accountId: '222222222222', accountName: 'Prod A' }),
+  detectionFinding({ id: 'named-d', accountId: '222222222222', accountName: 'Prod A' }),
   checkFinding({
     id: 'gov',
     resourceArn: 'arn:aws-us-gov:iam::123456789012:user/dev',
@@ -110,6 +112,22 @@ describe('the OCSF export', () => {
       cloud: { provider: 'AWS', region: 'us-east-1', account: { uid: '123456789012' } },
       unmapped: { credential_id: 'AKIADEVOLDKEY0000001' },
     })
+  })
+
+  it("names the finding's account in cloud.account.name when it carries one, and only then", () => {
+    // Act
+    const [named, unnamed] = events([
+      checkFinding({ accountId: '222222222222', accountName: 'Prod A' }),
+      detectionFinding(),
+    ])
+    // Assess
+    expect(named!.cloud).toEqual({
+      provider: 'AWS',
+      region: 'us-east-1',
+      account: { uid: '222222222222', name: 'Prod A', type_id: 10, type: 'AWS Account' },
+    })
+    expect(unnamed!.cloud).toMatchObject({ account: { uid: '123456789012' } })
+    expect((unnamed!.cloud as { account: object }).account).not.toHaveProperty('name')
   })
 
   it('makes unused access an IAM Analysis Finding (2008) naming the principal and counting what is unused', () => {

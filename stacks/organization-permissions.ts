@@ -79,8 +79,8 @@ export const organizationUnits = (o: Pick<OrganizationScope, 'partition' | 'orga
   `arn:${o.partition}:organizations::*:ou/${o.organizationId}/ou-*`
 
 /**
- * Discovery from the central account (ORGANIZATION_CENTRAL_ACTIONS): DescribeAccount on the organization's
- * accounts, DescribeOrganizationalUnit on its OUs, ListParents on either (its child); DescribeOrganization,
+ * Discovery from the central account (ORGANIZATION_CENTRAL_ACTIONS): DescribeOrganizationalUnit on the
+ * organization's OUs, ListParents on its accounts and OUs (the child); DescribeOrganization,
  * ListAccounts and iam:ListOrganizationsFeatures are authorized on no resource.
  */
 export function discoverOrganization(
@@ -91,7 +91,6 @@ export function discoverOrganization(
   return scopedStatements(
     ORGANIZATION_CENTRAL_ACTIONS,
     {
-      'organizations:DescribeAccount': { sid: 'DescribeOrganizationAccounts', resources: [accounts] },
       'organizations:ListParents': { sid: 'ListOrganizationParents', resources: [accounts, units] },
       'organizations:DescribeOrganizationalUnit': {
         sid: 'DescribeOrganizationalUnits',

@@ -6,7 +6,6 @@
 export const ORGANIZATION_CENTRAL_ACTIONS = [
   'organizations:DescribeOrganization',
   'organizations:ListAccounts',
-  'organizations:DescribeAccount',
   'organizations:ListParents',
   'organizations:DescribeOrganizationalUnit',
   'iam:ListOrganizationsFeatures',

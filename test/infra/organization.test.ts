@@ -277,12 +277,6 @@ describe('with an organization (Pulumi mocks)', () => {
         Resource: ['*'],
       },
       {
-        Sid: 'DescribeOrganizationAccounts',
-        Effect: 'Allow',
-        Action: ['organizations:DescribeAccount'],
-        Resource: [`arn:aws:organizations::*:account/${ORG}/*`],
-      },
-      {
         Sid: 'ListOrganizationParents',
         Effect: 'Allow',
         Action: ['organizations:ListParents'],

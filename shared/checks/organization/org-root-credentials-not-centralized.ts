@@ -28,8 +28,8 @@ export const orgRootCredentialsNotCentralized = defineCheck({
     const resource = accountResource(o)
     const skip = inactive(o)
     if (skip) return [unknown(this.id, resource, skip)]
-    if (!o.organizationId)
-      return [unknown(this.id, resource, 'not in an organization (configured account list)')]
+    // A configured account list has no organization to centralize root access in: nothing to judge.
+    if (!o.organizationId) return []
     const out: Outcome[] = []
     if (o.account.id === o.managementAccountId) {
       const orgResource = {

@@ -255,15 +255,19 @@ export async function scanOrganizationCommand(
       ? `organization scan from account ${callerAccountId} (${aws.region}), reader role ${roleName}: ${parts.join(', ')}`
       : `scan of ${opts.accounts!.length} account(s) from account ${callerAccountId} (${aws.region}), reader role ${roleName}: ${parts.join(', ')}`,
   )
-  // The organization checks' findings are read back from where they were reconciled: the table, or
-  // (without one) a store in memory that lives as long as this command. The accounts' scans write only to the table.
-  const organizationStore: FindingsRepository = table ?? new MemoryFindingsRepository()
+  // The organization checks are reconciled in a store in memory that lives as long as this command, and
+  // read back from it: what this caller's credentials saw (its reader role, its bus) does not speak for the
+  // deployment, so neither they nor the directory are written to a table, nor is any account resolved as
+  // gone. The accounts' own scans write to the table when one is given.
+  const organizationStore: FindingsRepository = new MemoryFindingsRepository()
   try {
     const dispatch = await dispatchOrganization({
       ...deps,
       store: organizationStore,
       parts,
       includeCentral: true,
+      // One request per account with every part: its scan is one summary.
+      together: true,
     })
     const { directory } = dispatch
     progress.step(

@@ -5,7 +5,7 @@ import { type Parsed, parseCloudTrail } from '../cloudtrail/input.ts'
 import { targetAccount } from '../detections/helpers.ts'
 import { DIRECT_INDEX } from '../detections/routes.ts'
 import { grantChange } from '../engine/grants.ts'
-import { evaluate } from '../engine/pipeline.ts'
+import { evaluate, selectChecks } from '../engine/pipeline.ts'
 import { type EventDeps, type FiredResult, recordDetections } from './on-event.ts'
 import { pipelineContext, type ScanDeps } from './scan.ts'
 
@@ -48,6 +48,9 @@ async function reevaluateMember(
   deps: CloudTrailDeps,
 ): Promise<string[]> {
   if (!deps.members || !(await deps.directory?.isMember(accountId))) return []
+  // Only an event that re-runs a check assumes the reader role: an AssumeRole of it is itself an event the
+  // member forwards, which must not lead to another.
+  if (selectChecks(deps.config, { kind: 'event', event: e, runId: '' }).length === 0) return []
   try {
     await deps.members.verify(accountId)
   } catch (err) {

@@ -1,16 +1,18 @@
 import * as v from 'valibot'
-import { ReaderDenied } from '../aws/account-sessions.ts'
+import { type AccountSessions, ReaderDenied } from '../aws/account-sessions.ts'
 import type { ReportOptions } from '../aws/credential-report.ts'
 import { mapLimit } from '../engine/limit.ts'
 import type { AccountScanRequest, OrgAccount, OrgDirectory } from '../organization/model.ts'
 import { accountLog } from './log.ts'
 import {
   concurrencyOf,
+  departures,
+  keepKnownPaths,
   loadDirectory,
   newDispatchId,
   type OrganizationDeps,
   type OrganizationPartResult,
-  resolveGoneAccounts,
+  resolveDeparted,
   runOrganizationPart,
   sessionsOf,
 } from './organization.ts'
@@ -38,6 +40,20 @@ export async function scanAccount(deps: AccountScanDeps, request: AccountScanReq
       `${request.accountId} is no longer in the organization (discovered ${directory.asOf})`,
     )
   const sessions = sessionsOf(deps)
+  try {
+    return await scanWith(sessions, deps, request, directory)
+  } finally {
+    // Sessions made for this scan close their connections; shared ones are their owner's.
+    if (!deps.sessions) sessions.destroy()
+  }
+}
+
+async function scanWith(
+  sessions: AccountSessions,
+  deps: AccountScanDeps,
+  request: AccountScanRequest,
+  directory: OrgDirectory | undefined,
+): Promise<ScanSummary> {
   await sessions.verify(request.accountId)
   const clients = sessions.clientsFor(request.accountId)
   return runScan(
@@ -57,7 +73,8 @@ export async function scanAccount(deps: AccountScanDeps, request: AccountScanReq
       ...(deps.deadline ? { deadline: deps.deadline } : {}),
       parts: request.parts as ScanPart[],
     },
-    `${request.dispatchId}:${request.accountId}`,
+    // The account and its parts: the daily dispatch sends an account's parts as separate requests.
+    `${request.dispatchId}:${request.accountId}:${request.parts.join('+')}`,
   )
 }
 
@@ -87,15 +104,22 @@ export async function dispatchOrganization(
   const now = deps.now?.() ?? new Date()
   const dispatchId = newDispatchId(deps.parts)
   const previous = await deps.store?.records.directory()
-  const { directory, problems } = await loadDirectory(deps, now)
-  for (const p of problems) deps.log.warn('organization incompletely read', { detail: p })
-  let goneAccounts: string[] = []
+  const loaded = await loadDirectory(deps, now)
+  for (const p of loaded.problems) deps.log.warn('organization incompletely read', { detail: p })
+  const problems = loaded.problems
+  const discovered = keepKnownPaths(loaded.directory, previous)
+  const departed = departures(previous, discovered, now)
+  const directory: OrgDirectory = { ...discovered, ...(departed.length ? { departed } : {}) }
+  const known = new Set((previous?.departed ?? []).map((d) => d.id))
+  const goneAccounts = departed.filter((d) => !known.has(d.id)).map((d) => d.id)
   if (deps.store) {
-    goneAccounts = (await resolveGoneAccounts(deps.store, previous, directory, dispatchId, now, deps.log))
-      .goneAccounts
+    // The directory first (with who left): a crash after it still has the next dispatch resolve them.
     await deps.store.records.putDirectory(directory)
+    await resolveDeparted(deps.store, departed, directory.asOf, dispatchId, now, deps.log)
   }
   const { probes: _probes, ...organization } = await runOrganizationPart(deps, directory, dispatchId)
+  // An OU path that could not be read is a degraded dispatch, even though every account was found.
+  if (problems.length > 0) organization.status = 'degraded'
   const requests = organization.reachable
     .filter((a) => deps.includeCentral || a.id !== deps.centralAccountId)
     // One request per (account, part): each part of an account has a function's whole time, and one part

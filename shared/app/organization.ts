@@ -16,6 +16,7 @@ import type { FindingsRepository } from '../engine/repository.ts'
 import type { Finding } from '../model/finding.ts'
 import {
   DEFAULT_READER_ROLE,
+  type Departed,
   type MemberProbe,
   type OrgAccount,
   type OrganizationSource,
@@ -123,12 +124,20 @@ export async function runOrganizationPart(
   const features = await rootAccessFeatures(deps.central)
   const active = directory.accounts.filter((a) => a.status === 'ACTIVE')
   const probes = new Map<string, MemberProbe>()
-  await mapLimit(active, concurrencyOf(deps.config), async (a) => {
-    probes.set(
-      a.id,
-      await probeMember(sessions, a.id, { centralAccountId: deps.centralAccountId, regions, centralBusArn }),
-    )
-  })
+  try {
+    await mapLimit(active, concurrencyOf(deps.config), async (a) => {
+      probes.set(
+        a.id,
+        await probeMember(sessions, a.id, {
+          centralAccountId: deps.centralAccountId,
+          regions,
+          centralBusArn,
+        }),
+      )
+    })
+  } finally {
+    if (!deps.sessions) sessions.destroy()
+  }
   const views = new Map<string, OrganizationSource>()
   for (const account of directory.accounts)
     views.set(account.id, {
@@ -195,31 +204,42 @@ export async function runOrganizationPart(
   return { probes, reachable, counts, status: degraded || counts.readerUnknown > 0 ? 'degraded' : 'complete' }
 }
 
+/** How long an account that left is remembered: each dispatch resolves its open findings again meanwhile. */
+export const DEPARTED_DAYS = 30
+
 /**
  * Accounts that left: in the stored directory, not in the new one. Only a complete discovery of the same
- * kind may say so (never a failed AssumeRole, never a partial listing): their open findings resolve as
- * `account-gone`, each through its own history item.
+ * kind may say so (never a failed AssumeRole, never a partial listing). Those that left in the last 30
+ * days stay listed (`departed`), so a scan that was already running when one left, and reopened one of its
+ * findings, is undone by the next dispatch; one that joins again is no longer departed.
  */
-export async function resolveGoneAccounts(
+export function departures(previous: OrgDirectory | undefined, current: OrgDirectory, now: Date): Departed[] {
+  const present = new Set(current.accounts.filter((a) => a.status !== 'CLOSED').map((a) => a.id))
+  const since = now.getTime() - DEPARTED_DAYS * 86_400_000
+  const carried = (previous?.departed ?? []).filter((d) => !present.has(d.id) && Date.parse(d.at) >= since)
+  if (!previous || !current.complete || previous.source !== current.source) return carried
+  const known = new Set(carried.map((d) => d.id))
+  const left = previous.accounts
+    .filter((a) => !present.has(a.id) && a.id !== current.centralAccountId && !known.has(a.id))
+    .map((a) => ({ id: a.id, name: a.name, at: now.toISOString() }))
+  return [...carried, ...left]
+}
+
+/** The open findings of accounts that left resolve as `account-gone`, each through its own history item. */
+export async function resolveDeparted(
   store: FindingsRepository,
-  previous: OrgDirectory | undefined,
-  current: OrgDirectory,
+  departed: readonly Departed[],
+  asOf: string,
   runId: string,
   now: Date,
   log: Log,
-): Promise<{ goneAccounts: string[]; resolved: number }> {
-  if (!previous || !current.complete || previous.source !== current.source)
-    return { goneAccounts: [], resolved: 0 }
-  const still = new Set(current.accounts.filter((a) => a.status !== 'CLOSED').map((a) => a.id))
-  const gone = previous.accounts
-    .map((a) => a.id)
-    .filter((id) => !still.has(id) && id !== current.centralAccountId)
-  if (gone.length === 0) return { goneAccounts: [], resolved: 0 }
+): Promise<number> {
   const ids = [...CHECKS.map((c) => c.id), ...DETECTIONS.map((d) => d.id)]
   const at = now.toISOString()
   let resolved = 0
-  for (const accountId of gone) {
+  for (const { id: accountId } of departed) {
     const open: Finding[] = (await mapLimit(ids, 4, (id) => store.listOpenByCheck(accountId, id))).flat()
+    if (open.length === 0) continue
     const plan: PlannedTransition[] = open
       .filter((f) => f.status === 'OPEN')
       .map((f) => {
@@ -230,7 +250,7 @@ export async function resolveGoneAccounts(
             status: 'RESOLVED',
             resolvedAt: at,
             resolution: 'account-gone',
-            asOf: current.asOf,
+            asOf,
             lastTransitionAt: at,
           },
           'RESOLVED',
@@ -246,7 +266,23 @@ export async function resolveGoneAccounts(
     resolved += counts.resolved ?? 0
     log.info('account left the organization', { accountId, resolved: counts.resolved ?? 0 })
   }
-  return { goneAccounts: gone, resolved }
+  return resolved
+}
+
+/**
+ * An account's OU path that could not be read this time (a throttled ListParents) keeps the one last
+ * discovered, so alerts routed by `ouPath` do not lose it for a day.
+ */
+export function keepKnownPaths(current: OrgDirectory, previous: OrgDirectory | undefined): OrgDirectory {
+  if (!previous) return current
+  const before = new Map(previous.accounts.map((a) => [a.id, a]))
+  return {
+    ...current,
+    accounts: current.accounts.map((a) => {
+      const known = before.get(a.id)
+      return a.ouPath === '' && known?.ouPath ? { ...a, ouPath: known.ouPath } : a
+    }),
+  }
 }
 
 export const newDispatchId = (parts: readonly string[]) => `org-${parts.join('+')}-${randomUUID()}`

@@ -16,6 +16,8 @@ export interface AccountClients {
   cloudTrail: CloudTrailClient
   accessAnalyzer: (region: string) => AccessAnalyzerClient
   events: (region: string) => EventBridgeClient
+  /** Closes its connections (a member's clients; the central account's are the function's own). */
+  destroy?: () => void
 }
 
 /**
@@ -147,10 +149,15 @@ export class AccountSessions {
     const o: ClientOverrides = { ...this.args.overrides, credentials }
     const analyzers = new Map<string, AccessAnalyzerClient>()
     const buses = new Map<string, EventBridgeClient>()
+    const iam = iamClient(o)
+    const cloudTrail = cloudTrailClient(o)
     return {
       accountId,
-      iam: iamClient(o),
-      cloudTrail: cloudTrailClient(o),
+      iam,
+      cloudTrail,
+      destroy: () => {
+        for (const c of [iam, cloudTrail, ...analyzers.values(), ...buses.values()]) c.destroy()
+      },
       accessAnalyzer: (region) => {
         const c = analyzers.get(region) ?? accessAnalyzerClient(region, o)
         analyzers.set(region, c)
@@ -166,10 +173,7 @@ export class AccountSessions {
 
   /** Closes every member client's connections. */
   destroy(): void {
-    for (const c of this.cache.values()) {
-      c.iam.destroy()
-      c.cloudTrail.destroy()
-    }
+    for (const c of this.cache.values()) c.destroy?.()
     this.cache.clear()
   }
 }

@@ -128,14 +128,14 @@ export class MonitorRecords implements MonitorRecordsRepository {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          // Without the e-mail addresses (not needed, and personal): about 200 bytes an account, so the
-          // item stays under DynamoDB's 400 KB to about 2,000 accounts.
+          // Without the e-mail addresses (not needed, and personal) and the OU ids: about 150 bytes an
+          // account with a three-level OU path, so 1,000 accounts are about 150 KB of DynamoDB's 400 KB.
           Item: {
             pk: 'ORG#DIRECTORY',
             sk: 'CURRENT',
             kind: 'directory',
             ...directory,
-            accounts: directory.accounts.map(({ email: _email, ...a }) => a),
+            accounts: directory.accounts.map(({ email: _email, ouIds: _ids, ...a }) => a),
           },
           ConditionExpression: 'attribute_not_exists(pk) OR asOf <= :asOf',
           ExpressionAttributeValues: { ':asOf': directory.asOf },

@@ -145,9 +145,22 @@ function attributesOf(
     transitionId,
     ruleType,
     // SNS takes no empty attribute value: an account without a name or an OU path has none.
-    ...(account.name ? { accountName: account.name } : {}),
-    ...(account.ouPath ? { ouPath: account.ouPath } : {}),
+    ...(account.name ? { accountName: attributeValue(account.name) } : {}),
+    ...(account.ouPath ? { ouPath: attributeValue(account.ouPath) } : {}),
   }
+}
+
+/**
+ * A name from Organizations as an SNS attribute value: OU and account names may hold any character, and
+ * SNS refuses some (control characters); invisible and bidi characters would mislead a filter's reader.
+ */
+function attributeValue(text: string): string {
+  return (
+    text
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
+      .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g, '')
+      .slice(0, 256) || '-'
+  )
 }
 
 /** The account an alert is about, as the organization's directory names it (nothing in a single account). */

@@ -36,6 +36,15 @@ export interface OrgDirectory {
   source: 'organizations' | 'configured'
   complete: boolean
   asOf: string
+  /** Accounts that left in the last 30 days (shared/app/organization.ts `departures`). */
+  departed?: Departed[]
+}
+
+/** An account that left the organization, and when a complete discovery first found it gone. */
+export interface Departed {
+  id: string
+  name: string
+  at: string
 }
 
 /** What one central scan asks one member account to be scanned for (the account-scans queue's message). */

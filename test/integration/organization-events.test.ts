@@ -110,6 +110,23 @@ describe('an event from a member account', () => {
     })
   })
 
+  it("assumes no reader role for a member's event that re-runs no check, such as the scans' own AssumeRole", async () => {
+    // Prepare: the dispatch's AssumeRole of the member's reader role, as the member's trail recorded it.
+    const { deps, sim } = await start()
+    await sim.cloudTrail.idle()
+    const assumed = sim.cloudTrail.records.filter(
+      (r) => r.eventName === 'AssumeRole' && r.recipientAccountId === MEMBER && !r.errorCode,
+    )
+    expect(assumed.length).toBeGreaterThan(0)
+    const before = sim.requestCount('AssumeRole')
+    // Act: a cold handler (no session of the dispatch's to reuse).
+    const cold = { ...deps, members: centralClients(sim, world!.scan, SECURITY).sessions }
+    const summary = await handleCloudTrail({ Records: assumed }, cold)
+    // Assess: no AssumeRole of its own, so no record that would come back the same way.
+    expect(summary.processed).toBe(assumed.length)
+    expect(sim.requestCount('AssumeRole')).toBe(before)
+  })
+
   it("still alerts, but leaves posture to the next scan, when the member's reader role is denied", async () => {
     const { deps, store, sim } = await start()
     sim.accounts.get(MEMBER)!.roles.delete('iamwatch-reader')

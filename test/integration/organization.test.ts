@@ -3,6 +3,7 @@ import { silentLog } from '../../shared/app/log.ts'
 import type { OrganizationDeps } from '../../shared/app/organization.ts'
 import { handleAccountScans } from '../../shared/app/organization-handlers.ts'
 import { dispatchOrganization, scanAccount, scanOrganization } from '../../shared/app/organization-scan.ts'
+import { runScan } from '../../shared/app/scan.ts'
 import type { FindingsStore } from '../../shared/aws/findings-store.ts'
 import { parseConfig } from '../../shared/config/config.ts'
 import type { Finding } from '../../shared/model/finding.ts'
@@ -121,6 +122,21 @@ describe('an organization dispatch', () => {
   })
 })
 
+describe('an OU path that cannot be read', () => {
+  it('keeps the one last discovered, and degrades the dispatch', async () => {
+    // Prepare
+    const { deps, sim } = await start()
+    await dispatchOrganization({ ...deps, parts: ['credentials'] })
+    sim.faults.failActions = { ListParents: 'TooManyRequestsException' }
+    // Act
+    const result = await dispatchOrganization({ ...deps, parts: ['credentials'] })
+    // Assess
+    expect(result.problems.length).toBeGreaterThan(0)
+    expect(result.organization.status).toBe('degraded')
+    expect(result.directory.accounts.find((a) => a.id === MEMBER)?.ouPath).toBe('Root/Workloads/Prod')
+  })
+})
+
 describe('a member account scan', () => {
   it("records the member's findings in its account, with its name, through its reader role", async () => {
     const { deps, store } = await start()
@@ -195,6 +211,41 @@ describe('an account that left the organization', () => {
     // Assess
     expect(batch).toMatchObject({ scanned: 0, denied: 1, failed: 0 })
     expect(await open(store, MEMBER)).toEqual([])
+  })
+
+  it('is resolved again by the next dispatch when a scan already running when it left reopened a finding', async () => {
+    // Prepare: the account leaves and its findings resolve; a scan that had started before writes late.
+    const { deps, store, sim } = await start()
+    const { requests } = await dispatchOrganization({ ...deps, parts: ['credentials'] })
+    await scanAccount(deps, requests[0]!)
+    sim.organization!.removeAccount(MEMBER)
+    await dispatchOrganization({ ...deps, parts: ['credentials'] })
+    const member = deps.sessions!.clientsFor(MEMBER)
+    await runScan({
+      ...deps,
+      iam: member.iam,
+      accountId: MEMBER,
+      parts: ['credentials'],
+      report: { pollIntervalMs: 10 },
+    })
+    expect((await open(store, MEMBER)).length).toBeGreaterThan(0)
+    // Act
+    const again = await dispatchOrganization({ ...deps, parts: ['credentials'] })
+    // Assess: still departed (not newly gone), and nothing of it is open.
+    expect(again.goneAccounts).toEqual([])
+    expect(again.directory.departed?.map((d) => d.id)).toEqual([MEMBER])
+    expect(await open(store, MEMBER)).toEqual([])
+  })
+
+  it('is no longer departed once it joins again, and is scanned as before', async () => {
+    const { deps, sim } = await start()
+    await dispatchOrganization({ ...deps, parts: ['credentials'] })
+    sim.organization!.removeAccount(MEMBER)
+    await dispatchOrganization({ ...deps, parts: ['credentials'] })
+    sim.organization!.addAccount({ id: MEMBER, name: 'Prod A', parent: 'Workloads/Prod' })
+    const back = await dispatchOrganization({ ...deps, parts: ['credentials'] })
+    expect(back.directory.departed).toBeUndefined()
+    expect(back.requests.map((r) => r.accountId)).toEqual([MEMBER])
   })
 
   it('keeps its findings open when only its reader role stopped answering', async () => {

@@ -2,7 +2,7 @@ import type { AccessAnalyzerClient } from '@aws-sdk/client-accessanalyzer'
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge'
 import { accessAnalyzerClient } from '../aws/access-analyzer.ts'
 import { sendScanRequests, sqsClient } from '../aws/account-scan-queue.ts'
-import { AccountSessions, eventBridgeClient } from '../aws/account-sessions.ts'
+import { type AccountSessions, eventBridgeClient } from '../aws/account-sessions.ts'
 import { documentClient, iamClient, snsClient } from '../aws/clients.ts'
 import { cloudTrailClient } from '../aws/cloudtrail.ts'
 import { DynamoCounters } from '../aws/counters.ts'
@@ -20,7 +20,7 @@ import { LoadedDirectory } from './directory.ts'
 import type { KeyActivityDeps } from './key-activity.ts'
 import { consoleLog } from './log.ts'
 import type { NotifierDeps } from './notifier.ts'
-import { type OrganizationDeps, readerRoleOf } from './organization.ts'
+import { type OrganizationDeps, sessionsOf } from './organization.ts'
 import type { DispatchDeps } from './organization-handlers.ts'
 import type { AccountScanDeps } from './organization-scan.ts'
 import type { ScanDeps } from './scan.ts'
@@ -119,15 +119,7 @@ export function partitionOf(region: string): string {
 
 /** A member account's clients through its reader role (IAMWATCH_READER_ROLE), for the event path. */
 function memberSessionsFromEnv(sessionName: string): AccountSessions {
-  const d = organizationDepsFromEnv(sessionName)
-  return new AccountSessions({
-    sts: d.sts,
-    roleName: readerRoleOf(d.config),
-    centralAccountId: d.centralAccountId,
-    central: d.central,
-    partition: d.partition ?? 'aws',
-    sessionName: d.sessionName ?? 'iamwatch',
-  })
+  return sessionsOf(organizationDepsFromEnv(sessionName))
 }
 
 /** The organization functions: the central account's own clients, STS for the reader roles, Organizations. */

@@ -144,12 +144,30 @@ export function reachableQueueUrl(endpoint: string, queueUrl: string): string {
   return queueUrl.replace(/^https?:\/\/[^/]+/, endpoint.replace(/\/$/, ''))
 }
 
-/** One SNS notification as an SQS subscriber receives it (the SNS envelope, parsed). */
+/**
+ * One SNS notification as an SQS subscriber receives it (the SNS envelope, parsed). Alerts are published
+ * with a body per protocol, and an SQS subscriber gets the machine JSON: `body` is it, parsed, and
+ * `message` the readable text it carries (the email body); a message that is not an alert's JSON is
+ * `message` as it came, with an empty `body`.
+ */
 export interface ReceivedAlert {
   subject: string
   message: string
+  body: Record<string, unknown>
   attributes: Record<string, string>
   detail: Record<string, unknown>
+}
+
+/** The message an SQS subscriber got: an alert's machine JSON (with its text), or anything else as is. */
+function alertBody(message: string): { text: string; body: Record<string, unknown> } {
+  try {
+    const body = JSON.parse(message) as unknown
+    if (body && typeof body === 'object' && typeof (body as { text?: unknown }).text === 'string')
+      return { text: (body as { text: string }).text, body: body as Record<string, unknown> }
+  } catch {
+    // not JSON: someone else's message
+  }
+  return { text: message, body: {} }
 }
 
 /** Receives and deletes everything currently in the queue. */
@@ -170,9 +188,11 @@ export async function drainQueue(endpoint: string, queueUrl: string): Promise<Re
       const attributes = Object.fromEntries(
         Object.entries(envelope.MessageAttributes ?? {}).map(([k, v]) => [k, v.Value]),
       )
+      const { text, body } = alertBody(envelope.Message ?? '')
       out.push({
         subject: envelope.Subject ?? '',
-        message: envelope.Message ?? '',
+        message: text,
+        body,
         attributes,
         detail: attributes.detail ? JSON.parse(attributes.detail) : {},
       })

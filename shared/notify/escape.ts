@@ -64,6 +64,38 @@ export function escapeMarkdown(value: unknown): string {
     .replace(/^( {0,3}\d{1,9})([.)])/, '$1\\$2')
 }
 
+/**
+ * What chat markdown would act on, and a look-alike that shows the same but means nothing: emphasis,
+ * strikethrough, code, links and mentions (`<@U123>`, `<!here>`, `<url|text>`), tables, entities.
+ */
+const CHAT_INERT: Readonly<Record<string, string>> = {
+  '*': '\u2217', // ∗ asterisk operator
+  _: '\uFF3F', // ＿ fullwidth low line
+  '~': '\u223C', // ∼ tilde operator
+  '`': '\u02CB', // ˋ modifier letter grave accent
+  '[': '\uFF3B', // ［
+  ']': '\uFF3D', // ］
+  '<': '\u2039', // ‹
+  '>': '\u203A', // ›
+  '|': '\u2223', // ∣ divides
+  '&': '\uFF06', // ＆
+  '\\': '\u29F5', // ⧵ reverse solidus operator: a backslash cannot escape what follows
+}
+
+/**
+ * AWS Chatbot `client-markdown`, rendered as Slack mrkdwn or Teams markdown. The two disagree on
+ * escapes (Slack shows a backslash, Teams needs one; Slack needs entities, a Teams code span shows
+ * them), so no escape works in both: every metacharacter is replaced by a look-alike that neither
+ * platform formats (`*bold*` shows as `∗bold∗`, `<@U123>` as `‹@U123›`, a backtick as `ˋ`), and
+ * `@channel`, `@here` and `@everyone` get a fullwidth at sign. Nothing invisible is added; the exact
+ * string stays in the machine JSON and in the email text.
+ */
+export function escapeChatMarkdown(value: unknown): string {
+  return stripInvisible(value)
+    .replace(/[*_~`[\]<>|&\\]/g, (c) => CHAT_INERT[c]!)
+    .replace(/@(channel|here|everyone)\b/gi, '\uFF20$1')
+}
+
 const HTML: Readonly<Record<string, string>> = {
   '&': '&amp;',
   '<': '&lt;',
@@ -77,7 +109,7 @@ export function escapeHtml(value: unknown): string {
   return stripInvisible(value).replace(/[&<>"']/g, (c) => HTML[c]!)
 }
 
-export type Channel = 'plain' | 'slack' | 'markdown' | 'html'
+export type Channel = 'plain' | 'slack' | 'markdown' | 'html' | 'chatbot'
 
 /** The escaping for each channel, to pick by name. */
 export const ESCAPE: Readonly<Record<Channel, (value: unknown) => string>> = {
@@ -85,4 +117,5 @@ export const ESCAPE: Readonly<Record<Channel, (value: unknown) => string>> = {
   slack: escapeSlack,
   markdown: escapeMarkdown,
   html: escapeHtml,
+  chatbot: escapeChatMarkdown,
 }

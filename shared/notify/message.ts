@@ -2,13 +2,19 @@ import { FRAMEWORKS } from '../checks/frameworks.ts'
 import { getCheck } from '../checks/registry.ts'
 import { getDetection } from '../detections/registry.ts'
 import type { HistoryEntry } from '../model/finding.ts'
+import { type ChatbotNotification, chatbotNotification } from './chatbot.ts'
 import { escapePlain, subjectText } from './escape.ts'
 
-/** An alert, channel-neutral: the publisher maps it onto SNS. */
+/**
+ * An alert, in the form of each channel: the publisher maps it onto SNS (one publish, a body per protocol).
+ * `text` is for people reading plain text (email), `chatbot` the AWS Chatbot card (Slack, Teams), `json`
+ * the machine form (verbatim strings, not escaped), `attributes` what subscriptions filter on.
+ */
 export interface AlertMessage {
   subject: string
   text: string
   json: Record<string, unknown>
+  chatbot: ChatbotNotification
   attributes: Record<string, string>
 }
 
@@ -249,6 +255,7 @@ function detectionAlert(
       runbook: detection?.runbook,
       hash: entry.hash,
     },
+    chatbot: chatbotNotification(entry, account, subject),
     attributes: attributesOf(entry, 'detection', account),
   }
 }
@@ -341,6 +348,7 @@ function postureAlert(entry: HistoryEntry, account: AlertAccount): AlertMessage 
     subject,
     text: lines.join('\n'),
     json,
+    chatbot: chatbotNotification(entry, account, subject),
     // An expired suppression lifted from a detection finding is alerted in this form too.
     attributes: attributesOf(entry, getDetection(entry.checkId) ? 'detection' : 'check', account),
   }

@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   ESCAPE,
+  escapeChatMarkdown,
   escapeHtml,
   escapeMarkdown,
   escapePlain,
@@ -208,8 +209,8 @@ describe('HTML', () => {
 describe('every channel (properties)', () => {
   const channels = Object.entries(ESCAPE)
 
-  it('offers plain, slack, markdown and html', () => {
-    expect(channels.map(([name]) => name).sort()).toEqual(['html', 'markdown', 'plain', 'slack'])
+  it('offers plain, slack, markdown, html and chatbot', () => {
+    expect(channels.map(([name]) => name).sort()).toEqual(['chatbot', 'html', 'markdown', 'plain', 'slack'])
   })
 
   it('never lets an invisible, control or line-breaking character through', () => {
@@ -225,6 +226,29 @@ describe('every channel (properties)', () => {
       fc.property(fc.string({ unit: fc.constantFrom('<', '>', '&', '!', '@', 'a', '|', '\u202E') }), (s) =>
         [escapeSlack(s), escapeHtml(s)].every((out) => !out.includes('<') && !out.includes('>')),
       ),
+    )
+  })
+})
+
+describe('AWS Chatbot client-markdown', () => {
+  it('turns emphasis, code, links and mentions into look-alikes that neither Slack nor Teams formats', () => {
+    // Act
+    const out = escapeChatMarkdown('*bold* _it_ ~s~ `code` <@U123> <!here> [link](http://x) a|b & \\n')
+    // Assess
+    expect(out).toBe(
+      '\u2217bold\u2217 \uFF3Fit\uFF3F \u223Cs\u223C \u02CBcode\u02CB \u2039@U123\u203A \u2039!here\u203A \uFF3Blink\uFF3D(http://x) a\u2223b \uFF06 \u29F5n',
+    )
+  })
+
+  it('defuses @here, @channel and @everyone, and strips invisible characters', () => {
+    expect(escapeChatMarkdown(`@here @Channel ${HOSTILE.rtl}`)).toBe(
+      '\uFF20here \uFF20Channel invoicegpj.exe',
+    )
+  })
+
+  it('leaves no markdown metacharacter, whatever the input (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (s) => !/[*_~`[\]<>|&\\]/.test(escapeChatMarkdown(s))),
     )
   })
 })

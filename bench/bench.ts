@@ -11,6 +11,7 @@ import { FindingsStore } from '../shared/aws/findings-store.ts'
 import { parseConfig } from '../shared/config/config.ts'
 import { keyActivityRows } from './key-activity.ts'
 import { measureLatency } from './latency.ts'
+import { organizationRows } from './organization.ts'
 
 type Row = [string, string, string]
 const rows: Row[] = []
@@ -273,6 +274,20 @@ rows.push(
   ...keyActivityRows(
     JSON.parse(
       execFileSync(process.execPath, ['bench/key-activity.ts'], { encoding: 'utf8', maxBuffer: 1 << 24 })
+        .trim()
+        .split('\n')
+        .at(-1)!,
+    ),
+  ),
+)
+
+// 10. An organization (issue 13): the org-dispatch and scan-account functions on IAMWATCH_BENCH_ORG_ACCOUNTS
+// members (default 10) with AWS-like latency, the dispatch at IAMWATCH_BENCH_ORG_DISPATCH_ACCOUNTS (default
+// 200), extrapolated to 1,000 accounts and priced per account per month, in a fresh process.
+rows.push(
+  ...organizationRows(
+    JSON.parse(
+      execFileSync(process.execPath, ['bench/organization.ts'], { encoding: 'utf8', maxBuffer: 1 << 26 })
         .trim()
         .split('\n')
         .at(-1)!,

@@ -88,6 +88,8 @@ export function sourceContext(
     trustedAccounts: new Set([...deps.config.trustedAccounts, ...(deps.organizationAccounts ?? [])]),
     ...(deps.report ? { report: deps.report } : {}),
     ...(deps.store ? { records: deps.store.records } : {}),
+    // Access Advisor's jobs stop at the deadline too, not only the wait for them (beforeDeadline).
+    ...(deps.deadline ? { advisor: { deadline: deps.deadline } } : {}),
     now,
   }
 }

@@ -1,5 +1,6 @@
 import { ListRulesCommand, ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge'
 import { GetAccountSummaryCommand } from '@aws-sdk/client-iam'
+import { mapLimit } from '../engine/limit.ts'
 import { rulePatterns } from '../eventbridge/patterns.ts'
 import {
   FORWARD_RULE_PREFIX,
@@ -53,16 +54,13 @@ async function forwarding(
       for (const r of page.Rules ?? []) if (r.Name) found.set(r.Name, r.State ?? '')
       token = page.NextToken
     } while (token)
-    const missing: string[] = []
-    for (const name of expectedForwardRules(region)) {
-      const state = found.get(name)
-      if (!state?.startsWith('ENABLED')) {
-        missing.push(name)
-        continue
-      }
+    // Each expected rule's targets, 8 at a time (sequential calls were two thirds of a 1,000-account dispatch).
+    const verdicts = await mapLimit(expectedForwardRules(region), 8, async (name) => {
+      if (!found.get(name)?.startsWith('ENABLED')) return name
       const targets = await events.send(new ListTargetsByRuleCommand({ Rule: name }))
-      if (!(targets.Targets ?? []).some((t) => t.Arn === centralBusArn)) missing.push(name)
-    }
+      return (targets.Targets ?? []).some((t) => t.Arn === centralBusArn) ? undefined : name
+    })
+    const missing = verdicts.filter((n): n is string => n !== undefined)
     return missing.length
       ? { region, state: 'missing', missingRules: missing }
       : { region, state: 'ok', missingRules: [] }

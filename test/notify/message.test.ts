@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { advance } from '../../shared/engine/reconcile.ts'
 import { findingId, GENESIS_HASH, type Occurrence } from '../../shared/model/finding.ts'
 import { buildAlert, safeSubject } from '../../shared/notify/message.ts'
+import { ACCOUNT, detectionEntry as detection, INVISIBLE } from './fixtures.ts'
 
 function entry(resourceId: string, transition: 'OPENED' | 'RESOLVED' = 'OPENED') {
   return advance(
@@ -72,10 +73,6 @@ describe('alert messages', () => {
   })
 })
 
-const ACCOUNT = '123456789012'
-/** Unicode format characters (Cf, bidi included), controls (C0, DEL, C1) and line/paragraph separators. */
-const INVISIBLE = /[\p{Cf}\p{Cc}\u2028\u2029]/u
-
 function posture(opts: {
   checkId: string
   resourceId: string
@@ -108,46 +105,6 @@ function posture(opts: {
     transition,
     'scan-1',
     '2026-11-23T00:00:00.000Z',
-  ).entry
-}
-
-function detection(occurrence: Partial<Occurrence> & Pick<Occurrence, 'actor'>) {
-  const o: Occurrence = {
-    eventKey: 'evt-1',
-    eventId: '3f5d2c1a-0b9e-4c8d-8a7b-6e5f4d3c2b1a',
-    eventName: 'CreateAccessKey',
-    eventSource: 'iam.amazonaws.com',
-    eventTime: '2026-11-23T09:58:00Z',
-    awsRegion: 'us-east-1',
-    sourceIp: '198.51.100.23',
-    userAgent: 'aws-cli/2.15.0',
-    kind: 'match',
-    details: {},
-    ...occurrence,
-  }
-  const resourceId = o.actor.arn ?? 'unknown'
-  return advance(
-    {
-      id: findingId({ accountId: ACCOUNT, checkId: 'access-key-created-for-other-user', resourceId }),
-      accountId: ACCOUNT,
-      region: 'us-east-1',
-      checkId: 'access-key-created-for-other-user',
-      severity: 'high',
-      status: 'OPEN',
-      resourceType: 'AwsIamUser',
-      resourceId,
-      resourceArn: resourceId,
-      title: 'An access key was created for another user',
-      evidence: {},
-      firstOpenedAt: '2026-11-23T00:00:00.000Z',
-      lastTransitionAt: '2026-11-23T00:00:00.000Z',
-      seq: 0,
-      headHash: GENESIS_HASH,
-    },
-    'OPENED',
-    o.eventKey,
-    '2026-11-23T09:58:01.000Z',
-    o,
   ).entry
 }
 

@@ -115,7 +115,10 @@ export async function dispatchOrganization(
   if (deps.store) {
     // The directory first (with who left): a crash after it still has the next dispatch resolve them.
     await deps.store.records.putDirectory(directory)
-    await resolveDeparted(deps.store, departed, directory.asOf, dispatchId, now, deps.log)
+    // As of the discovery's second: the credential report's GeneratedTime has whole seconds, so a report made
+    // after an account came back, in the same second, is still as new as its departure (and reopens).
+    const asOf = new Date(Math.floor(Date.parse(directory.asOf) / 1000) * 1000).toISOString()
+    await resolveDeparted(deps.store, departed, asOf, dispatchId, now, deps.log)
   }
   const { probes: _probes, ...organization } = await runOrganizationPart(deps, directory, dispatchId)
   // An OU path that could not be read is a degraded dispatch, even though every account was found.

@@ -1,13 +1,14 @@
 import {
   ALARM_INPUT_TRANSFORMER,
   alarmStatePattern,
+  HOME_REGION,
   monitorDirectRule,
   rulePatterns,
 } from '../shared/eventbridge/patterns.ts'
 import { forwarderPolicy } from './permissions.ts'
 import { serviceTrust } from './trust-policies.ts'
 
-export const HOME_REGION = 'us-east-1'
+export { HOME_REGION }
 
 /** Retries for every target: EventBridge retries for up to an hour, then dead-letters. */
 const RETRY = { maximumRetryAttempts: 8, maximumEventAgeInSeconds: 3600 }

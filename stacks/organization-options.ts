@@ -1,3 +1,4 @@
+import { HOME_REGION } from '../shared/eventbridge/patterns.ts'
 import { DEFAULT_READER_ROLE } from '../shared/organization/model.ts'
 
 /**
@@ -7,7 +8,7 @@ import { DEFAULT_READER_ROLE } from '../shared/organization/model.ts'
  */
 
 /** The region whose default bus the member accounts forward to, where IAM's and Organizations' events arrive. */
-export const ORGANIZATION_HOME_REGION = 'us-east-1'
+export const ORGANIZATION_HOME_REGION = HOME_REGION
 
 /** How many member accounts are scanned at once, unless IAMWATCH_ORG_CONCURRENCY says otherwise. */
 export const DEFAULT_ORG_CONCURRENCY = 20

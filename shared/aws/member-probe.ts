@@ -1,7 +1,7 @@
 import { ListRulesCommand, ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge'
 import { GetAccountSummaryCommand } from '@aws-sdk/client-iam'
 import { mapLimit } from '../engine/limit.ts'
-import { rulePatterns } from '../eventbridge/patterns.ts'
+import { HOME_REGION, rulePatterns } from '../eventbridge/patterns.ts'
 import {
   FORWARD_RULE_PREFIX,
   type ForwardingState,
@@ -11,8 +11,7 @@ import {
 import { type AccountClients, type AccountSessions, ReaderDenied } from './account-sessions.ts'
 import { errorCode } from './clients.ts'
 
-/** The region where IAM, Organizations and global STS events reach EventBridge (catalog C). */
-export const HOME_REGION = 'us-east-1'
+export { HOME_REGION }
 
 /** The forwarding rules a member account must have in a region: every pattern at home, the regional ones elsewhere. */
 export function expectedForwardRules(region: string): string[] {

@@ -5,6 +5,9 @@ import { DETECTIONS } from '../detections/registry.ts'
 import { type AnyDetection, serviceEvents } from '../detections/types.ts'
 import type { Pattern } from './match.ts'
 
+/** Where IAM, Organizations and global STS events reach EventBridge (catalog C): the home region of every deployment. */
+export const HOME_REGION = 'us-east-1'
+
 export const API_CALL = 'AWS API Call via CloudTrail'
 export const CONSOLE_SIGN_IN = 'AWS Console Sign In via CloudTrail'
 

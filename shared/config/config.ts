@@ -5,7 +5,9 @@ import { getDetection } from '../detections/registry.ts'
 import type { AnyDetection } from '../detections/types.ts'
 import { DEFAULT_MAX_DAYS, parseUntil } from '../engine/suppression.ts'
 import { SEVERITIES } from '../model/severity.ts'
+import { RouteError, routeFilterPolicies } from '../notify/routes.ts'
 import { DEFAULT_READER_ROLE } from '../organization/model.ts'
+import { AlertsSchema } from './alerts.ts'
 
 /**
  * Operator configuration: thresholds per check and detection, rules switched off, trusted accounts.
@@ -132,6 +134,8 @@ const ConfigSchema = v.strictObject({
   monitor: v.optional(Monitor, {}),
   /** Suppression rules, and the longest a suppression may last (see Suppressions). */
   suppressions: v.optional(Suppressions, []),
+  /** Routes, chat channels, grouping, the daily digest, escalation, Security Hub (see ./alerts.ts). */
+  alerts: v.optional(AlertsSchema, {}),
 })
 export type IamwatchConfig = v.InferOutput<typeof ConfigSchema>
 
@@ -175,6 +179,21 @@ export function parseConfig(raw: unknown): IamwatchConfig {
         }
       }
     }
+  }
+  const routes = new Set<string>()
+  for (const [i, route] of config.alerts.routes.entries()) {
+    if (routes.has(route.name))
+      throw new ConfigError(`alerts.routes.${i}.name: a second route named ${route.name}`)
+    routes.add(route.name)
+    for (const [j, id] of (route.checks ?? []).entries())
+      if (!getCheck(id) && !getDetection(id))
+        throw new ConfigError(`alerts.routes.${i}.checks.${j}: no such check or detection "${id}"`)
+  }
+  try {
+    routeFilterPolicies(config.alerts.routes)
+  } catch (e) {
+    if (e instanceof RouteError) throw new ConfigError(`alerts.routes: ${e.message}`)
+    throw e
   }
   const seen = new Set<string>()
   for (const [i, rule] of config.suppressions.rules.entries()) {

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts'
 import { type Command, InvalidArgumentError, Option } from 'commander'
+import { acknowledgeEscalation } from '../../shared/app/escalation.ts'
+import { EscalationsStore } from '../../shared/aws/alert-records.ts'
 import { FindingsStore } from '../../shared/aws/findings-store.ts'
 import { SuppressionRulesStore } from '../../shared/aws/suppressions.ts'
 import type { IamwatchConfig } from '../../shared/config/config.ts'
@@ -9,6 +11,7 @@ import {
   applyRuleToOpen,
   configRules,
   type FindingChange,
+  isDetectionFinding,
   liftRule,
   maxDaysOf,
   requiredText,
@@ -80,6 +83,7 @@ async function open(ctx: CliContext, opts: TableOptions, command: string) {
   return {
     store: new FindingsStore(db, table, { mac: aws.itemMac() }),
     rules: new SuppressionRulesStore(db, table),
+    escalations: new EscalationsStore(db, table),
     actor: identity.Arn,
     account: opts.account ?? identity.Account,
     scanId: `cli:${command}:${randomUUID()}`,
@@ -274,9 +278,9 @@ export function registerAck(program: Command, ctx: CliContext): void {
   program
     .command('ack')
     .description(
-      'Acknowledge an open detection finding: it closes (RESOLVED, acknowledged) and the next occurrence reopens it',
+      'Acknowledge an open finding: it is not escalated. A detection finding closes (RESOLVED, acknowledged) and the next occurrence reopens it; a posture finding stays open until its check passes',
     )
-    .argument('<finding-id>', 'the detection finding', findingIdArgument)
+    .argument('<finding-id>', 'the finding', findingIdArgument)
     .option('--reason <text>', 'what was found or done (required)')
     .addOption(tableOption(ctx))
     .option('--json', 'the result as one JSON object')
@@ -286,6 +290,30 @@ export function registerAck(program: Command, ctx: CliContext): void {
 async function ack(ctx: CliContext, id: string, opts: AckOptions): Promise<void> {
   const reason = requiredText('a reason (--reason)', opts.reason, 'an acknowledgement')
   const s = await open(ctx, opts, 'ack')
+  const found = await s.store.getFinding(id)
+  if (found && found.status === 'OPEN' && !isDetectionFinding(found)) {
+    const at = new Date().toISOString()
+    const outcome = await acknowledgeEscalation(s.escalations, found, s.actor, reason, at)
+    const done = outcome === 'acknowledged'
+    ctx.io.out(
+      opts.json
+        ? jsonLines([
+            {
+              kind: 'escalation',
+              outcome: done ? 'acknowledged' : outcome.state,
+              findingId: id,
+              checkId: found.checkId,
+              ...(done ? { by: s.actor, reason, at } : { at: outcome.at, by: outcome.by ?? null }),
+            },
+          ])
+        : done
+          ? `acknowledged ${id} (${found.checkId} on ${text(found.resourceId)}): it will not be escalated; it stays OPEN until its check passes\n`
+          : outcome.state === 'acknowledged'
+            ? `${id} is already acknowledged (by ${text(outcome.by ?? '?')} at ${outcome.at}): nothing written\n`
+            : `${id} was already escalated at ${outcome.at}: nothing written\n`,
+    )
+    return
+  }
   const change = await acknowledgeFinding(s.store, id, s.actor, reason, s.scanId, new Date().toISOString())
   const f = change.finding
   ctx.io.out(

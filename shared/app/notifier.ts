@@ -1,10 +1,18 @@
 import { unmarshall } from '@aws-sdk/util-dynamodb'
 import type { IamwatchConfig } from '../config/config.ts'
+import {
+  type AlertGroupsRepository,
+  groupingParams,
+  openGroup,
+  placement,
+  withOccurrence,
+} from '../engine/alert-groups.ts'
 import type { FindingsRepository } from '../engine/repository.ts'
 import { alertable } from '../engine/suppression.ts'
 import type { HistoryEntry } from '../model/finding.ts'
 import { atLeast } from '../model/severity.ts'
 import { type AlertMessage, buildAlert } from '../notify/message.ts'
+import { flushGroup } from './alert-groups.ts'
 import type { LoadedDirectory } from './directory.ts'
 import type { Log } from './log.ts'
 
@@ -23,6 +31,11 @@ export interface NotifierDeps {
   now?: () => Date
   /** The organization's accounts: alerts name the account and its OU path (attributes `accountName`, `ouPath`). */
   directory?: LoadedDirectory
+  /**
+   * Where occurrence groups are kept: with it, repeated occurrences of an open detection finding are
+   * grouped (config `alerts.grouping`) instead of alerted one by one (shared/engine/alert-groups.ts).
+   */
+  groups?: AlertGroupsRepository
 }
 
 export interface NotifyResult {
@@ -32,6 +45,8 @@ export interface NotifyResult {
   ignored: number
   /** History items that send no alert: a suppressed finding's, or a suppression or acknowledgement. */
   silent: number
+  /** Occurrences grouped into their finding's open group (told in one follow-up alert). */
+  grouped: number
 }
 
 /**
@@ -43,7 +58,14 @@ export async function notifyRecords(
   records: readonly StreamRecord[],
   deps: NotifierDeps,
 ): Promise<NotifyResult> {
-  const result: NotifyResult = { batchItemFailures: [], published: 0, duplicates: 0, ignored: 0, silent: 0 }
+  const result: NotifyResult = {
+    batchItemFailures: [],
+    published: 0,
+    duplicates: 0,
+    ignored: 0,
+    silent: 0,
+    grouped: 0,
+  }
   for (const [i, record] of records.entries()) {
     const image = record.dynamodb?.NewImage
     if (record.eventName !== 'INSERT' || !image) {
@@ -79,13 +101,17 @@ export async function notifyRecords(
         deps.log.info('transition already notified', { transitionId: entry.transitionId })
         continue
       }
-      const account = await deps.directory?.account(entry.accountId).catch(() => undefined)
-      const messageId = await deps.publish(
-        buildAlert(
-          entry,
-          account ? { name: account.name, ...(account.ouPath ? { ouPath: account.ouPath } : {}) } : {},
-        ),
-      )
+      const found = await deps.directory?.account(entry.accountId).catch(() => undefined)
+      const account = found ? { name: found.name, ...(found.ouPath ? { ouPath: found.ouPath } : {}) } : {}
+      if (
+        deps.groups &&
+        entry.occurrence &&
+        (await grouped(entry, account, { ...deps, groups: deps.groups }))
+      ) {
+        result.grouped++
+        continue
+      }
+      const messageId = await deps.publish(buildAlert(entry, account))
       const first = await deps.store.records.markNotified(
         entry,
         messageId,
@@ -112,4 +138,51 @@ export async function notifyRecords(
     }
   }
   return result
+}
+
+/**
+ * Places a detection finding's alertable item among its occurrence groups. True: it joined the open
+ * group (or is in one already, a redelivery) and is marked notified without an alert of its own. False:
+ * it is to be alerted, and the group it opens is stored first (so a crash before the alert leaves a
+ * group whose opener is alerted on redelivery, never a lost alert); an open group it cannot join
+ * is sent first, so its follow-up comes before the new alert.
+ */
+async function grouped(
+  entry: HistoryEntry,
+  account: { name?: string; ouPath?: string },
+  deps: NotifierDeps & { groups: AlertGroupsRepository },
+): Promise<boolean> {
+  const now = () => deps.now?.() ?? new Date()
+  const params = groupingParams(deps.config.alerts.grouping)
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const group = await deps.groups.latest(entry.findingId)
+    const place = placement(group, entry, params)
+    if (place === 'opener') return false
+    if (place === 'grouped' || place === 'join') {
+      if (
+        place === 'grouped' ||
+        (await deps.groups.replace(group!, withOccurrence(group!, entry, now().toISOString())))
+      ) {
+        await deps.store.records.markNotified(
+          entry,
+          `grouped:${group!.findingId}#${group!.openerSeq}`,
+          now().toISOString(),
+        )
+        deps.log.info('occurrence grouped', {
+          transitionId: entry.transitionId,
+          opener: group!.openerTransitionId,
+        })
+        return true
+      }
+      continue
+    }
+    // 'alert': the open group it does not join is told first.
+    if (group && group.status !== 'sent') {
+      const flushed = await flushGroup(group, { ...deps, groups: deps.groups, now, publish: deps.publish })
+      if (flushed === 'moved') continue
+    }
+    await deps.groups.create(openGroup(entry, account, now().toISOString()))
+    return false
+  }
+  throw new Error(`the occurrence group of finding ${entry.findingId} kept changing`)
 }

@@ -152,6 +152,7 @@ export function occurrenceOf(e: CloudTrailEvent, f: Fired): Occurrence {
       ...(actor.arn ? { arn: clip(actor.arn)! } : {}),
       ...(actor.accountId ? { accountId: actor.accountId } : {}),
       ...(actor.userName ? { userName: clip(actor.userName, 128)! } : {}),
+      ...(actor.accessKeyId ? { accessKeyId: clip(actor.accessKeyId, 128)! } : {}),
     },
     kind: f.kind,
     details: { ...(f.detection.context?.(e) ?? {}), ...f.details },

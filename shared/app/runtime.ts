@@ -3,6 +3,7 @@ import type { EventBridgeClient } from '@aws-sdk/client-eventbridge'
 import { accessAnalyzerClient } from '../aws/access-analyzer.ts'
 import { sendScanRequests, sqsClient } from '../aws/account-scan-queue.ts'
 import { type AccountSessions, eventBridgeClient } from '../aws/account-sessions.ts'
+import { AlertGroupsStore } from '../aws/alert-records.ts'
 import { documentClient, iamClient, snsClient } from '../aws/clients.ts'
 import { cloudTrailClient } from '../aws/cloudtrail.ts'
 import { DynamoCounters } from '../aws/counters.ts'
@@ -56,9 +57,11 @@ export function scanDepsFromEnv(): ScanDeps {
 export function notifierDepsFromEnv(): NotifierDeps {
   const sns = snsClient()
   const topicArn = required('ALERT_TOPIC_ARN')
-  const store = new FindingsStore(documentClient(), required('FINDINGS_TABLE'))
+  const db = documentClient()
+  const store = new FindingsStore(db, required('FINDINGS_TABLE'))
   return {
     store,
+    groups: new AlertGroupsStore(db, required('FINDINGS_TABLE')),
     publish: (alert) => publishAlert(sns, topicArn, alert),
     directory: new LoadedDirectory(store.records),
     config: configFromEnv(),

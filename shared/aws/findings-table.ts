@@ -27,6 +27,13 @@ export const keys = {
     sk: `${holder}#${key}`,
   }),
   checkpoint: (name: string, accountId: string) => ({ pk: `CHECKPOINT#${name}#${accountId}`, sk: 'CURSOR' }),
+  /** A finding's occurrence group, opened by its transition `openerSeq` (one partition for every group). */
+  alertGroup: (id: string, openerSeq: number) => ({
+    pk: 'ALERTGROUPS',
+    sk: `${id}#${String(openerSeq).padStart(10, '0')}`,
+  }),
+  /** The escalation marker of one opening (episode) of a finding. */
+  escalation: (id: string, episode: string) => ({ pk: `FINDING#${id}`, sk: `ESCALATION#${episode}` }),
 }
 
 /** The table definition DynamoDB (and DynamoDB Local) is given; infrastructure mirrors it. */

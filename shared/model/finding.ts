@@ -53,7 +53,8 @@ export interface Occurrence {
   awsRegion?: string
   sourceIp?: string
   userAgent?: string
-  actor: { type?: string; arn?: string; accountId?: string; userName?: string }
+  /** `accessKeyId`: the credential the call was signed with; a console session's temporary key names the session. */
+  actor: { type?: string; arn?: string; accountId?: string; userName?: string; accessKeyId?: string }
   /** 'match': the record itself; 'threshold': it made a counter cross. */
   kind: 'match' | 'threshold'
   details: Record<string, string | number | boolean | null>

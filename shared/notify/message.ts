@@ -3,7 +3,7 @@ import { getCheck } from '../checks/registry.ts'
 import { getDetection } from '../detections/registry.ts'
 import type { HistoryEntry } from '../model/finding.ts'
 import { type ChatbotNotification, chatbotNotification } from './chatbot.ts'
-import { escapePlain, subjectText } from './escape.ts'
+import { escapePlain, stripInvisible, subjectText } from './escape.ts'
 
 /**
  * An alert, in the form of each channel: the publisher maps it onto SNS (one publish, a body per protocol).
@@ -160,13 +160,8 @@ function attributesOf(
  * A name from Organizations as an SNS attribute value: OU and account names may hold any character, and
  * SNS refuses some (control characters); invisible and bidi characters would mislead a filter's reader.
  */
-function attributeValue(text: string): string {
-  return (
-    text
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
-      .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g, '')
-      .slice(0, 256) || '-'
-  )
+export function attributeValue(text: string): string {
+  return stripInvisible(text).slice(0, 256) || '-'
 }
 
 /** The account an alert is about, as the organization's directory names it (nothing in a single account). */
@@ -244,8 +239,6 @@ function detectionAlert(
       title: entry.title,
       severity: entry.severity,
       accountId: entry.accountId,
-      ...(account.name ? { accountName: account.name } : {}),
-      ...(account.ouPath ? { ouPath: account.ouPath } : {}),
       ...(account.name ? { accountName: account.name } : {}),
       ...(account.ouPath ? { ouPath: account.ouPath } : {}),
       region: o.awsRegion ?? entry.region,

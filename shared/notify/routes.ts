@@ -30,7 +30,7 @@ function severities(min: Route['minSeverity']): string[] {
  * The filter policy of a route. Every alert branch names `severity`, which every alert has and a digest
  * has not, so a route without conditions still receives alerts only (and the digest through its own
  * branch). Accounts and OUs are alternatives (`$or`): an alert about a listed account, or about an
- * account under a listed OU (`prefix` on its OU path).
+ * account in a listed OU or below it (its OU path, as the directory writes it: `Workloads/Prod`).
  */
 export function routeFilterPolicy(route: Route): FilterPolicy {
   const base: FilterPolicy = { severity: severities(route.minSeverity) }
@@ -40,7 +40,14 @@ export function routeFilterPolicy(route: Route): FilterPolicy {
   if (route.accounts || route.ous) {
     if (route.accounts) branches.push({ ...base, accountId: [...route.accounts] })
     if (route.ous)
-      branches.push({ ...base, ouPath: route.ous.map((ou) => ({ prefix: ou.replace(/\/+$/, '') })) })
+      branches.push({
+        ...base,
+        // The OU itself, and the OUs below it: `Workloads/Prod` is not a prefix match for `Workloads/Production`.
+        ouPath: route.ous.flatMap((ou) => {
+          const path = ou.replace(/^\/+|\/+$/g, '')
+          return [path, { prefix: `${path}/` }]
+        }),
+      })
   } else branches.push(base)
   if (route.digest) branches.push({ [MESSAGE_TYPE.attribute]: [MESSAGE_TYPE.digest] })
   const policy = branches.length === 1 ? branches[0]! : { $or: branches }

@@ -76,14 +76,18 @@ describe('real-time detections end to end', () => {
     expect(finding?.seq).toBe(1)
   })
 
-  it('alerts each new occurrence on an open finding, and keeps them in its history', async () => {
+  it('keeps each new occurrence on an open finding in its history, and tells it in one follow-up alert', async () => {
     h = await startHarness(account())
     await h.event(rootLogin())
     await h.event(
       rootLogin({ eventID: '11111111-2222-3333-4444-555555555555', sourceIPAddress: '192.0.2.9' }),
     )
+    h.advance(16 * 60_000)
+    await h.alerts()
+    await h.tick()
     const alerts = await h.alerts()
-    expect(alerts.map((a) => a.attributes.transition)).toEqual(['OPENED', 'OCCURRED'])
+    expect(alerts.map((a) => a.attributes.transition)).toEqual(['GROUPED'])
+    expect(alerts[0]!.detail).toMatchObject({ count: 1, sourceIps: ['192.0.2.9'] })
     const [finding] = await h.store.listFindings({ checkId: 'root-console-login' })
     const history = await h.store.history(finding!.id)
     expect(history.map((e) => e.occurrence?.sourceIp)).toEqual(['198.51.100.23', '192.0.2.9'])

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { advance } from '../../shared/engine/reconcile.ts'
-import { findingId, GENESIS_HASH, type Occurrence } from '../../shared/model/finding.ts'
+import { findingId, GENESIS_HASH } from '../../shared/model/finding.ts'
 import { buildAlert, safeSubject } from '../../shared/notify/message.ts'
 import { ACCOUNT, detectionEntry as detection, INVISIBLE } from './fixtures.ts'
 

@@ -8,12 +8,14 @@ import type { SimAccount } from '../../local/iam-sim/model.ts'
 import { type IamSimulator, type SimulatorOptions, startIamSimulator } from '../../local/iam-sim/server.ts'
 import { createFindingsTable, createTopic, drainQueue, subscribeQueue } from '../../local/stack.ts'
 import { StreamPoller } from '../../local/stream-poller.ts'
+import { createAlertsTickHandler, type TickDeps, type TickResult } from '../../shared/app/alerts-tick.ts'
 import type { CloudTrailDeps, CloudTrailSummary } from '../../shared/app/cloudtrail-events.ts'
 import type { BatchResponse, KeyActivityDeps } from '../../shared/app/key-activity.ts'
 import { silentLog } from '../../shared/app/log.ts'
 import type { NotifierDeps } from '../../shared/app/notifier.ts'
 import type { ScanDeps } from '../../shared/app/scan.ts'
 import { accessAnalyzerClient } from '../../shared/aws/access-analyzer.ts'
+import { AlertGroupsStore, EscalationsStore } from '../../shared/aws/alert-records.ts'
 import { documentClient, iamClient, snsClient } from '../../shared/aws/clients.ts'
 import { cloudTrailClient } from '../../shared/aws/cloudtrail.ts'
 import { DynamoCounters } from '../../shared/aws/counters.ts'
@@ -67,6 +69,14 @@ export interface Harness {
   heartbeats: string[]
   /** Lets the notifier consume the stream, then returns what the subscribed queue received. */
   alerts(): Promise<Awaited<ReturnType<typeof drainQueue>>>
+  /** The tick's deps (occurrence follow-ups, escalation), and one run of the real tick handler. */
+  tickDeps: TickDeps
+  tick(): Promise<TickResult>
+  /** What the queue subscribed to the escalation topic received. */
+  escalations(): Promise<Awaited<ReturnType<typeof drainQueue>>>
+  /** The clock of the notifier, the event handler and the tick: moved forward by `advance`. */
+  now(): Date
+  advance(ms: number): void
   stop(): Promise<void>
 }
 
@@ -82,6 +92,12 @@ export async function startHarness(
   const queueUrl = await subscribeQueue(snsEndpoint, topicArn, uniqueName('subscriber'))
   const config = parseConfig(options.config ?? {})
   const sns = snsClient({ endpoint: snsEndpoint, region: 'us-east-1' })
+  let offset = 0
+  const now = () => new Date(Date.now() + offset)
+  const escalationTopicArn = await createTopic(snsEndpoint, uniqueName('escalation'))
+  const escalationQueueUrl = await subscribeQueue(snsEndpoint, escalationTopicArn, uniqueName('pager'))
+  const db = documentClient({ endpoint: inject('dynamoEndpoint'), region: 'us-east-1' })
+  const groups = new AlertGroupsStore(db, store.tableName)
   const scanDeps: ScanDeps = {
     iam: iamClient({ endpoint: sim.endpoint, region: 'us-east-1', maxAttempts: 4 }),
     sts: stsClient({ endpoint: sim.endpoint, region: 'us-east-1' }),
@@ -95,10 +111,23 @@ export async function startHarness(
   }
   const notifierDeps: NotifierDeps = {
     store,
+    groups,
     publish: (a) => publishAlert(sns, topicArn, a),
     config,
     log: silentLog,
+    now,
   }
+  const tickDeps: TickDeps = {
+    config,
+    groups,
+    escalations: new EscalationsStore(db, store.tableName),
+    store,
+    publishAlert: (a) => publishAlert(sns, topicArn, a),
+    publishEscalation: (a) => publishAlert(sns, escalationTopicArn, a),
+    log: silentLog,
+    now,
+  }
+  const tickHandler = createAlertsTickHandler(() => tickDeps)
   const notify = createNotifyHandler(() => notifierDeps)
   let crashes = 0
   const poller = new StreamPoller(inject('dynamoEndpoint'), streamArn, async (event) => {
@@ -113,7 +142,6 @@ export async function startHarness(
     () => scanDeps,
     (line) => heartbeats.push(line),
   )
-  const db = documentClient({ endpoint: inject('dynamoEndpoint'), region: 'us-east-1' })
   const eventDeps: CloudTrailDeps = {
     iam: scanDeps.iam,
     cloudTrail: scanDeps.cloudTrail!,
@@ -126,6 +154,7 @@ export async function startHarness(
     region: 'us-east-1',
     log: silentLog,
     accountId: account.accountId,
+    now,
   }
   const eventHandler = createEventHandler(() => eventDeps)
   const keyActivityDeps: KeyActivityDeps = {
@@ -172,6 +201,13 @@ export async function startHarness(
     alerts: async () => {
       await poller.drain()
       return drainQueue(snsEndpoint, queueUrl)
+    },
+    tickDeps,
+    tick: () => tickHandler({}, {} as never) as Promise<TickResult>,
+    escalations: () => drainQueue(snsEndpoint, escalationQueueUrl),
+    now,
+    advance: (ms) => {
+      offset += ms
     },
     stop: () => sim.stop(),
   }

@@ -1,0 +1,165 @@
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  paginateQuery,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb'
+import type { AlertGroup, AlertGroupsRepository } from '../engine/alert-groups.ts'
+import type { EscalationMarker, EscalationRepository } from '../engine/escalation.ts'
+import { errorCode } from './clients.ts'
+import { keys, TABLE } from './findings-table.ts'
+
+/** Sent groups and finished escalations are kept two weeks (the table's TTL removes them). */
+const KEEP_SECONDS = 14 * 86_400
+
+const ttl = (iso: string) => Math.floor(Date.parse(iso) / 1000) + KEEP_SECONDS
+const conditional = (err: unknown) => errorCode(err) === 'ConditionalCheckFailedException'
+
+/**
+ * Occurrence groups in the findings table: one partition (`ALERTGROUPS`), a finding's groups sorted by
+ * the transition that opened each, so the newest is one query and the tick reads the groups not yet
+ * sent in one partition. Writes are conditional on the group read (status and last sequence).
+ */
+export class AlertGroupsStore implements AlertGroupsRepository {
+  private readonly db: DynamoDBDocumentClient
+  private readonly tableName: string
+  constructor(db: DynamoDBDocumentClient, tableName: string) {
+    this.db = db
+    this.tableName = tableName
+  }
+
+  async latest(findingId: string): Promise<AlertGroup | undefined> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :p AND begins_with(sk, :f)',
+        ExpressionAttributeValues: { ':p': keys.alertGroup(findingId, 0).pk, ':f': `${findingId}#` },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    )
+    const item = out.Items?.[0]
+    return item ? (item.group as AlertGroup) : undefined
+  }
+
+  async create(group: AlertGroup): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: this.item(group),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      )
+      return true
+    } catch (err) {
+      if (conditional(err)) return false
+      throw err
+    }
+  }
+
+  async replace(before: AlertGroup, after: AlertGroup): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: this.item(after),
+          ConditionExpression: '#s = :s AND lastSeq = :l',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':s': before.status, ':l': before.lastSeq },
+        }),
+      )
+      return true
+    } catch (err) {
+      if (conditional(err)) return false
+      throw err
+    }
+  }
+
+  async unsent(): Promise<AlertGroup[]> {
+    const out: AlertGroup[] = []
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :p',
+        FilterExpression: '#s <> :sent',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':p': keys.alertGroup('', 0).pk, ':sent': 'sent' },
+        ConsistentRead: true,
+      },
+    )
+    for await (const page of pages) for (const item of page.Items ?? []) out.push(item.group as AlertGroup)
+    return out
+  }
+
+  private item(group: AlertGroup) {
+    return {
+      ...keys.alertGroup(group.findingId, group.openerSeq),
+      kind: 'alert-group',
+      status: group.status,
+      lastSeq: group.lastSeq,
+      group,
+      [TABLE.ttlAttribute]: ttl(group.sentAt ?? group.openedAt),
+    }
+  }
+}
+
+/** Escalation markers in the findings table, beside the finding they are about (one per opening). */
+export class EscalationsStore implements EscalationRepository {
+  private readonly db: DynamoDBDocumentClient
+  private readonly tableName: string
+  constructor(db: DynamoDBDocumentClient, tableName: string) {
+    this.db = db
+    this.tableName = tableName
+  }
+
+  async get(findingId: string, episode: string): Promise<EscalationMarker | undefined> {
+    const out = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.escalation(findingId, episode),
+        ConsistentRead: true,
+      }),
+    )
+    return out.Item ? (out.Item.marker as EscalationMarker) : undefined
+  }
+
+  async create(marker: EscalationMarker): Promise<boolean> {
+    return this.put(marker, 'attribute_not_exists(pk)')
+  }
+
+  async complete(marker: EscalationMarker): Promise<boolean> {
+    return this.put(marker, '#s = :escalating', { '#s': 'state' }, { ':escalating': 'escalating' })
+  }
+
+  private async put(
+    marker: EscalationMarker,
+    condition: string,
+    names?: Record<string, string>,
+    values?: Record<string, unknown>,
+  ): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keys.escalation(marker.findingId, marker.episode),
+            kind: 'escalation',
+            state: marker.state,
+            marker,
+          },
+          ConditionExpression: condition,
+          ...(names ? { ExpressionAttributeNames: names } : {}),
+          ...(values ? { ExpressionAttributeValues: values } : {}),
+        }),
+      )
+      return true
+    } catch (err) {
+      if (conditional(err)) return false
+      throw err
+    }
+  }
+}

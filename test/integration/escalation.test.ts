@@ -1,0 +1,119 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { AccountBuilder } from '../../local/iam-sim/builder.ts'
+import { acknowledgeEscalation } from '../../shared/app/escalation.ts'
+import { acknowledgeFinding } from '../../shared/engine/suppression.ts'
+import { record, root } from '../support/events.ts'
+import { type Harness, startHarness } from '../support/harness.ts'
+
+const ACCOUNT = '123456789012'
+const MINUTE = 60_000
+const rootCall = (id: string) =>
+  record({
+    eventID: id,
+    eventSource: 'iam.amazonaws.com',
+    eventName: 'ListUsers',
+    userIdentity: { ...root, accessKeyId: 'ASIAROOTSESSION0001' },
+  })
+
+describe('critical findings nobody acknowledged are escalated', () => {
+  let h: Harness
+  afterEach(async () => h?.stop())
+
+  it('publishes an unacknowledged critical finding to the escalation topic once, after 30 minutes, saying for how long', async () => {
+    // Prepare
+    h = await startHarness(new AccountBuilder(ACCOUNT).build())
+    await h.event(rootCall('11111111-1111-4111-8111-111111111111'))
+    await h.alerts()
+    const [finding] = await h.store.listFindings({ checkId: 'root-activity' })
+    // Act
+    h.advance(29 * MINUTE)
+    const early = await h.tick()
+    h.advance(2 * MINUTE)
+    const due = await h.tick()
+    const escalations = await h.escalations()
+    h.advance(60 * MINUTE)
+    const later = await h.tick()
+    // Assess
+    expect(early.escalation).toMatchObject({ escalated: 0 })
+    expect(due.escalation).toMatchObject({ escalated: 1 })
+    expect(later.escalation).toMatchObject({ escalated: 0 })
+    expect(await h.escalations()).toEqual([])
+    expect(escalations).toHaveLength(1)
+    const [e] = escalations
+    expect(e!.subject).toMatch(/^\[iamwatch\] ESCALATED unacknowledged for 31 minutes: CRITICAL/)
+    expect(e!.message).toContain('ESCALATED: UNACKNOWLEDGED FOR 31 MINUTES.')
+    expect(e!.message).toContain(`Take it: iamwatch ack ${finding!.id} --reason`)
+    expect(e!.attributes).toMatchObject({
+      transition: 'ESCALATED',
+      severity: 'critical',
+      checkId: 'root-activity',
+    })
+    expect(e!.detail).toMatchObject({ escalation: { unacknowledgedMinutes: 31 }, findingId: finding!.id })
+  }, 60_000)
+
+  it('does not escalate a detection finding acknowledged in time, nor a posture finding acknowledged with iamwatch ack', async () => {
+    // Prepare: root-activity (a detection) and root-access-key (a posture check), both critical
+    h = await startHarness(
+      new AccountBuilder(ACCOUNT)
+        .root((r) => r.mfa('hardware').accessKey({ ageDays: 10, lastUsedDaysAgo: 5 }))
+        .build(),
+    )
+    await h.event(rootCall('22222222-2222-4222-8222-222222222222'))
+    await h.scan()
+    await h.alerts()
+    const open = await h.store.listFindings({ status: 'OPEN', severity: 'critical' })
+    const detection = open.find((f) => f.checkId === 'root-activity')!
+    const posture = open.find((f) => f.checkId !== 'root-activity')!
+    // Act
+    h.advance(10 * MINUTE)
+    await acknowledgeFinding(
+      h.store,
+      detection.id,
+      'arn:aws:iam::123456789012:user/ops',
+      'me, on it',
+      'cli:ack',
+      h.now().toISOString(),
+    )
+    const acked = await acknowledgeEscalation(
+      h.tickDeps.escalations,
+      posture,
+      'arn:aws:iam::123456789012:user/ops',
+      'rotating today',
+      h.now().toISOString(),
+    )
+    h.advance(60 * MINUTE)
+    const tick = await h.tick()
+    // Assess
+    expect(acked).toBe('acknowledged')
+    expect(tick.escalation).toMatchObject({ escalated: 0 })
+    expect(await h.escalations()).toEqual([])
+    expect((await h.store.getFinding(posture.id))?.status).toBe('OPEN')
+  }, 60_000)
+
+  it('sends an escalation whose publish failed on the next tick, once', async () => {
+    // Prepare
+    h = await startHarness(new AccountBuilder(ACCOUNT).build())
+    await h.event(rootCall('33333333-3333-4333-8333-333333333333'))
+    await h.alerts()
+    const publish = h.tickDeps.publishEscalation
+    let failures = 1
+    h.tickDeps.publishEscalation = async (alert) => {
+      if (failures-- > 0) throw new Error('SNS is unavailable')
+      return publish(alert)
+    }
+    // Act
+    h.advance(31 * MINUTE)
+    const failed = await h.tick()
+    const tooSoon = await h.tick()
+    h.advance(3 * MINUTE)
+    const retried = await h.tick()
+    // Assess
+    expect(failed.escalation).toMatchObject({ escalated: 0, failed: 1 })
+    expect(tooSoon.escalation).toMatchObject({ escalated: 0 })
+    expect(retried.escalation).toMatchObject({ escalated: 1 })
+    const received = await h.escalations()
+    expect(received).toHaveLength(1)
+    // Still "31 minutes": the time it was claimed, not when it got through.
+    expect(received[0]!.subject).toMatch(/unacknowledged for 31 minutes/)
+  }, 60_000)
+})

@@ -15,6 +15,7 @@ import { type SimKeyOptions, SimKms } from './kms.ts'
 import type { SimAccount } from './model.ts'
 import { type OrganizationSpec, SimOrganization } from './organizations.ts'
 import { type S3Response, type SimBucketOptions, SimS3, s3ErrorXml } from './s3.ts'
+import { SimSecurityHub } from './security-hub.ts'
 import { apiCallRecord, type CloudTrailSink, type TrailRecord } from './trail.ts'
 import {
   header,
@@ -97,6 +98,8 @@ export interface IamSimulator {
   kms: SimKms
   /** S3 (REST-XML, path-style): its buckets and objects. */
   s3: SimS3
+  /** Security Hub (REST-JSON, signed for `securityhub`): imported findings, per account and region. */
+  securityHub: SimSecurityHub
   /** Requests per action, successful or not. */
   readonly requests: Map<string, number>
   requestCount(action?: string): number
@@ -107,7 +110,12 @@ export interface IamSimulator {
 const MAX_BODY = 1_000_000
 /** S3 request bodies (objects) may be larger than the other services'. */
 const MAX_OBJECT = 64_000_000
+/** A BatchImportFindings request: up to 100 findings of up to 240 KB each. */
+const MAX_FINDINGS_BODY = 25_000_000
 const MAX_RECORDS = 10_000
+
+/** The REST-JSON services (plain application/json), beside the JSON 1.1 ones. */
+const restJson = (service: JsonService) => service === 'access-analyzer' || service === 'securityhub'
 
 /**
  * A wire-level IAM: AWS Query protocol in (form-encoded POST, Action=...), XML out, with IAM's error
@@ -115,11 +123,12 @@ const MAX_RECORDS = 10_000
  * endpoint serves STS (Query, Version 2011-06-15: GetCallerIdentity, AssumeRole), the JSON 1.1 services
  * by their `X-Amz-Target` (KMS `TrentService.*`, local/iam-sim/kms.ts; CloudTrail `CloudTrail_20131101.*`;
  * Organizations `AWSOrganizationsV20161128.*`, local/iam-sim/organizations.ts; EventBridge `AWSEvents.*`,
- * local/iam-sim/events.ts), Access Analyzer (REST-JSON, `/analyzer`) and S3 (REST-XML, path-style: any
- * other path, or a request signed for `s3`, local/iam-sim/s3.ts). Each request is served by the account
- * its signing key belongs to (an IAM user's or root's access key in that account, or a registered role
- * session: an AssumeRole session is its role's account's); IAM writes and STS AssumeRole become
- * CloudTrail records in the sink.
+ * local/iam-sim/events.ts), Access Analyzer (REST-JSON, `/analyzer`), Security Hub (REST-JSON, signed
+ * for `securityhub`: BatchImportFindings, BatchUpdateFindings, GetFindings, local/iam-sim/security-hub.ts)
+ * and S3 (REST-XML, path-style: any other path, or a request signed for `s3`, local/iam-sim/s3.ts).
+ * Each request is served by the account its signing key belongs to (an IAM user's or root's access key in
+ * that account, or a registered role session: an AssumeRole session is its role's account's); IAM writes
+ * and STS AssumeRole become CloudTrail records in the sink.
  *
  * Admin endpoints (no signature, not AWS APIs):
  *   POST /__admin/expire-report[?account=<id>]  expire the cached credential report (all accounts by
@@ -161,12 +170,14 @@ export async function startIamSimulator(
   const clock = options.clock ?? (() => new Date())
   const kms = new SimKms(account.accountId, clock)
   const s3 = new SimS3(account.accountId, clock)
+  const securityHub = new SimSecurityHub(clock)
   for (const key of options.kmsKeys ?? []) kms.createKey(key)
   for (const bucket of options.buckets ?? []) s3.createBucket(bucket)
   const sim: Omit<IamSimulator, 'endpoint' | 'stop'> = {
     account,
     kms,
     s3,
+    securityHub,
     events: new SimEvents(),
     accounts,
     organization: undefined,
@@ -248,6 +259,11 @@ export async function startIamSimulator(
       }
       case 'access-analyzer':
         return listAnalyzers(served, region, url.searchParams)
+      case 'securityhub': {
+        const handler = securityHub.actions[action]
+        if (!handler) throw unknown()
+        return handler(served.accountId, region, body)
+      }
     }
   }
 
@@ -316,11 +332,16 @@ export async function startIamSimulator(
         ? (routed ?? { service: 'cloudtrail', action: target.split('.').at(-1) ?? '' })
         : url.pathname.startsWith('/analyzer')
           ? { service: 'access-analyzer', action: 'ListAnalyzers' }
-          : undefined
+          : scope?.service === 'securityhub'
+            ? { service: 'securityhub', action: securityHub.operation(req.method ?? 'GET', url.pathname) }
+            : undefined
     const isS3 = !json && isS3Request(req, url)
     let trailed: Trailed | undefined
     try {
-      const raw = await readBody(req, isS3 ? MAX_OBJECT : MAX_BODY)
+      const raw = await readBody(
+        req,
+        isS3 ? MAX_OBJECT : json?.service === 'securityhub' ? MAX_FINDINGS_BODY : MAX_BODY,
+      )
       const body = isS3 ? '' : raw.toString()
       if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs))
       if (target !== undefined && !routed)
@@ -338,7 +359,7 @@ export async function startIamSimulator(
         const result = jsonCall(json.service, json.action, served, region, body ? JSON.parse(body) : {}, url)
         send(
           200,
-          json.service === 'access-analyzer' ? 'application/json' : 'application/x-amz-json-1.1',
+          restJson(json.service) ? 'application/json' : 'application/x-amz-json-1.1',
           JSON.stringify(result),
         )
         return
@@ -391,7 +412,16 @@ export async function startIamSimulator(
         res.end(req.method === 'HEAD' ? undefined : s3ErrorXml(s3e, requestId))
         return
       }
-      if (json) {
+      if (json?.service === 'securityhub') {
+        // Security Hub's errors carry Code and Message, and name their type in x-amzn-errortype.
+        const j = serviceError(json.service, e)
+        res.writeHead(j.status, {
+          'content-type': 'application/json',
+          'x-amzn-requestid': requestId,
+          'x-amzn-errortype': j.code,
+        })
+        res.end(JSON.stringify({ Code: j.code, Message: j.message }))
+      } else if (json) {
         const j = serviceError(json.service, e)
         send(
           j.status,

@@ -58,8 +58,14 @@ export function isS3Request(req: IncomingMessage, url: URL): boolean {
   )
 }
 
-/** The JSON services served here, and Access Analyzer (REST-JSON). */
-export type JsonService = 'kms' | 'cloudtrail' | 'organizations' | 'events' | 'access-analyzer'
+/** The JSON services served here, and Access Analyzer and Security Hub (REST-JSON). */
+export type JsonService =
+  | 'kms'
+  | 'cloudtrail'
+  | 'organizations'
+  | 'events'
+  | 'access-analyzer'
+  | 'securityhub'
 
 /** The X-Amz-Target prefix (the service's target name, with or without its namespace) of each JSON 1.1 service. */
 const TARGETS: Readonly<Record<string, JsonService>> = {
@@ -124,6 +130,18 @@ const RENAMES: Readonly<Record<JsonService | 's3', Renames>> = {
     MissingAuthenticationToken: ['UnrecognizedClientException', 403],
     ExpiredToken: ['ExpiredTokenException', 400],
     Throttling: ['ThrottlingException', 429],
+  },
+  // Security Hub (REST-JSON): throttling is LimitExceededException, HTTP 429, as its API reference says.
+  securityhub: {
+    InvalidClientTokenId: [
+      'UnrecognizedClientException',
+      403,
+      'The security token included in the request is invalid.',
+    ],
+    MissingAuthenticationToken: ['MissingAuthenticationTokenException', 403],
+    ExpiredToken: ['ExpiredTokenException', 403],
+    ServiceFailure: ['InternalException', 500],
+    Throttling: ['LimitExceededException', 429],
   },
   s3: {
     InvalidClientTokenId: [

@@ -36,6 +36,11 @@ export interface NotifierDeps {
    * grouped (config `alerts.grouping`) instead of alerted one by one (shared/engine/alert-groups.ts).
    */
   groups?: AlertGroupsRepository
+  /**
+   * The Security Hub import (config `alerts.securityHub.enabled`): every history item of the batch,
+   * alerted or not, once the alerts are out; a failure retries the batch (the alerts are not sent twice).
+   */
+  securityHub?: (entries: readonly HistoryEntry[]) => Promise<void>
 }
 
 export interface NotifyResult {
@@ -66,6 +71,7 @@ export async function notifyRecords(
     silent: 0,
     grouped: 0,
   }
+  const imported: HistoryEntry[] = []
   for (const [i, record] of records.entries()) {
     const image = record.dynamodb?.NewImage
     if (record.eventName !== 'INSERT' || !image) {
@@ -80,6 +86,7 @@ export async function notifyRecords(
     }
     const item = unmarshall(image as never)
     const entry = item as unknown as HistoryEntry
+    imported.push(entry)
     // Suppressed at this transition, or a suppression / acknowledgement itself: recorded, not alerted
     // (but an expired suppression lifted from an open finding is).
     if (!alertable(entry)) {
@@ -135,6 +142,22 @@ export async function notifyRecords(
         })
       }
       break
+    }
+  }
+  if (deps.securityHub && imported.length > 0 && result.batchItemFailures.length === 0) {
+    try {
+      await deps.securityHub(imported)
+    } catch (err) {
+      deps.log.error(
+        'security hub import failed; the batch will be retried (its alerts are not sent again)',
+        {
+          error: String((err as Error)?.message ?? err),
+        },
+      )
+      const first = records[0]
+      result.batchItemFailures.push({
+        itemIdentifier: first?.dynamodb?.SequenceNumber ?? first?.eventID ?? '0',
+      })
     }
   }
   return result

@@ -4,7 +4,7 @@ import { accessAnalyzerClient } from '../aws/access-analyzer.ts'
 import { sendScanRequests, sqsClient } from '../aws/account-scan-queue.ts'
 import { type AccountSessions, eventBridgeClient } from '../aws/account-sessions.ts'
 import { AlertGroupsStore } from '../aws/alert-records.ts'
-import { documentClient, iamClient, snsClient } from '../aws/clients.ts'
+import { documentClient, iamClient, securityHubClient, snsClient } from '../aws/clients.ts'
 import { cloudTrailClient } from '../aws/cloudtrail.ts'
 import { DynamoCounters } from '../aws/counters.ts'
 import type { ReportOptions } from '../aws/credential-report.ts'
@@ -19,12 +19,13 @@ import { LoadedPosture } from '../engine/posture.ts'
 import type { CloudTrailDeps } from './cloudtrail-events.ts'
 import { LoadedDirectory } from './directory.ts'
 import type { KeyActivityDeps } from './key-activity.ts'
-import { consoleLog } from './log.ts'
+import { consoleLog, type Log } from './log.ts'
 import type { NotifierDeps } from './notifier.ts'
 import { type OrganizationDeps, sessionsOf } from './organization.ts'
 import type { DispatchDeps } from './organization-handlers.ts'
 import type { AccountScanDeps } from './organization-scan.ts'
 import type { ScanDeps } from './scan.ts'
+import { createSecurityHubSync } from './security-hub-sync.ts'
 
 /** Wiring from the Lambda environment; built once per cold start. Tests build the same deps by hand. */
 function required(name: string): string {
@@ -54,7 +55,25 @@ export function scanDepsFromEnv(): ScanDeps {
   }
 }
 
+/**
+ * The Security Hub import into the monitor's own account and region: the account is the alerts topic's
+ * (its ARN names it), the region the function's.
+ */
+function securityHubSyncFor(topicArn: string, store: FindingsStore, log: Log) {
+  const region = process.env.AWS_REGION ?? 'us-east-1'
+  return createSecurityHubSync({
+    client: securityHubClient(),
+    partition: partitionOf(region),
+    region,
+    accountId: topicArn.split(':')[4]!,
+    log,
+    firstOpenedAt: async (id) => (await store.getFinding(id))?.firstOpenedAt,
+  })
+}
+
 export function notifierDepsFromEnv(): NotifierDeps {
+  const config = configFromEnv()
+  const log = consoleLog()
   const sns = snsClient()
   const topicArn = required('ALERT_TOPIC_ARN')
   const db = documentClient()
@@ -64,8 +83,9 @@ export function notifierDepsFromEnv(): NotifierDeps {
     groups: new AlertGroupsStore(db, required('FINDINGS_TABLE')),
     publish: (alert) => publishAlert(sns, topicArn, alert),
     directory: new LoadedDirectory(store.records),
-    config: configFromEnv(),
-    log: consoleLog(),
+    config,
+    log,
+    ...(config.alerts.securityHub.enabled ? { securityHub: securityHubSyncFor(topicArn, store, log) } : {}),
   }
 }
 

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { IAMClient } from '@aws-sdk/client-iam'
+import { SecurityHubClient } from '@aws-sdk/client-securityhub'
 import { SNSClient } from '@aws-sdk/client-sns'
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import type {
@@ -247,6 +248,11 @@ export function iamClient(o: ClientOverrides = {}): IAMClient {
 
 export function snsClient(o: ClientOverrides = {}): SNSClient {
   return awsClient(SNSClient, 'SNS', o)
+}
+
+/** Security Hub (AWS_ENDPOINT_URL_SECURITYHUB): the optional import of findings (shared/aws/security-hub.ts). */
+export function securityHubClient(o: ClientOverrides = {}): SecurityHubClient {
+  return awsClient(SecurityHubClient, 'Security Hub', o)
 }
 
 export function documentClient(o: ClientOverrides = {}): DynamoDBDocumentClient {

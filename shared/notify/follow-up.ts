@@ -2,7 +2,7 @@ import { getDetection } from '../detections/registry.ts'
 import type { AlertGroup } from '../engine/alert-groups.ts'
 import { CHATBOT_LIMITS, type ChatbotNotification, cut } from './chatbot.ts'
 import { escapeChatMarkdown, stripInvisible } from './escape.ts'
-import { type AlertMessage, attributeValue as attr, plain, safeSubject } from './message.ts'
+import { type AlertMessage, attributeValue as attr, composeSubject, plain, shortActor } from './message.ts'
 
 /** The transition id a follow-up is published under: one per group, so subscribers can dedupe on it. */
 export function followUpId(group: Pick<AlertGroup, 'findingId' | 'openerSeq'>): string {
@@ -36,9 +36,13 @@ export function buildFollowUp(group: AlertGroup): AlertMessage {
   const actions = actionList(group)
   const account =
     s.accountName && s.accountName !== s.accountId ? `${s.accountId} (${s.accountName})` : s.accountId
-  const subject = safeSubject(
-    `[iamwatch] ${sev} REPEATED x${group.count}: ${s.title} - ${s.resourceId} (${s.accountName ?? s.accountId})`,
-  )
+  const subject = composeSubject({
+    head: `[iamwatch] ${sev} REPEATED x${group.count}`,
+    shortHead: `[iamwatch] ${sev} REPEATED x${group.count}`,
+    title: s.title,
+    identifier: shortActor({ arn: s.resourceId }),
+    context: [s.accountName ?? s.accountId, s.region],
+  })
   const runbook = getDetection(s.checkId)?.runbook ?? ['See the detection documentation.']
   const text = [
     `${sev} detection, ${group.count} more occurrence${group.count === 1 ? '' : 's'} since its alert: ${plain(s.title)}`,

@@ -37,7 +37,7 @@ export function safeSubject(text: string): string {
 export const plain = escapePlain
 
 /** The parts of a subject: `<head>: <title> - <identifier> (<context>)`. */
-interface SubjectParts {
+export interface SubjectParts {
   head: string
   /** The head without its detail, e.g. RESOLVED without "(credential-gone)". */
   shortHead: string
@@ -54,7 +54,7 @@ interface SubjectParts {
  * dropped, then the title is cut to its first word or to "...". Only an identifier too long for all of
  * these is cut, at a path or name boundary, with "...".
  */
-function composeSubject(parts: SubjectParts): string {
+export function composeSubject(parts: SubjectParts): string {
   const head = subjectText(parts.head)
   const shortHead = subjectText(parts.shortHead)
   const title = subjectText(parts.title)

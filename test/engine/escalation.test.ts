@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest'
+import {
+  episodeOf,
+  MemoryEscalations,
+  mayBeDue,
+  minutesOpen,
+  openingOf,
+} from '../../shared/engine/escalation.ts'
+import type { Finding, HistoryEntry } from '../../shared/model/finding.ts'
+import { buildEscalation } from '../../shared/notify/escalation.ts'
+import { INVISIBLE, postureEntry } from '../notify/fixtures.ts'
+
+const NOW = new Date('2026-11-23T12:00:00.000Z')
+const AFTER = 30 * 60_000
+const finding = (f: Partial<Finding> = {}): Finding =>
+  ({
+    id: 'f1',
+    status: 'OPEN',
+    severity: 'critical',
+    firstOpenedAt: '2026-11-23T11:00:00.000Z',
+    ...f,
+  }) as Finding
+
+describe('escalation of unacknowledged critical findings', () => {
+  it('considers only open critical findings, not suppressed, open at least the configured time', () => {
+    expect(mayBeDue(finding(), NOW, AFTER)).toBe(true)
+    expect(mayBeDue(finding({ firstOpenedAt: '2026-11-23T11:45:00.000Z' }), NOW, AFTER)).toBe(false)
+    expect(mayBeDue(finding({ severity: 'high' }), NOW, AFTER)).toBe(false)
+    expect(mayBeDue(finding({ status: 'RESOLVED' }), NOW, AFTER)).toBe(false)
+    const suppression = { reason: 'r', owner: 'o', by: 'b', at: 'a' }
+    expect(
+      mayBeDue(finding({ suppression: { ...suppression, until: '2026-12-01T00:00:00Z' } }), NOW, AFTER),
+    ).toBe(false)
+    expect(
+      mayBeDue(finding({ suppression: { ...suppression, until: '2026-11-01T00:00:00Z' } }), NOW, AFTER),
+    ).toBe(true)
+  })
+
+  it('names each opening of a finding: its first, then each after a resolution', () => {
+    expect(episodeOf(finding())).toBe('2026-11-23T11:00:00.000Z')
+    expect(episodeOf(finding({ resolvedAt: '2026-11-23T11:40:00.000Z' }))).toBe('2026-11-23T11:40:00.000Z')
+  })
+
+  it('measures from the transition that opened the finding last, whatever occurred since', () => {
+    // Prepare
+    const items = ['OPENED', 'RESOLVED', 'REOPENED', 'OCCURRED', 'SUPPRESSED'].map(
+      (transition, i) => ({ seq: i + 1, transition, at: `2026-11-23T11:0${i}:00.000Z` }) as HistoryEntry,
+    )
+    // Act
+    const opening = openingOf(items)
+    // Assess
+    expect(opening?.seq).toBe(3)
+    expect(minutesOpen(opening!, NOW)).toBe(58)
+    expect(openingOf([])).toBeUndefined()
+  })
+
+  it('keeps one marker per opening: a second claim or an acknowledgement after it is refused', async () => {
+    const repo = new MemoryEscalations()
+    const claim = { findingId: 'f1', episode: 'e', state: 'escalating' as const, at: 'now' }
+    expect(await repo.create(claim)).toBe(true)
+    expect(await repo.create({ ...claim, state: 'acknowledged' })).toBe(false)
+    expect(await repo.complete({ ...claim, state: 'escalated' })).toBe(true)
+    expect(await repo.complete({ ...claim, state: 'escalated' })).toBe(false)
+  })
+
+  it('words the escalation in every channel: how long, how to acknowledge, the alert beneath', () => {
+    // Prepare
+    const opening = {
+      ...postureEntry({ checkId: 'root-mfa', resourceId: 'root\u202e\nx' }),
+      severity: 'critical' as const,
+    }
+    // Act
+    const m = buildEscalation(opening, 45)
+    // Assess
+    expect(m.subject).toMatch(/^\[iamwatch\] ESCALATED unacknowledged for 45 minutes: CRITICAL OPENED/)
+    expect(m.subject.length).toBeLessThanOrEqual(100)
+    expect(m.text.split('\n').slice(0, 3)).toEqual([
+      'ESCALATED: UNACKNOWLEDGED FOR 45 MINUTES.',
+      `This critical finding opened at ${opening.at} and nobody has acknowledged or resolved it.`,
+      `Take it: iamwatch ack ${opening.findingId} --reason "<who is on it>"`,
+    ])
+    expect(m.chatbot.content.title).toMatch(/^:rotating_light: ESCALATED, unacknowledged for 45 minutes/)
+    for (const line of m.chatbot.content.description.split('\n')) expect(line).not.toMatch(INVISIBLE)
+    expect(m.chatbot.metadata.additionalContext.unacknowledgedMinutes).toBe('45')
+    expect(m.attributes).toMatchObject({ transition: 'ESCALATED', severity: 'critical', checkId: 'root-mfa' })
+    expect(m.json).toMatchObject({ escalation: { unacknowledgedMinutes: 45, openedAt: opening.at } })
+  })
+})

@@ -20,8 +20,8 @@ export default $config({
     // (shared/config/config.ts, DEFAULT_MONITORED_REGIONS, says which and where that list comes from).
     const { monitoredRegions } = await import('./shared/config/config.ts')
     const regions = monitoredRegions(process.env.IAMWATCH_REGIONS)
-    // IAMWATCH_RESERVED_CONCURRENCY=off: for an account whose Lambda quota is below 140, or with an organization
-    // below 141 + IAMWATCH_ORG_CONCURRENCY (stacks/lambda.ts).
+    // IAMWATCH_RESERVED_CONCURRENCY=off: for an account whose Lambda quota is below 142, or with an organization
+    // below 143 + IAMWATCH_ORG_CONCURRENCY (stacks/lambda.ts).
     const reserveConcurrency = process.env.IAMWATCH_RESERVED_CONCURRENCY !== 'off'
     // An AWS Organization watched from this account when IAMWATCH_ORGANIZATION_ID is set (with
     // IAMWATCH_READER_ROLE, IAMWATCH_ORG_CONCURRENCY, IAMWATCH_STACKSET_OUS, IAMWATCH_STACKSET_CALL_AS:

@@ -1,5 +1,5 @@
 import { tableDefinition } from '../shared/aws/findings-table.ts'
-import { FUNCTIONS } from './functions.ts'
+import { FUNCTIONS, type FunctionName } from './functions.ts'
 import { functionResourceName } from './lambda.ts'
 import { keyPolicy, stackAlarmArns, stackRuleArns, stackTargetNames } from './trust-policies.ts'
 
@@ -11,9 +11,14 @@ export interface Account {
 
 /**
  * The monitor's data: one customer-managed key for everything, the findings table, the topics, the dead-letter
- * queue, and the key-activity queue with its own dead-letter queue.
+ * queue, and the key-activity queue with its own dead-letter queue. `alertPublishers`: the functions whose
+ * roles the alerts topic's policy admits (ALERT_PUBLISHERS unless the configuration turns one off).
  */
-export function dataResources(name: string, account: Account) {
+export function dataResources(
+  name: string,
+  account: Account,
+  alertPublishers: readonly FunctionName[] = ALERT_PUBLISHERS,
+) {
   const names = stackTargetNames(name)
   const key = new aws.kms.Key(`${name}Key`, {
     description: 'iamwatch: findings, alerts, dead letters and logs',
@@ -57,7 +62,7 @@ export function dataResources(name: string, account: Account) {
     )
   new aws.sns.TopicPolicy(`${name}AlertsPolicy`, {
     arn: alerts.arn,
-    policy: policyOf(alerts, alertsTopicPolicy),
+    policy: policyOf(alerts, (a) => alertsTopicPolicy({ ...a, publishers: alertPublishers })),
   })
   new aws.sns.TopicPolicy(`${name}OpsPolicy`, { arn: ops.arn, policy: policyOf(ops, opsTopicPolicy) })
 
@@ -192,8 +197,15 @@ export function denyInsecureTransport(topicArn: string) {
 }
 
 /**
- * The alerts topic: only the notifier publishes. The principal is the account, narrowed to the
- * notifier's role by aws:PrincipalArn, which for a role session is the role's ARN (IAM global condition
+ * The functions that publish to the alerts topic: the notifier (each transition), the alerts' tick (the
+ * grouped follow-ups of repeated occurrences) and the daily digest (stacks/alerts.ts).
+ */
+export const ALERT_PUBLISHERS: readonly FunctionName[] = ['notify', 'alerts-tick', 'daily-digest']
+
+/**
+ * The alerts topic: only the publishers named (ALERT_PUBLISHERS: the notifier, the alerts' tick and, when
+ * it is on, the daily digest) publish. The principal is the account, narrowed to those functions'
+ * roles by aws:PrincipalArn, which for a role session is the role's ARN (IAM global condition
  * keys, reference_policies_condition-keys.html#condition-keys-principalarn). Naming the role ARN as
  * the principal would do the same, but such a principal must exist when the policy is saved and is
  * bound to that role's unique id (IAM Principal element reference), so the topic policy would have to
@@ -201,26 +213,30 @@ export function denyInsecureTransport(topicArn: string) {
  * Other roles of the account are not admitted by this policy (an identity policy of theirs still could:
  * this is the account's own IAM to govern), and other accounts and anonymous callers are not at all.
  */
-export function alertsTopicPolicy(a: TopicPolicyArgs) {
+export function alertsTopicPolicy(a: TopicPolicyArgs & { publishers?: readonly FunctionName[] }) {
   return {
     Version: '2012-10-17',
     Statement: [
       denyInsecureTransport(a.topicArn),
       {
-        Sid: 'NotifierPublishesAlerts',
+        Sid: 'StackFunctionsPublishAlerts',
         Effect: 'Allow',
         Principal: { AWS: `arn:${a.partition}:iam::${a.accountId}:root` },
         Action: 'sns:Publish',
         Resource: a.topicArn,
         Condition: {
           ArnEquals: {
-            'aws:PrincipalArn': `arn:${a.partition}:iam::${a.accountId}:role/${functionResourceName(a.app, 'notify')}`,
+            'aws:PrincipalArn': (a.publishers ?? ALERT_PUBLISHERS).map((fn) => functionRole(a, fn)),
           },
         },
       },
     ],
   }
 }
+
+/** The ARN of a function's role (named like the function: stacks/lambda.ts), which a policy can name before it exists. */
+export const functionRole = (a: Pick<TopicPolicyArgs, 'app' | 'partition' | 'accountId'>, fn: FunctionName) =>
+  `arn:${a.partition}:iam::${a.accountId}:role/${functionResourceName(a.app, fn)}`
 
 /**
  * The ops topic: the monitor's own alarms (dead letters, function errors, heartbeats) and its own

@@ -222,7 +222,8 @@ export function signingKeyPolicy(a: Pick<Arns, 'partition' | 'accountId'> & { di
 /**
  * The item MAC key: only the stack's own roles generate MACs with it (those that write transitions hold
  * kms:GenerateMac in their identity policy), and never a role that only reads or digests the table (the
- * auditor, the digest function, the notifier), whatever its identity policy says.
+ * auditor, the digest function, the notifier, the alerts' tick, the daily digest), whatever its identity
+ * policy says.
  */
 export function macKeyPolicy(
   a: Pick<Arns, 'partition' | 'accountId'> & { app: string; readerRoleArns: readonly string[] },
@@ -264,6 +265,9 @@ export function itemMacKey(args: Pick<EvidenceArgs, 'app' | 'account'>) {
     `${app}-auditor`,
     functionResourceName(app, 'digest'),
     functionResourceName(app, 'notify'),
+    // The alerts' tick and the daily digest write items of their own, never a transition (stacks/alerts.ts).
+    functionResourceName(app, 'alerts-tick'),
+    functionResourceName(app, 'daily-digest'),
   ].map((name) => $interpolate`arn:${account.partition}:iam::${account.accountId}:role/${name}`)
   const macKey = new aws.kms.Key('ItemMacKey', {
     description: 'iamwatch: MACs of the findings items',

@@ -21,6 +21,13 @@ export const FUNCTIONS = {
   // account per message of the account-scans queue (whose visibility timeout is 6x this timeout).
   'org-dispatch': { entry: 'functions/org-dispatch.ts', timeoutSeconds: 900, memoryMb: 1024 },
   'scan-account': { entry: 'functions/scan-account.ts', timeoutSeconds: 900, memoryMb: 1024 },
+  // Every 5 minutes (stacks/alerts.ts): flushes the grouped follow-ups of repeated occurrences whose window
+  // closed and escalates the unacknowledged critical findings, a few queries and publishes a run: 60 s is
+  // ample and keeps a stuck run from overlapping the next one for long.
+  'alerts-tick': { entry: 'functions/alerts-tick.ts', timeoutSeconds: 60, memoryMb: 256 },
+  // Once a day at the configured time (stacks/alerts.ts): reads the open findings through the table's
+  // indexes and publishes one digest message to the alerts topic.
+  'daily-digest': { entry: 'functions/daily-digest.ts', timeoutSeconds: 300, memoryMb: 512 },
 } as const
 
 export type FunctionName = keyof typeof FUNCTIONS

@@ -1,4 +1,5 @@
-import { DEFAULT_MONITORED_REGIONS } from '../shared/config/config.ts'
+import { configFromEnv, DEFAULT_MONITORED_REGIONS } from '../shared/config/config.ts'
+import { alertPublishers, alertsResources } from './alerts.ts'
 import { dataResources } from './data.ts'
 import { eventRouting } from './events.ts'
 import { type EvidenceOptions, evidenceOptionsFromEnv, evidenceResources, itemMacKey } from './evidence.ts'
@@ -94,11 +95,15 @@ export function iamwatch(options: StackOptions = {}) {
   const buildDir = options.buildDir ?? '.build'
   // Checked before anything is declared: a bad setting fails the deploy with its name, not a half-made plan.
   const org = options.organization ? resolveOrganization(options.organization) : undefined
+  // IAMWATCH_CONFIG goes to the functions as given; the stack reads it typed and validated (parseConfig, as
+  // the functions do), so a bad configuration fails the deploy with its path, before anything is declared.
+  const config = options.config ?? '{}'
+  const settings = configFromEnv({ IAMWATCH_CONFIG: config })
   const identity = aws.getCallerIdentityOutput({})
   const region = aws.getRegionOutput({})
   const partition = aws.getPartitionOutput({})
   const account = { accountId: identity.accountId, region: region.name, partition: partition.partition }
-  const { key, table, alerts, ops, dlq, keyActivity } = dataResources(app, account)
+  const { key, table, alerts, ops, dlq, keyActivity } = dataResources(app, account, alertPublishers(settings))
   // The item MAC key first: the functions that write transitions MAC each new head with it.
   const macKey = itemMacKey({ app, account })
   const arns = (logGroupArn: string) =>
@@ -131,7 +136,6 @@ export function iamwatch(options: StackOptions = {}) {
     dlqArn: dlq.arn,
     reserveConcurrency: options.reserveConcurrency ?? true,
   }
-  const config = options.config ?? '{}'
 
   // The scheduled scans: each part its own function, role and schedule.
   const scans = SCHEDULED_SCANS.map((spec) => ({
@@ -193,10 +197,27 @@ export function iamwatch(options: StackOptions = {}) {
         regions: options.regions ?? DEFAULT_MONITORED_REGIONS,
       })
     : undefined
+  // Where alerts go (stacks/alerts.ts): route subscriptions, chat channels, escalation, the tick and the daily digest.
+  const alerting = alertsResources({
+    app,
+    config: settings,
+    rawConfig: config,
+    account: { accountId: identity.accountId, region: region.name, partition: partition.partition },
+    buildDir,
+    key,
+    table,
+    alerts,
+    ops,
+    dlq,
+    schedulerRoleArn: schedulerRole.arn,
+    arns,
+    reserveConcurrency: options.reserveConcurrency ?? true,
+  })
   const scheduledArns = [
     ...scans.map((x) => x.fn.arn),
     evidence.digestFunction.arn,
     ...(organization ? [organization.dispatch.fn.arn] : []),
+    ...alerting.scheduledArns,
   ]
   new aws.iam.RolePolicy('SchedulerPolicy', {
     role: schedulerRole.name,
@@ -234,15 +255,22 @@ export function iamwatch(options: StackOptions = {}) {
     scans: scans.map(({ spec, fn }) => ({ ...spec, functionName: fn.name })),
   })
 
+  // Security Hub (alerts.securityHub.enabled, off by default): the notifier imports the findings too.
+  const securityHub = settings.alerts.securityHub.enabled
   const notify = lambdaFunction(
     {
       ...common,
       name: 'notify',
       codeDir: `${buildDir}/notify`,
-      environment: { FINDINGS_TABLE: table.name, ALERT_TOPIC_ARN: alerts.arn, IAMWATCH_CONFIG: config },
+      environment: {
+        FINDINGS_TABLE: table.name,
+        ALERT_TOPIC_ARN: alerts.arn,
+        IAMWATCH_CONFIG: config,
+        ...(securityHub ? { IAMWATCH_SECURITY_HUB: '1' } : {}),
+      },
       policy: (logGroupArn) =>
         arns(logGroupArn).apply((a) =>
-          table.streamArn.apply((streamArn) => notifyPolicy({ ...a, streamArn })),
+          table.streamArn.apply((streamArn) => notifyPolicy({ ...a, streamArn, securityHub })),
         ),
     },
     ops.arn,
@@ -369,6 +397,9 @@ export function iamwatch(options: StackOptions = {}) {
     forwardedRegions: routing.forwardedRegions.join(','),
     table: table.name,
     alertTopic: alerts.arn,
+    ...(alerting.escalation ? { escalationTopic: alerting.escalation.topic.arn } : {}),
+    alertsTickFunction: alerting.tick.fn.name,
+    ...(alerting.digest ? { dailyDigestFunction: alerting.digest.fn.name } : {}),
     opsTopic: ops.arn,
     deadLetterQueue: dlq.url,
     scanFunction: scans[0]!.fn.name,

@@ -44,9 +44,12 @@ export const functionResourceName = (app: string, name: FunctionName) => `${app}
  * calls a second, and what they cannot take waits in the queue rather than costing invocations. The
  * mapping's own cap keeps its pollers from receiving batches the function could not run (a throttled
  * batch would count as a receive towards the dead-letter queue); the reservation keeps those 5 for it.
- * 40 in all; Lambda keeps at least 100 of a region's concurrency unreserved, so an account whose
- * quota is still that of a new account (below 140) must raise it before deploying, or deploy with
- * IAMWATCH_RESERVED_CONCURRENCY=off (no reservation, no cap but the mapping's).
+ * The alerts' tick (every 5 minutes) and the daily digest (stacks/alerts.ts) get 1 each: a second run at once
+ * would only work on the same groups and findings as the first (a retry overlapping a slow run), and a
+ * throttled run is retried from the asynchronous queue.
+ * 42 in all (41 with the daily digest off); Lambda keeps at least 100 of a region's concurrency
+ * unreserved, so an account whose quota is still that of a new account (below 142) must raise it before
+ * deploying, or deploy with IAMWATCH_RESERVED_CONCURRENCY=off (no reservation, no cap but the mapping's).
  * With an organization (stacks/organization.ts) two more functions exist. The dispatcher gets 1: its two
  * schedules (every 4 hours, and daily) fire together once a day, and the second run then waits throttled
  * in its asynchronous queue (up to its event age, an hour) until the first, which takes minutes, is done,
@@ -54,7 +57,7 @@ export const functionResourceName = (app: string, name: FunctionName) => `${app}
  * concurrency (IAMWATCH_ORG_CONCURRENCY, default 20; its value here is only that default), the same
  * number as its queue's event source mapping may run at once, for the reason given for the key-activity
  * consumer; an SQS mapping runs at least 2, so a concurrency of 1 reserves and maps 2. That makes
- * 41 + concurrency in all (61 by default), and a quota of at least 141 + concurrency (161 by default).
+ * 43 + concurrency in all (63 by default), and a quota of at least 143 + concurrency (163 by default).
  */
 export const RESERVED_CONCURRENCY: Readonly<Record<FunctionName, number>> = {
   'on-cloudtrail-event': 20,
@@ -67,6 +70,8 @@ export const RESERVED_CONCURRENCY: Readonly<Record<FunctionName, number>> = {
   'on-key-activity': 5,
   'org-dispatch': 1,
   'scan-account': 20,
+  'alerts-tick': 1,
+  'daily-digest': 1,
 }
 
 /** How many batches of the key-activity queue run at once (its event source mapping's maximum concurrency). */

@@ -1,3 +1,8 @@
+import { keys, TABLE } from '../shared/aws/findings-table.ts'
+
+/** The partition key of the occurrence groups (every group is in it: shared/aws/findings-table.ts). */
+const ALERT_GROUPS_PARTITION = keys.alertGroup('', 0).pk
+
 /**
  * The exact IAM statements of every role the monitor runs as: plain data, so tests read them whole.
  * No statement has a `*` action. A `*` resource appears only for actions that AWS authorizes on no
@@ -89,7 +94,7 @@ export function kmsVia(
  * What a scan does with the findings table (scan-roles.test.ts records the calls of real scans):
  * BatchGetItem and GetItem read findings and records, Query reads the by-check index, PutItem writes
  * scan runs and, inside TransactWriteItems, each finding's state and history item (a transaction is
- * authorized item by item). No Scan: only the CLI's `findings` listing scans the table.
+ * authorized item by item). No Scan: only the CLI's `findings` listing and the daily digest (dailyDigestPolicy) scan the table.
  */
 export function reconcileFindings(
   a: Pick<WriterArns, 'tableArn' | 'keyArn' | 'region' | 'macKeyArn'>,
@@ -132,7 +137,34 @@ export function scanCredentialsPolicy(a: WriterArns): PolicyDocument {
   )
 }
 
-export function notifyPolicy(a: Arns & { streamArn: string }): PolicyDocument {
+/**
+ * Security Hub (alerts.securityHub.enabled; off by default, and then none of this): the notifier imports
+ * each transition as an ASFF finding of the account's own default product (BatchImportFindings), reads
+ * back which transition Security Hub holds of each (GetFindings) and sets the workflow status of findings
+ * it imported before (BatchUpdateFindings): shared/aws/security-hub.ts. BatchImportFindings is authorized
+ * on the product (`product/<company>/<product id>`; one's own integration: `product/<account>/default`),
+ * GetFindings and BatchUpdateFindings on the hub (`hub/default`), as the Service Authorization Reference
+ * gives them (service-reference.test.ts checks all three; none is authorized on no resource type).
+ */
+export function securityHubStatements(a: Pick<Arns, 'partition' | 'region' | 'accountId'>): Statement[] {
+  const hub = `arn:${a.partition}:securityhub:${a.region}:${a.accountId}`
+  return [
+    {
+      Sid: 'ImportFindingsToSecurityHub',
+      Effect: 'Allow',
+      Action: ['securityhub:BatchImportFindings'],
+      Resource: [`${hub}:product/${a.accountId}/default`],
+    },
+    {
+      Sid: 'ReadAndUpdateSecurityHubFindings',
+      Effect: 'Allow',
+      Action: ['securityhub:GetFindings', 'securityhub:BatchUpdateFindings'],
+      Resource: [`${hub}:hub/default`],
+    },
+  ]
+}
+
+export function notifyPolicy(a: Arns & { streamArn: string; securityHub?: boolean }): PolicyDocument {
   return policy(
     {
       Sid: 'ReadFindingsStream',
@@ -147,8 +179,111 @@ export function notifyPolicy(a: Arns & { streamArn: string }): PolicyDocument {
       Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
       Resource: [a.tableArn],
     },
+    {
+      // Repeated occurrences are grouped (shared/aws/alert-records.ts): the groups are items of their own
+      // partition, which the notifier reads and writes, and no other: it never writes a finding.
+      Sid: 'TrackOccurrenceGroups',
+      Effect: 'Allow',
+      Action: ['dynamodb:PutItem', 'dynamodb:Query'],
+      Resource: [a.tableArn],
+      Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [ALERT_GROUPS_PARTITION] } },
+    },
     kmsVia(a, 'dynamodb', 'UseTableKey', ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey']),
     { Sid: 'PublishAlerts', Effect: 'Allow', Action: ['sns:Publish'], Resource: [a.alertTopicArn] },
+    kmsVia(a, 'sns', 'EncryptAlerts', ['kms:GenerateDataKey', 'kms:Decrypt']),
+    ...(a.securityHub ? securityHubStatements(a) : []),
+    ...dlq(a),
+    logs(a),
+  )
+}
+
+/** What the alerts' tick publishes to besides the alerts topic (stacks/alerts.ts). */
+export interface AlertsTickArns extends Arns {
+  /** The stack's escalation topic, when escalation is on (alerts.escalation.enabled). */
+  escalationTopicArn?: string
+  /**
+   * An existing topic escalations are published to as well (alerts.escalation.topicArn). Only sns:Publish
+   * on it: if it is encrypted, its key is not the stack's and no statement here can reach it, so that
+   * key's own policy must let this role use it (kms:GenerateDataKey and kms:Decrypt), and, in another
+   * account, the topic's policy must let it publish.
+   */
+  externalEscalationTopicArn?: string
+}
+
+/**
+ * The alerts' tick, every 5 minutes: it flushes the grouped follow-up alerts of repeated occurrences and
+ * escalates the critical findings nobody acknowledged. It reads and writes its own items of the table
+ * (groups, escalation marks: GetItem, PutItem, UpdateItem, Query on the table) and finds the open critical
+ * findings through the open-by-severity index only; it publishes follow-ups to the alerts topic and
+ * escalations to the escalation topic (and the external one, if any), both encrypted with the stack's key.
+ * No MAC key: it writes no transition.
+ */
+export function alertsTickPolicy(a: AlertsTickArns): PolicyDocument {
+  const escalations = [a.escalationTopicArn, a.externalEscalationTopicArn].filter(
+    (arn): arn is string => arn !== undefined,
+  )
+  return policy(
+    {
+      Sid: 'TrackGroupsAndEscalations',
+      Effect: 'Allow',
+      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+      Resource: [a.tableArn],
+    },
+    {
+      Sid: 'QueryOpenFindingsBySeverity',
+      Effect: 'Allow',
+      Action: ['dynamodb:Query'],
+      Resource: [`${a.tableArn}/index/${TABLE.bySeverityIndex}`],
+    },
+    kmsVia(a, 'dynamodb', 'UseTableKey', ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey']),
+    { Sid: 'PublishAlerts', Effect: 'Allow', Action: ['sns:Publish'], Resource: [a.alertTopicArn] },
+    ...(escalations.length > 0
+      ? [
+          {
+            Sid: 'PublishEscalations',
+            Effect: 'Allow' as const,
+            Action: ['sns:Publish'],
+            Resource: escalations,
+          },
+        ]
+      : []),
+    kmsVia(a, 'sns', 'EncryptAlerts', ['kms:GenerateDataKey', 'kms:Decrypt']),
+    ...dlq(a),
+    logs(a),
+  )
+}
+
+/**
+ * The daily digest, once a day at the configured time: it claims, reads and marks its day's item
+ * (PutItem, GetItem, UpdateItem: shared/aws/daily-digest-records.ts), lists every finding, open ones and
+ * suppressed resolved ones, in one Scan of the table (FindingsStore.listFindings without a filter: the
+ * open-by-severity index holds open findings only), reads each account's history since the previous digest
+ * from the history-by-time index and the organization's directory (Query, GetItem), and publishes one
+ * digest to the alerts topic, encrypted with the stack's key. Scan reads nothing Query on the table could
+ * not; alerts-roles.test.ts records the calls of a real run. No MAC key: it writes no transition.
+ */
+export function dailyDigestPolicy(a: Arns): PolicyDocument {
+  return policy(
+    {
+      Sid: 'ReadFindingsAndRecordDigests',
+      Effect: 'Allow',
+      Action: [
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:Query',
+        'dynamodb:Scan',
+      ],
+      Resource: [a.tableArn],
+    },
+    {
+      Sid: 'QueryFindingsIndexes',
+      Effect: 'Allow',
+      Action: ['dynamodb:Query'],
+      Resource: [`${a.tableArn}/index/*`],
+    },
+    kmsVia(a, 'dynamodb', 'UseTableKey', ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey']),
+    { Sid: 'PublishDigest', Effect: 'Allow', Action: ['sns:Publish'], Resource: [a.alertTopicArn] },
     kmsVia(a, 'sns', 'EncryptAlerts', ['kms:GenerateDataKey', 'kms:Decrypt']),
     ...dlq(a),
     logs(a),

@@ -18,16 +18,16 @@ export interface FlushDeps {
 /**
  * Sends a group's follow-up, once: the group is claimed first (`closing`, only if nothing joined since
  * it was read), so no occurrence joins a group whose follow-up is on its way; then published; then
- * marked `sent`. A sender that dies between claim and mark leaves it `closing`, and the next tick sends
- * it (a duplicate only if it died after publishing, as with every alert). 'moved': an occurrence
- * joined or another sender claimed it; the caller reads it again.
+ * marked `sent`. A sender that dies between claim and mark leaves it `closing`, and a tick claims it
+ * again once the claim is stale (a duplicate only if it died after publishing, as with every alert).
+ * 'moved': an occurrence joined or another sender claimed or sent it; the caller reads it again.
  */
 export async function flushGroup(group: AlertGroup, deps: FlushDeps): Promise<'sent' | 'empty' | 'moved'> {
-  let claimed = group
-  if (group.status === 'open') {
-    claimed = { ...group, status: 'closing', updatedAt: deps.now().toISOString() }
-    if (!(await deps.groups.replace(group, claimed))) return 'moved'
-  }
+  if (group.status === 'sent') return 'moved'
+  // Claimed (again, for a claim a crashed sender left): the claim is conditional on the group as read,
+  // its update time included, so of two senders only one goes on.
+  const claimed: AlertGroup = { ...group, status: 'closing', updatedAt: deps.now().toISOString() }
+  if (!(await deps.groups.replace(group, claimed))) return 'moved'
   if (claimed.count === 0) {
     // Nothing joined: nothing to tell; the group is closed so the next occurrence alerts.
     await deps.groups.replace(claimed, { ...claimed, status: 'sent', sentAt: deps.now().toISOString() })

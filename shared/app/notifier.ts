@@ -199,8 +199,8 @@ async function grouped(
       }
       continue
     }
-    // 'alert': the open group it does not join is told first.
-    if (group && group.status !== 'sent') {
+    // 'alert': the open group it does not join is told first (one on its way is the tick's).
+    if (group?.status === 'open') {
       const flushed = await flushGroup(group, { ...deps, groups: deps.groups, now, publish: deps.publish })
       if (flushed === 'moved') continue
     }

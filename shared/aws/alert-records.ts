@@ -66,9 +66,9 @@ export class AlertGroupsStore implements AlertGroupsRepository {
         new PutCommand({
           TableName: this.tableName,
           Item: this.item(after),
-          ConditionExpression: '#s = :s AND lastSeq = :l',
+          ConditionExpression: '#s = :s AND lastSeq = :l AND updatedAt = :u',
           ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':s': before.status, ':l': before.lastSeq },
+          ExpressionAttributeValues: { ':s': before.status, ':l': before.lastSeq, ':u': before.updatedAt },
         }),
       )
       return true
@@ -101,6 +101,7 @@ export class AlertGroupsStore implements AlertGroupsRepository {
       kind: 'alert-group',
       status: group.status,
       lastSeq: group.lastSeq,
+      updatedAt: group.updatedAt,
       group,
       [TABLE.ttlAttribute]: ttl(group.sentAt ?? group.openedAt),
     }

@@ -71,8 +71,8 @@ export interface AlertGroupsRepository {
   /** Stores a new group; false when one with that opener is there already. */
   create(group: AlertGroup): Promise<boolean>
   /**
-   * Replaces `before` by `after` if the stored group is still `before` (same status and lastSeq): false
-   * when it moved (an occurrence joined, or the tick claimed it).
+   * Replaces `before` by `after` if the stored group is still `before` (same status, lastSeq and
+   * updatedAt): false when it moved (an occurrence joined, or a sender claimed or sent it).
    */
   replace(before: AlertGroup, after: AlertGroup): Promise<boolean>
   /** Groups not yet sent (open or closing), for the tick. */
@@ -216,7 +216,13 @@ export class MemoryAlertGroups implements AlertGroupsRepository {
   }
   async replace(before: AlertGroup, after: AlertGroup) {
     const stored = this.groups.get(this.key(before))
-    if (!stored || stored.status !== before.status || stored.lastSeq !== before.lastSeq) return false
+    if (
+      !stored ||
+      stored.status !== before.status ||
+      stored.lastSeq !== before.lastSeq ||
+      stored.updatedAt !== before.updatedAt
+    )
+      return false
     this.groups.set(this.key(before), structuredClone(after))
     return true
   }

@@ -260,6 +260,8 @@ describe('with an organization (Pulumi mocks)', () => {
         fnArn('scan-access-advisor'),
         fnArn('digest'),
         fnArn('org-dispatch'),
+        fnArn('alerts-tick'),
+        fnArn('daily-digest'),
       ],
     })
   })
@@ -445,7 +447,7 @@ describe('with an organization (Pulumi mocks)', () => {
     })
   })
 
-  it("reserves 1 for the dispatcher and the mapping's concurrency for scan-account: 61 in all by default", () => {
+  it("reserves 1 for the dispatcher and the mapping's concurrency for scan-account: 63 in all by default", () => {
     // Act
     const reserved = Object.fromEntries(
       ofType('aws:lambda/function:Function', org).map((f) => [
@@ -456,7 +458,7 @@ describe('with an organization (Pulumi mocks)', () => {
     // Assess
     expect(reserved[`${APP}-org-dispatch`]).toBe(1)
     expect(reserved[`${APP}-scan-account`]).toBe(20)
-    expect(Object.values(reserved).reduce((a, b) => Number(a) + Number(b), 0)).toBe(61)
+    expect(Object.values(reserved).reduce((a, b) => Number(a) + Number(b), 0)).toBe(63)
   })
 
   it('takes the configured concurrency for the mapping and the reservation, and at least the 2 an SQS mapping runs', async () => {

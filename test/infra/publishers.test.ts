@@ -257,7 +257,7 @@ describe('the key policy, for the encrypted topics', () => {
 
   it.each([
     ['no encryption context', {}],
-    ['the alerts topic (only the notifier publishes there)', forTopic(`${APP}-alerts`)],
+    ['the alerts topic (only the stack’s functions publish there)', forTopic(`${APP}-alerts`)],
     ['a topic that is not the stack’s', forTopic('someone-else')],
     ['a queue that is not the stack’s', forQueue('someone-else')],
     ['the ops topic’s name in another account', forTopic(`${APP}-ops`, OTHER)],

@@ -22,7 +22,13 @@ export const REGION = 'us-east-1'
  */
 export async function runStack(
   stage: string,
-  options: { regions?: string[]; reserveConcurrency?: boolean; organization?: OrganizationOptions } = {},
+  options: {
+    regions?: string[]
+    reserveConcurrency?: boolean
+    organization?: OrganizationOptions
+    /** IAMWATCH_CONFIG, as JSON (default: none, `{}`). */
+    config?: string
+  } = {},
 ): Promise<{ resources: MockResource[]; outputs: Record<string, unknown> }> {
   if (!existsSync(join(PLATFORM, 'node_modules', '@pulumi', 'aws'))) {
     throw new Error(
@@ -89,6 +95,7 @@ export async function runStack(
     regions: options.regions ?? [],
     ...(options.reserveConcurrency === undefined ? {} : { reserveConcurrency: options.reserveConcurrency }),
     ...(options.organization ? { organization: options.organization } : {}),
+    ...(options.config === undefined ? {} : { config: options.config }),
   })
   const outputs: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(out)) {

@@ -11,6 +11,7 @@ import { actionMatches } from '../../shared/policy/match.ts'
 import { memberTemplate } from '../../stacks/member-template.ts'
 import { centralReaderRoleNames } from '../../stacks/organization-options.ts'
 import type { Statement } from '../../stacks/permissions.ts'
+import { ALERTS_CONFIG } from './alerts-config.ts'
 import { type StackOf, stackOf } from './cloudformation.ts'
 import { ACCOUNT, type MockResource, runStack } from './pulumi-mocks.ts'
 
@@ -22,6 +23,8 @@ import { ACCOUNT, type MockResource, runStack } from './pulumi-mocks.ts'
 let resources: MockResource[]
 /** The stack watching an organization (and creating the member StackSet): its roles and bus policy too. */
 let organizationResources: MockResource[]
+/** The stack with every alert channel configured (alerts-config.ts): Security Hub, escalation to a foreign topic, chat. */
+let alertsResources: MockResource[]
 /** The member template's stack in a member account's home region, where its roles are. */
 let member: StackOf
 const MEMBER = '444455556666'
@@ -59,6 +62,10 @@ beforeAll(async () => {
     regions: ['us-east-1', 'eu-west-1'],
     organization: { id: 'o-a1b2c3d4e5', stackSet: { organizationalUnitIds: ['r-ab12'], callAs: 'SELF' } },
   }))
+  ;({ resources: alertsResources } = await runStack('ci', {
+    regions: ['us-east-1', 'eu-west-1'],
+    config: JSON.stringify(ALERTS_CONFIG),
+  }))
   member = stackOf(
     memberTemplate({
       organizationId: 'o-a1b2c3d4e5',
@@ -78,6 +85,7 @@ beforeAll(async () => {
   rolePolicies = [
     ...policiesOf(resources),
     ...policiesOf(organizationResources, 'organization:'),
+    ...policiesOf(alertsResources, 'alerts:'),
     ...memberRoles,
   ]
 }, 180_000)
@@ -86,7 +94,9 @@ describe("the monitor's role policies, against the Service Authorization Referen
   it('covers every role of the stack', async () => {
     expect(await iamDataVersion()).toMatch(/^\d+\.\d+\.\d{9}$/)
     const stackRoles = [
+      'AlertsTickPolicy',
       'AuditorPolicy',
+      'DailyDigestPolicy',
       'DigestPolicy',
       'ForwarderPolicy',
       'NotifyPolicy',
@@ -109,6 +119,12 @@ describe("the monitor's role policies, against the Service Authorization Referen
         .map((p) => p.policy)
         .sort(),
     ).toEqual([...stackRoles, 'OrgDispatchPolicy', 'ScanAccountPolicy'].sort())
+    // With every alert channel: the same roles (the chat channels' role has no policy at all: alerts.test.ts).
+    expect(
+      policiesOf(alertsResources)
+        .map((p) => p.policy)
+        .sort(),
+    ).toEqual(stackRoles)
     expect(
       rolePolicies
         .filter((p) => p.policy.startsWith('member:'))
@@ -212,7 +228,7 @@ describe("the stack's resource policies, against the Service Authorization Refer
   /** Key, topic and queue policies, role trust policies and Lambda permissions: each action pattern names a real action. */
   const resourcePolicyActions = () => {
     const documents: Array<[string, unknown]> = []
-    for (const r of [...resources, ...organizationResources]) {
+    for (const r of [...resources, ...organizationResources, ...alertsResources]) {
       if (r.type === 'aws:kms/key:Key') documents.push([r.name, r.inputs.policy])
       if (r.type === 'aws:sns/topicPolicy:TopicPolicy') documents.push([r.name, r.inputs.policy])
       if (r.type === 'aws:sqs/queuePolicy:QueuePolicy') documents.push([r.name, r.inputs.policy])

@@ -25,6 +25,8 @@ const KEY_ARN = `arn:aws:kms:us-east-1:${ACCOUNT}:iamwatch-ciKey`
 const DLQ_ARN = `arn:aws:sqs:us-east-1:${ACCOUNT}:iamwatch-ciDeadLetters`
 const MAC_KEY_ARN = `arn:aws:kms:us-east-1:${ACCOUNT}:ItemMacKey`
 const FUNCTION_NAMES = [
+  'iamwatch-ci-alerts-tick',
+  'iamwatch-ci-daily-digest',
   'iamwatch-ci-digest',
   'iamwatch-ci-notify',
   'iamwatch-ci-on-cloudtrail-event',
@@ -89,7 +91,12 @@ describe('the deployed stack (Pulumi mocks)', () => {
   it('encrypts topics and every queue with the rotating customer key, and denies plain HTTP on topics', () => {
     expect(one('aws:kms/key:Key', 'iamwatch-ciKey')).toMatchObject({ enableKeyRotation: true })
     const topics = ofType('aws:sns/topic:Topic')
-    expect(topics.map((t) => t.inputs.name)).toEqual(['iamwatch-ci-alerts', 'iamwatch-ci-ops'])
+    // The escalation topic is on by default (alerts.test.ts).
+    expect(topics.map((t) => t.inputs.name)).toEqual([
+      'iamwatch-ci-alerts',
+      'iamwatch-ci-ops',
+      'iamwatch-ci-escalation',
+    ])
     for (const topic of topics) expect(topic.inputs.kmsMasterKeyId).toBe('iamwatch-ciKey-id')
     expect(one('aws:sqs/queue:Queue', 'iamwatch-ciDeadLetters')).toMatchObject({
       name: 'iamwatch-ci-dead-letters',
@@ -125,6 +132,17 @@ describe('the deployed stack (Pulumi mocks)', () => {
     // biome-ignore lint/suspicious/noExplicitAny: Pulumi inputs are untyped JSON; the assertions give them shape
     const schedules = ofType('aws:scheduler/schedule:Schedule').map((r) => r.inputs as Record<string, any>)
     expect(schedules.map((s) => [s.name, s.scheduleExpression, s.target.arn]).sort()).toEqual([
+      // The alerts' tick and the daily digest (alerts.test.ts).
+      [
+        'iamwatch-ci-alerts-tick',
+        'rate(5 minutes)',
+        `arn:aws:lambda:us-east-1:${ACCOUNT}:function:iamwatch-ci-alerts-tick`,
+      ],
+      [
+        'iamwatch-ci-daily-digest',
+        'cron(0 8 * * ? *)',
+        `arn:aws:lambda:us-east-1:${ACCOUNT}:function:iamwatch-ci-daily-digest`,
+      ],
       [
         'iamwatch-ci-digest',
         'rate(1 hour)',
@@ -168,7 +186,14 @@ describe('the deployed stack (Pulumi mocks)', () => {
     const invokeConfigs = ofType('aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig').map(
       (r) => r.inputs,
     )
-    for (const scan of ['scan-credentials', 'scan-authorization', 'scan-trails', 'scan-access-advisor'])
+    for (const scan of [
+      'scan-credentials',
+      'scan-authorization',
+      'scan-trails',
+      'scan-access-advisor',
+      'alerts-tick',
+      'daily-digest',
+    ])
       expect(invokeConfigs).toContainEqual(
         expect.objectContaining({
           functionName: `iamwatch-ci-${scan}`,
@@ -238,6 +263,9 @@ describe('the deployed stack (Pulumi mocks)', () => {
     ])
     const ops = [`arn:aws:sns:us-east-1:${ACCOUNT}:iamwatch-ci-ops`]
     expect(alarms.sort((a, b) => String(a[0]).localeCompare(String(b[0])))).toEqual([
+      // Errors alarms, as for every function; no heartbeat: the alerts are not scans.
+      ['iamwatch-ci-alerts-tick-errors', 'Errors', ops],
+      ['iamwatch-ci-daily-digest-errors', 'Errors', ops],
       ['iamwatch-ci-dead-letters', 'ApproximateNumberOfMessagesVisible', ops],
       ['iamwatch-ci-digest-errors', 'Errors', ops],
       ['iamwatch-ci-digest-heartbeat', 'ScanFinished', ops],
@@ -278,10 +306,13 @@ describe('concurrency', () => {
       'iamwatch-ci-digest': 1,
       // As many as its queue's event source mapping may run at once (key-activity.test.ts).
       'iamwatch-ci-on-key-activity': 5,
+      // One run at a time (stacks/lambda.ts).
+      'iamwatch-ci-alerts-tick': 1,
+      'iamwatch-ci-daily-digest': 1,
     })
   })
 
-  it('reserves 40 in all: small beside the 1,000 a region starts with, of which Lambda keeps 100 unreserved', () => {
+  it('reserves 42 in all: small beside the 1,000 a region starts with, of which Lambda keeps 100 unreserved', () => {
     // Prepare
     const reserved = ofType('aws:lambda/function:Function').map((f) =>
       Number(f.inputs.reservedConcurrentExecutions),
@@ -289,8 +320,8 @@ describe('concurrency', () => {
     // Act
     const total = reserved.reduce((a, b) => a + b, 0)
     // Assess
-    expect(reserved).toHaveLength(8)
-    expect(total).toBe(40)
+    expect(reserved).toHaveLength(10)
+    expect(total).toBe(42)
   })
 
   it('reserves nothing when deployed with IAMWATCH_RESERVED_CONCURRENCY=off (an account with a small quota)', async () => {
@@ -298,7 +329,7 @@ describe('concurrency', () => {
     const { resources: unreserved } = await runStack('small', { reserveConcurrency: false })
     // Assess
     const functions = unreserved.filter((r) => r.type === 'aws:lambda/function:Function')
-    expect(functions).toHaveLength(8)
+    expect(functions).toHaveLength(10)
     for (const f of functions)
       expect(f.inputs.reservedConcurrentExecutions, String(f.inputs.name)).toBeUndefined()
   }, 120_000)
@@ -485,6 +516,14 @@ describe('least privilege', () => {
         Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
         Resource: [TABLE_ARN],
       },
+      // The occurrence groups' partition only (alerts-roles.test.ts records the calls).
+      {
+        Sid: 'TrackOccurrenceGroups',
+        Effect: 'Allow',
+        Action: ['dynamodb:PutItem', 'dynamodb:Query'],
+        Resource: [TABLE_ARN],
+        Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['ALERTGROUPS'] } },
+      },
       {
         Sid: 'UseTableKey',
         Effect: 'Allow',
@@ -527,7 +566,7 @@ describe('least privilege', () => {
     ])
   })
 
-  it('lets the scheduler invoke only the four scan functions and the digest', () => {
+  it('lets the scheduler invoke only the four scan functions, the digest, the alerts tick and the daily digest', () => {
     const fn = (name: string) => `arn:aws:lambda:us-east-1:${ACCOUNT}:function:iamwatch-ci-${name}`
     expect(rolePolicy('SchedulerPolicy').map((s) => [s.Action, s.Resource])).toEqual([
       [
@@ -538,6 +577,8 @@ describe('least privilege', () => {
           fn('scan-trails'),
           fn('scan-access-advisor'),
           fn('digest'),
+          fn('alerts-tick'),
+          fn('daily-digest'),
         ],
       ],
       [['sqs:SendMessage'], [DLQ_ARN]],

@@ -616,6 +616,23 @@ try {
     `$ iamwatch can ${appArn} sqs:SendMessage ...   (exit ${after.code}): ${after.out.split('\n')[0]}`,
   )
 
+  process.env.IAMWATCH_TABLE = 'iamwatch-findings'
+  const { alertsChapter } = await import('./demo-alerts.ts')
+  await alertsChapter({
+    snsSqsEndpoint: stack.snsSqs.endpoint,
+    accountId: sim.account.accountId,
+    allAlerts,
+    deliver: (record) => deliver(record),
+    drainStream: async () => {
+      await sim.cloudTrail.idle()
+      await keyActivity.drain({ inFlight: true })
+      await poller.drain()
+    },
+    cli,
+    section,
+  })
+  await drainQueue(stack.snsSqs.endpoint, pager)
+
   section('Audit trail of one finding (tamper-evident hash chain)')
   const rootKey = (await store.listFindings({ checkId: 'root-access-key' }))[0]
   if (rootKey) {

@@ -14,7 +14,7 @@ const Name = v.pipe(
 )
 const Email = v.pipe(v.string(), v.trim(), v.email('must be an email address'), v.maxLength(254))
 const AccountId = v.pipe(v.string(), v.regex(/^\d{12}$/, 'must be a 12-digit account id'))
-/** An OU path as iamwatch writes it on alerts (`ouPath`): OU names below the root, `/`-separated (`Workloads/Prod`). */
+/** An OU path as iamwatch writes it on alerts (`ouPath`): OU names from the root, `/`-separated (`Root/Workloads/Prod`). */
 const OuPath = v.pipe(
   v.string(),
   v.minLength(1),

@@ -1,6 +1,6 @@
 import type { HistoryEntry } from '../model/finding.ts'
 import { CHATBOT_LIMITS, cut } from './chatbot.ts'
-import { type AlertAccount, type AlertMessage, buildAlert, safeSubject } from './message.ts'
+import { type AlertAccount, type AlertMessage, buildAlert, composeSubject, shortActor } from './message.ts'
 
 /** What to run to acknowledge a finding (the same words in every channel). */
 export function ackCommand(findingId: string): string {
@@ -20,9 +20,19 @@ export function buildEscalation(
 ): AlertMessage {
   const alert = buildAlert(opening, account)
   const head = `Unacknowledged for ${minutes} minutes`
-  const subject = safeSubject(
-    `[iamwatch] ESCALATED ${head.toLowerCase()}: ${alert.subject.replace(/^\[iamwatch\] /, '')}`,
-  )
+  // The alert's subject with its head replaced: the title and the identifier (who, or which resource) kept.
+  const sev = opening.severity.toUpperCase()
+  const subject = composeSubject({
+    head: `[iamwatch] ESCALATED ${sev}, unacknowledged ${minutes} min`,
+    shortHead: `[iamwatch] ESCALATED ${sev} (${minutes} min)`,
+    title: opening.title,
+    identifier: opening.occurrence
+      ? shortActor(opening.occurrence.actor)
+      : opening.credentialId
+        ? `${opening.resourceId}, ${opening.credentialId}`
+        : opening.resourceId,
+    context: [account.name ?? opening.accountName ?? opening.accountId],
+  })
   const id = `${opening.findingId}:escalation:${String(opening.seq).padStart(6, '0')}`
   const text = [
     `ESCALATED: ${head.toUpperCase()}.`,

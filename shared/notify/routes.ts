@@ -30,7 +30,7 @@ function severities(min: Route['minSeverity']): string[] {
  * The filter policy of a route. Every alert branch names `severity`, which every alert has and a digest
  * has not, so a route without conditions still receives alerts only (and the digest through its own
  * branch). Accounts and OUs are alternatives (`$or`): an alert about a listed account, or about an
- * account in a listed OU or below it (its OU path, as the directory writes it: `Workloads/Prod`).
+ * account in a listed OU or below it (its OU path, as the directory writes it: `Root/Workloads/Prod`).
  */
 export function routeFilterPolicy(route: Route): FilterPolicy {
   const base: FilterPolicy = { severity: severities(route.minSeverity) }
@@ -42,7 +42,7 @@ export function routeFilterPolicy(route: Route): FilterPolicy {
     if (route.ous)
       branches.push({
         ...base,
-        // The OU itself, and the OUs below it: `Workloads/Prod` is not a prefix match for `Workloads/Production`.
+        // The OU itself, and the OUs below it: `Root/Workloads/Prod` does not take `Root/Workloads/Production`.
         ouPath: route.ous.flatMap((ou) => {
           const path = ou.replace(/^\/+|\/+$/g, '')
           return [path, { prefix: `${path}/` }]

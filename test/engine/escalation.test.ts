@@ -72,7 +72,9 @@ describe('escalation of unacknowledged critical findings', () => {
     // Act
     const m = buildEscalation(opening, 45)
     // Assess
-    expect(m.subject).toMatch(/^\[iamwatch\] ESCALATED unacknowledged for 45 minutes: CRITICAL OPENED/)
+    expect(m.subject).toMatch(
+      /^\[iamwatch\] ESCALATED CRITICAL, unacknowledged 45 min: A console user has\.\.\. - root x \(123456789012\)$/,
+    )
     expect(m.subject.length).toBeLessThanOrEqual(100)
     expect(m.text.split('\n').slice(0, 3)).toEqual([
       'ESCALATED: UNACKNOWLEDGED FOR 45 MINUTES.',

@@ -40,7 +40,9 @@ describe('critical findings nobody acknowledged are escalated', () => {
     expect(await h.escalations()).toEqual([])
     expect(escalations).toHaveLength(1)
     const [e] = escalations
-    expect(e!.subject).toMatch(/^\[iamwatch\] ESCALATED unacknowledged for 31 minutes: CRITICAL/)
+    expect(e!.subject).toMatch(
+      /^\[iamwatch\] ESCALATED CRITICAL, unacknowledged 31 min: The root user made an\.\.\. - root \(123456789012\)$/,
+    )
     expect(e!.message).toContain('ESCALATED: UNACKNOWLEDGED FOR 31 MINUTES.')
     expect(e!.message).toContain(`Take it: iamwatch ack ${finding!.id} --reason`)
     expect(e!.attributes).toMatchObject({
@@ -114,6 +116,6 @@ describe('critical findings nobody acknowledged are escalated', () => {
     const received = await h.escalations()
     expect(received).toHaveLength(1)
     // Still "31 minutes": the time it was claimed, not when it got through.
-    expect(received[0]!.subject).toMatch(/unacknowledged for 31 minutes/)
+    expect(received[0]!.subject).toMatch(/unacknowledged 31 min/)
   }, 60_000)
 })

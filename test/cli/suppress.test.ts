@@ -327,7 +327,7 @@ describe('iamwatch suppress --check --resource (rules)', () => {
 })
 
 describe('iamwatch ack', () => {
-  it('closes an open detection finding as the caller, once; refuses a posture finding and a missing reason', async () => {
+  it('closes an open detection finding as the caller, once; takes a posture finding off escalation without closing it; refuses a missing reason', async () => {
     // Prepare: a root console sign-in recorded by the event path
     const { store, table } = await scannedTable()
     const login = signin('ConsoleLogin', 'Success', {
@@ -364,10 +364,13 @@ describe('iamwatch ack', () => {
     ])
     // Assess
     expect(noReason.stderr).toBe('error: an acknowledgement needs a reason (--reason)\n')
-    expect(posture.code).toBe(1)
-    expect(posture.stderr).toMatch(
-      /is a posture finding \(access-key-rotation\): it resolves when its check passes/,
+    expect(posture.code).toBe(0)
+    expect(posture.stdout).toMatch(
+      new RegExp(
+        `^acknowledged ${KEY_FINDING} \\(access-key-rotation on .*\\): it will not be escalated; it stays OPEN until its check passes\\n$`,
+      ),
     )
+    expect((await store.getFinding(KEY_FINDING))?.status).toBe('OPEN')
     expect(acked.stdout).toBe(
       `acknowledged ${id} (root-console-login by arn:aws:iam::${ACCOUNT}:root): RESOLVED (acknowledged); the next occurrence reopens it\n`,
     )

@@ -82,8 +82,8 @@ describe('real-time detections end to end', () => {
     await h.event(
       rootLogin({ eventID: '11111111-2222-3333-4444-555555555555', sourceIPAddress: '192.0.2.9' }),
     )
-    h.advance(16 * 60_000)
     await h.alerts()
+    h.advance(16 * 60_000)
     await h.tick()
     const alerts = await h.alerts()
     expect(alerts.map((a) => a.attributes.transition)).toEqual(['GROUPED'])

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { IamwatchConfig } from '../shared/config/config.ts'
 import { dailyDigestSchedule } from '../shared/notify/daily-digest.ts'
 import { routeFilterPolicy } from '../shared/notify/routes.ts'
@@ -125,27 +126,16 @@ export function alertsResources(args: AlertsArgs) {
   const { routes, escalation: esc, digest: digestSettings } = config.alerts
 
   // Email per route: one subscription per address, filtered by the route (shared/notify/routes.ts). SNS keeps
-  // one subscription per topic, protocol and address, and refuses a second with other attributes, so an
-  // address belongs to one route. Named by route and position: removing an address re-creates those after
-  // it, and a re-created email subscription must be confirmed again. An email subscription stays pending
-  // until its recipient confirms it, and SNS cannot delete a pending one: it is left behind on removal
-  // (the Pulumi AWS provider's TopicSubscription notes).
-  const routeOf = new Map<string, string>()
-  for (const route of routes) {
-    for (const address of route.email) {
-      const other = routeOf.get(address.toLowerCase())
-      if (other !== undefined)
-        throw new Error(
-          `alerts.routes: ${address} is in route ${other}${other === route.name ? ' twice' : ` and route ${route.name}`}; SNS keeps one subscription per address and topic: list it once (merge the routes' conditions)`,
-        )
-      routeOf.set(address.toLowerCase(), route.name)
-    }
-  }
+  // one subscription per topic, protocol and address, so an address belongs to one route (parseConfig
+  // refuses it in two). Named by route and address (a hash of it): adding, removing or reordering addresses
+  // leaves the others' subscriptions as they are; only a new or renamed route's must be confirmed again. An
+  // email subscription stays pending until its recipient confirms it, and SNS cannot delete a pending one:
+  // it is left behind on removal (the Pulumi AWS provider's TopicSubscription notes).
   const subscriptions = routes.flatMap((route) => {
     const filterPolicy = JSON.stringify(routeFilterPolicy(route))
     return route.email.map(
-      (address, i) =>
-        new aws.sns.TopicSubscription(`AlertsRoute-${route.name}-Email${i}`, {
+      (address) =>
+        new aws.sns.TopicSubscription(`AlertsRoute-${route.name}-${addressKey(address)}`, {
           topic: args.alerts.arn,
           protocol: 'email',
           endpoint: address,
@@ -257,8 +247,8 @@ function escalationTopic(args: AlertsArgs) {
     ),
   })
   const subscriptions = args.config.alerts.escalation.email.map(
-    (address, i) =>
-      new aws.sns.TopicSubscription(`EscalationEmail${i}`, {
+    (address) =>
+      new aws.sns.TopicSubscription(`EscalationEmail-${addressKey(address)}`, {
         topic: topic.arn,
         protocol: 'email',
         endpoint: address,
@@ -352,4 +342,9 @@ function chatChannels(args: AlertsArgs, topicArns: $util.Output<string>[]) {
       }),
   )
   return { role, slack: slackChannels, teams: teamsChannels }
+}
+
+/** A resource name part for an email address: stable whatever else the list holds (SHA-256, 12 hex digits). */
+export function addressKey(address: string): string {
+  return createHash('sha256').update(address.trim().toLowerCase()).digest('hex').slice(0, 12)
 }

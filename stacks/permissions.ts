@@ -2,6 +2,8 @@ import { keys, TABLE } from '../shared/aws/findings-table.ts'
 
 /** The partition key of the occurrence groups (every group is in it: shared/aws/findings-table.ts). */
 const ALERT_GROUPS_PARTITION = keys.alertGroup('', 0).pk
+const ESCALATIONS_PARTITION = keys.escalation('', 0).pk
+const DAILY_DIGEST_PARTITION = keys.dailyDigest('all', '').pk
 
 /**
  * The exact IAM statements of every role the monitor runs as: plain data, so tests read them whole.
@@ -224,10 +226,23 @@ export function alertsTickPolicy(a: AlertsTickArns): PolicyDocument {
   )
   return policy(
     {
+      // Open critical findings' histories, the groups and the markers (shared/aws/alert-records.ts).
+      Sid: 'ReadFindingsGroupsAndEscalations',
+      Effect: 'Allow',
+      Action: ['dynamodb:GetItem', 'dynamodb:Query'],
+      Resource: [a.tableArn],
+    },
+    {
+      // It writes the groups' and the escalation markers' partitions, and no other: never a finding.
       Sid: 'TrackGroupsAndEscalations',
       Effect: 'Allow',
-      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+      Action: ['dynamodb:PutItem'],
       Resource: [a.tableArn],
+      Condition: {
+        'ForAllValues:StringEquals': {
+          'dynamodb:LeadingKeys': [ALERT_GROUPS_PARTITION, ESCALATIONS_PARTITION],
+        },
+      },
     },
     {
       Sid: 'QueryOpenFindingsBySeverity',
@@ -265,22 +280,24 @@ export function alertsTickPolicy(a: AlertsTickArns): PolicyDocument {
 export function dailyDigestPolicy(a: Arns): PolicyDocument {
   return policy(
     {
-      Sid: 'ReadFindingsAndRecordDigests',
+      Sid: 'ReadFindings',
       Effect: 'Allow',
-      Action: [
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
-        'dynamodb:Query',
-        'dynamodb:Scan',
-      ],
+      Action: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'],
       Resource: [a.tableArn],
     },
     {
-      Sid: 'QueryFindingsIndexes',
+      // The day's marker (shared/aws/daily-digest-records.ts) is all it writes.
+      Sid: 'RecordDigestDays',
+      Effect: 'Allow',
+      Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      Resource: [a.tableArn],
+      Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [DAILY_DIGEST_PARTITION] } },
+    },
+    {
+      Sid: 'QueryHistoryByTime',
       Effect: 'Allow',
       Action: ['dynamodb:Query'],
-      Resource: [`${a.tableArn}/index/*`],
+      Resource: [`${a.tableArn}/index/${TABLE.byTimeIndex}`],
     },
     kmsVia(a, 'dynamodb', 'UseTableKey', ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey']),
     { Sid: 'PublishDigest', Effect: 'Allow', Action: ['sns:Publish'], Resource: [a.alertTopicArn] },

@@ -293,7 +293,7 @@ async function ack(ctx: CliContext, id: string, opts: AckOptions): Promise<void>
   const found = await s.store.getFinding(id)
   if (found && found.status === 'OPEN' && !isDetectionFinding(found)) {
     const at = new Date().toISOString()
-    const outcome = await acknowledgeEscalation(s.escalations, found, s.actor, reason, at)
+    const outcome = await acknowledgeEscalation(s.escalations, s.store, found, s.actor, reason, at)
     const done = outcome === 'acknowledged'
     ctx.io.out(
       opts.json

@@ -1,9 +1,10 @@
 import {
+  alertableSince,
+  ESCALATION_LOOKBACK_MS,
   type EscalationMarker,
   type EscalationRepository,
-  episodeOf,
   mayBeDue,
-  minutesOpen,
+  minutesSince,
   openingOf,
   STUCK_ESCALATION_MS,
 } from '../engine/escalation.ts'
@@ -29,75 +30,27 @@ export interface EscalationDeps {
 
 export interface EscalationResult {
   escalated: number
-  /** Open critical findings left alone: acknowledged, escalated before, or not yet due. */
+  /** Open critical findings left alone: acknowledged, escalated before, suppressed, or not yet due. */
   skipped: number
+  /** Openings first seen long after their escalation was due (open before escalation was on): marked, not paged. */
+  stale: number
   failed: number
 }
 
 /**
- * Publishes each open critical finding nobody acknowledged within `afterMs` to the escalation topic,
- * once per opening: a marker is claimed (`escalating`) before the publish and completed after it, so
- * two ticks never both send it, and a tick that died in between leaves a claim the next tick sends.
- * A finding acknowledged (`iamwatch ack`: a posture finding gets an `acknowledged` marker, a detection
- * finding is closed), resolved or suppressed is not escalated.
+ * Publishes each open critical finding nobody acknowledged within `afterMs` of becoming alertable to the
+ * escalation topic, once per opening: a marker is claimed (`escalating`) before the publish and completed
+ * after it, so two ticks never both send it; a claim left by a tick that died is claimed again
+ * (conditionally on the claim read) and sent. A finding acknowledged (`iamwatch ack`: a posture finding
+ * gets an `acknowledged` marker, a detection finding is closed), resolved or suppressed is not escalated.
  */
 export async function escalateUnacknowledged(deps: EscalationDeps): Promise<EscalationResult> {
-  const result: EscalationResult = { escalated: 0, skipped: 0, failed: 0 }
+  const result: EscalationResult = { escalated: 0, skipped: 0, stale: 0, failed: 0 }
   const now = deps.now()
   for (const finding of await deps.store.listFindings({ status: 'OPEN', severity: 'critical' })) {
     try {
-      if (!mayBeDue(finding, now, deps.afterMs)) {
-        result.skipped++
-        continue
-      }
-      const episode = episodeOf(finding)
-      const marker = await deps.escalations.get(finding.id, episode)
-      const stuck =
-        marker?.state === 'escalating' && now.getTime() - Date.parse(marker.at) >= STUCK_ESCALATION_MS
-      if (marker && !stuck) {
-        result.skipped++
-        continue
-      }
-      const opening = openingOf(await deps.store.history(finding.id))
-      if (!opening || now.getTime() - Date.parse(opening.at) < deps.afterMs) {
-        result.skipped++
-        continue
-      }
-      const minutes = minutesOpen(opening, now)
-      const claim: EscalationMarker = marker ?? {
-        findingId: finding.id,
-        episode,
-        state: 'escalating',
-        at: now.toISOString(),
-        openSeq: opening.seq,
-        openedAt: opening.at,
-        minutes,
-      }
-      if (!marker && !(await deps.escalations.create(claim))) {
-        result.skipped++
-        continue
-      }
-      const account = await deps.directory?.account(finding.accountId).catch(() => undefined)
-      const messageId = await deps.publish(
-        buildEscalation(
-          opening,
-          claim.minutes ?? minutes,
-          account ? { name: account.name, ...(account.ouPath ? { ouPath: account.ouPath } : {}) } : {},
-        ),
-      )
-      await deps.escalations.complete({
-        ...claim,
-        state: 'escalated',
-        messageId,
-        at: deps.now().toISOString(),
-      })
-      result.escalated++
-      deps.log.info('finding escalated', {
-        findingId: finding.id,
-        checkId: finding.checkId,
-        unacknowledgedMinutes: claim.minutes ?? minutes,
-        messageId,
-      })
+      const outcome = await escalateOne(finding, now, deps)
+      result[outcome]++
     } catch (err) {
       result.failed++
       deps.log.error('escalation failed; the next tick retries', {
@@ -109,26 +62,83 @@ export async function escalateUnacknowledged(deps: EscalationDeps): Promise<Esca
   return result
 }
 
+async function escalateOne(
+  finding: Finding,
+  now: Date,
+  deps: EscalationDeps,
+): Promise<'escalated' | 'skipped' | 'stale'> {
+  if (!mayBeDue(finding, now, deps.afterMs)) return 'skipped'
+  const settled = (m: EscalationMarker | undefined) =>
+    m && !(m.state === 'escalating' && now.getTime() - Date.parse(m.at) >= STUCK_ESCALATION_MS)
+  // The state names its opening: an escalated or acknowledged one costs one read.
+  if (finding.openedSeq !== undefined && settled(await deps.escalations.get(finding.id, finding.openedSeq)))
+    return 'skipped'
+  const history = await deps.store.history(finding.id)
+  const opening = openingOf(history)
+  if (!opening) return 'skipped'
+  let marker = await deps.escalations.get(finding.id, opening.seq)
+  if (settled(marker)) return 'skipped'
+  const since = alertableSince(history, opening)
+  const waited = now.getTime() - Date.parse(since)
+  if (waited < deps.afterMs) return 'skipped'
+  if (!marker) {
+    const claim: EscalationMarker = {
+      findingId: finding.id,
+      openSeq: opening.seq,
+      state: waited > deps.afterMs + ESCALATION_LOOKBACK_MS ? 'stale' : 'escalating',
+      at: now.toISOString(),
+      since,
+      minutes: minutesSince(since, now),
+    }
+    if (!(await deps.escalations.create(claim))) return 'skipped'
+    if (claim.state === 'stale') {
+      deps.log.info('critical finding open since before escalation: not escalated', {
+        findingId: finding.id,
+        since,
+      })
+      return 'stale'
+    }
+    marker = claim
+  } else {
+    // A claim a crashed tick left: claimed again, so of two ticks only one sends it.
+    const again = { ...marker, at: now.toISOString() }
+    if (!(await deps.escalations.replace(marker, again))) return 'skipped'
+    marker = again
+  }
+  const minutes = marker.minutes ?? minutesSince(since, now)
+  const account = await deps.directory?.account(finding.accountId).catch(() => undefined)
+  const messageId = await deps.publish(
+    buildEscalation(
+      opening,
+      minutes,
+      account ? { name: account.name, ...(account.ouPath ? { ouPath: account.ouPath } : {}) } : {},
+    ),
+  )
+  await deps.escalations.replace(marker, {
+    ...marker,
+    state: 'escalated',
+    messageId,
+    at: deps.now().toISOString(),
+  })
+  deps.log.info('finding escalated', { findingId: finding.id, checkId: finding.checkId, minutes, messageId })
+  return 'escalated'
+}
+
 /**
  * Acknowledges the current opening of an open finding for escalation (`iamwatch ack` on a posture
- * finding): it will not be escalated; the finding stays open until it is fixed. 'already': escalated
- * or acknowledged before.
+ * finding): it will not be escalated; the finding stays open until it is fixed. Returns the marker that
+ * was there when the opening had one already (escalated, or acknowledged before).
  */
 export async function acknowledgeEscalation(
   escalations: EscalationRepository,
+  store: Pick<EscalationDeps['store'], 'history'>,
   finding: Finding,
   by: string,
   reason: string,
   at: string,
 ): Promise<'acknowledged' | EscalationMarker> {
-  const marker: EscalationMarker = {
-    findingId: finding.id,
-    episode: episodeOf(finding),
-    state: 'acknowledged',
-    at,
-    by,
-    reason,
-  }
+  const openSeq = finding.openedSeq ?? openingOf(await store.history(finding.id))?.seq ?? finding.seq
+  const marker: EscalationMarker = { findingId: finding.id, openSeq, state: 'acknowledged', at, by, reason }
   if (await escalations.create(marker)) return 'acknowledged'
-  return (await escalations.get(finding.id, marker.episode)) ?? marker
+  return (await escalations.get(finding.id, openSeq)) ?? marker
 }

@@ -52,6 +52,8 @@ export interface NotifyResult {
   silent: number
   /** Occurrences grouped into their finding's open group (told in one follow-up alert). */
   grouped: number
+  /** History items Security Hub refused for good (not enabled, no permission): logged, not retried. */
+  securityHubRefused?: number
 }
 
 /**
@@ -148,16 +150,26 @@ export async function notifyRecords(
     try {
       await deps.securityHub(imported)
     } catch (err) {
-      deps.log.error(
-        'security hub import failed; the batch will be retried (its alerts are not sent again)',
-        {
-          error: String((err as Error)?.message ?? err),
-        },
-      )
-      const first = records[0]
-      result.batchItemFailures.push({
-        itemIdentifier: first?.dynamodb?.SequenceNumber ?? first?.eventID ?? '0',
-      })
+      if (refusedForGood(err)) {
+        // Security Hub not enabled here, or the role may not import: retrying cannot help, and would hold
+        // back every later alert. Logged (an error, for the errors alarm) and left.
+        result.securityHubRefused = imported.length
+        deps.log.error(
+          'security hub refused the import; not retried: enable Security Hub in this region, or set alerts.securityHub.enabled to false',
+          { error: String((err as Error)?.message ?? err), findings: imported.length },
+        )
+      } else {
+        deps.log.error(
+          'security hub import failed; the batch will be retried (its alerts are not sent again)',
+          {
+            error: String((err as Error)?.message ?? err),
+          },
+        )
+        const first = records[0]
+        result.batchItemFailures.push({
+          itemIdentifier: first?.dynamodb?.SequenceNumber ?? first?.eventID ?? '0',
+        })
+      }
     }
   }
   return result
@@ -208,4 +220,14 @@ async function grouped(
     return false
   }
   throw new Error(`the occurrence group of finding ${entry.findingId} kept changing`)
+}
+
+/** Errors no retry mends: Security Hub not enabled in the region or account, access denied, an input it refuses. */
+const FOR_GOOD =
+  /^(InvalidAccessException|AccessDeniedException|InvalidInputException|AccessDenied|InvalidAccess|InvalidInput)$/
+
+function refusedForGood(err: unknown): boolean {
+  const e = err as { name?: string; failed?: ReadonlyArray<{ code?: string }> }
+  if (e?.name && FOR_GOOD.test(e.name)) return true
+  return Array.isArray(e?.failed) && e.failed.length > 0 && e.failed.every((f) => FOR_GOOD.test(f.code ?? ''))
 }

@@ -104,6 +104,9 @@ async function recordOne(e: CloudTrailEvent, f: Fired, deps: EventDeps): Promise
       title: f.detection.title,
       evidence: evidenceOf(occurrence),
       firstOpenedAt: current?.firstOpenedAt ?? at,
+      // An occurrence on an open finding keeps the opening it belongs to (a reopening sets a new one).
+      ...(current?.openedSeq !== undefined ? { openedSeq: current.openedSeq } : {}),
+      ...(current?.openedAt ? { openedAt: current.openedAt } : {}),
       lastTransitionAt: at,
       seq: current?.seq ?? 0,
       headHash: current?.headHash ?? GENESIS_HASH,

@@ -108,7 +108,11 @@ export class AlertGroupsStore implements AlertGroupsRepository {
   }
 }
 
-/** Escalation markers in the findings table, beside the finding they are about (one per opening). */
+/**
+ * Escalation markers in the findings table, in their own partition (`ESCALATIONS`, a finding's markers
+ * sorted by the opening they are about), so the tick writes nothing else. Never expire: they are the
+ * record of who acknowledged what.
+ */
 export class EscalationsStore implements EscalationRepository {
   private readonly db: DynamoDBDocumentClient
   private readonly tableName: string
@@ -117,11 +121,11 @@ export class EscalationsStore implements EscalationRepository {
     this.tableName = tableName
   }
 
-  async get(findingId: string, episode: string): Promise<EscalationMarker | undefined> {
+  async get(findingId: string, openSeq: number): Promise<EscalationMarker | undefined> {
     const out = await this.db.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: keys.escalation(findingId, episode),
+        Key: keys.escalation(findingId, openSeq),
         ConsistentRead: true,
       }),
     )
@@ -132,8 +136,13 @@ export class EscalationsStore implements EscalationRepository {
     return this.put(marker, 'attribute_not_exists(pk)')
   }
 
-  async complete(marker: EscalationMarker): Promise<boolean> {
-    return this.put(marker, '#s = :escalating', { '#s': 'state' }, { ':escalating': 'escalating' })
+  async replace(before: EscalationMarker, after: EscalationMarker): Promise<boolean> {
+    return this.put(
+      after,
+      '#s = :s AND #a = :a',
+      { '#s': 'state', '#a': 'at' },
+      { ':s': before.state, ':a': before.at },
+    )
   }
 
   private async put(
@@ -147,9 +156,10 @@ export class EscalationsStore implements EscalationRepository {
         new PutCommand({
           TableName: this.tableName,
           Item: {
-            ...keys.escalation(marker.findingId, marker.episode),
+            ...keys.escalation(marker.findingId, marker.openSeq),
             kind: 'escalation',
             state: marker.state,
+            at: marker.at,
             marker,
           },
           ConditionExpression: condition,

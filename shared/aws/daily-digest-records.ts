@@ -9,7 +9,7 @@ import {
 import type { DailyDigest, DailyDigestCounts, DailyDigestJson } from '../notify/daily-digest.ts'
 import { machineBody, SNS_MAX_BYTES } from '../notify/sns-message.ts'
 import { errorCode } from './clients.ts'
-import { TABLE } from './findings-table.ts'
+import { keys, TABLE } from './findings-table.ts'
 
 /**
  * The daily digest's markers (not the hourly signed digest's objects): one item per day in the findings
@@ -20,7 +20,7 @@ import { TABLE } from './findings-table.ts'
  * {@link MARKER_TTL_DAYS} days.
  */
 export const dailyDigestKeys = {
-  day: (scope: string, day: string) => ({ pk: `DAILYDIGEST#${scope}`, sk: day }),
+  day: keys.dailyDigest,
 } as const
 
 export const DAILY_DIGEST_KIND = 'daily-digest'

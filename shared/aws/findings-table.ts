@@ -32,8 +32,13 @@ export const keys = {
     pk: 'ALERTGROUPS',
     sk: `${id}#${String(openerSeq).padStart(10, '0')}`,
   }),
-  /** The escalation marker of one opening (episode) of a finding. */
-  escalation: (id: string, episode: string) => ({ pk: `FINDING#${id}`, sk: `ESCALATION#${episode}` }),
+  /** The daily digest's marker of one day (`scope` `all`: the deployment's one digest). */
+  dailyDigest: (scope: string, day: string) => ({ pk: `DAILYDIGEST#${scope}`, sk: day }),
+  /** The escalation marker of one opening of a finding (one partition for every marker, as for groups). */
+  escalation: (id: string, openSeq: number) => ({
+    pk: 'ESCALATIONS',
+    sk: `${id}#${String(openSeq).padStart(10, '0')}`,
+  }),
 }
 
 /** The table definition DynamoDB (and DynamoDB Local) is given; infrastructure mirrors it. */

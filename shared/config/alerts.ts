@@ -39,8 +39,11 @@ export const RouteSchema = v.strictObject({
   /** Organizational units: an account whose OU path starts with one of these (the OU and those below it). */
   ous: v.optional(v.pipe(v.array(OuPath), v.minLength(1), v.maxLength(20))),
   kind: v.optional(v.picklist(['detection', 'posture'])),
-  /** Also send the daily digest to this route's addresses (default true). */
-  digest: v.optional(v.boolean(), true),
+  /**
+   * Also send the daily digest to this route's addresses. The digest covers every account: by default
+   * a route gets it unless it is limited to accounts or OUs.
+   */
+  digest: v.optional(v.boolean()),
   email: v.pipe(v.array(Email), v.minLength(1, 'a route needs at least one email address'), v.maxLength(50)),
 })
 export type Route = v.InferOutput<typeof RouteSchema>

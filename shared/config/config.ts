@@ -181,14 +181,29 @@ export function parseConfig(raw: unknown): IamwatchConfig {
     }
   }
   const routes = new Set<string>()
+  const addresses = new Map<string, string>()
   for (const [i, route] of config.alerts.routes.entries()) {
     if (routes.has(route.name))
       throw new ConfigError(`alerts.routes.${i}.name: a second route named ${route.name}`)
     routes.add(route.name)
+    for (const [j, address] of route.email.entries()) {
+      // SNS keeps one subscription per topic, protocol and address: one address, one route.
+      const key = address.toLowerCase()
+      const other = addresses.get(key)
+      if (other !== undefined)
+        throw new ConfigError(
+          `alerts.routes.${i}.email.${j}: ${address} is already in route ${other}; an address can be in one route (SNS subscribes it once per topic)`,
+        )
+      addresses.set(key, route.name)
+    }
     for (const [j, id] of (route.checks ?? []).entries())
       if (!getCheck(id) && !getDetection(id))
         throw new ConfigError(`alerts.routes.${i}.checks.${j}: no such check or detection "${id}"`)
   }
+  const pagers = config.alerts.escalation.email.map((a) => a.toLowerCase())
+  for (const [i, address] of pagers.entries())
+    if (pagers.indexOf(address) < i)
+      throw new ConfigError(`alerts.escalation.email.${i}: ${address} is listed twice`)
   try {
     routeFilterPolicies(config.alerts.routes)
   } catch (e) {

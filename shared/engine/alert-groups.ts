@@ -1,5 +1,5 @@
 import type { HistoryEntry } from '../model/finding.ts'
-import type { Severity } from '../model/severity.ts'
+import { type Severity, severityRank } from '../model/severity.ts'
 
 /**
  * Grouping of repeated occurrences, so a burst of activity is two alerts, not two hundred. An open
@@ -145,6 +145,9 @@ export function placement(
   if (entry.seq === group.openerSeq) return 'opener'
   if (entry.seq <= group.lastSeq) return 'grouped'
   if (entry.transition !== 'OCCURRED' || !entry.occurrence || group.status !== 'open') return 'alert'
+  // An occurrence more serious than the alert the group follows (a trust policy opened to everyone after
+  // a first change) is alerted at its own severity, and opens a group of its own.
+  if (severityRank(entry.severity) > severityRank(group.subject.severity)) return 'alert'
   const session = sessionOf(entry)
   if (session && session === group.session) return 'join'
   const gap = Date.parse(eventTimeOf(entry)) - Date.parse(group.lastEventAt)

@@ -36,6 +36,9 @@ export interface Deciding {
   firstOpenedAt: string
   /** The time of its last transition at or before T that was not SUPPRESSED or UNSUPPRESSED. */
   lastTransitionAt: string
+  /** Its last OPENED or REOPENED at or before T (the opening its state names). */
+  openedSeq?: number
+  openedAt?: string
 }
 
 /** The instant an ISO time names, in milliseconds; NaN when it names none. */
@@ -63,6 +66,7 @@ export class AsOfFold {
     const t = instant(m.at)
     if (Number.isNaN(t) || t > this.at) return
     const changes = !SUPPRESSION_ONLY.has(m.transition)
+    const opens = m.transition === 'OPENED' || m.transition === 'REOPENED'
     const seen = this.byFinding.get(m.findingId)
     if (!seen) {
       this.byFinding.set(m.findingId, {
@@ -71,9 +75,11 @@ export class AsOfFold {
         firstSeq: m.seq,
         lastTransitionAt: changes ? m.at : '',
         changeSeq: changes ? m.seq : 0,
+        ...(opens ? { openedSeq: m.seq, openedAt: m.at } : {}),
       })
       return
     }
+    if (opens && m.seq > (seen.openedSeq ?? 0)) Object.assign(seen, { openedSeq: m.seq, openedAt: m.at })
     if (m.seq < seen.firstSeq) Object.assign(seen, { firstOpenedAt: m.at, firstSeq: m.seq })
     if (m.seq > seen.seq) Object.assign(seen, pick(m))
     if (changes && m.seq > seen.changeSeq) Object.assign(seen, { lastTransitionAt: m.at, changeSeq: m.seq })
@@ -111,7 +117,7 @@ const pick = (m: TransitionMark) => ({
  */
 export function findingFromEntry(
   entry: HistoryEntry,
-  dates: Pick<Deciding, 'firstOpenedAt' | 'lastTransitionAt'>,
+  dates: Pick<Deciding, 'firstOpenedAt' | 'lastTransitionAt' | 'openedSeq' | 'openedAt'>,
 ): Finding {
   const e = entry
   return {
@@ -136,6 +142,9 @@ export function findingFromEntry(
     ...(e.status === 'RESOLVED' ? { resolvedAt: dates.lastTransitionAt } : {}),
     ...(e.transition === 'ACKNOWLEDGED' && e.actor
       ? { acknowledged: { by: e.actor, reason: e.reason ?? '', at: e.at } }
+      : {}),
+    ...(dates.openedSeq !== undefined && dates.openedAt !== undefined
+      ? { openedSeq: dates.openedSeq, openedAt: dates.openedAt }
       : {}),
     seq: e.seq,
     headHash: e.hash,

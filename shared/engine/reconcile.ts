@@ -324,5 +324,10 @@ export function advance(
     prevHash: finding.headHash,
   }
   const hash = hashHistoryEntry(body)
-  return { finding: { ...finding, seq, headHash: hash }, entry: { ...body, hash }, expectedSeq: finding.seq }
+  const opened = transition === 'OPENED' || transition === 'REOPENED' ? { openedSeq: seq, openedAt: at } : {}
+  return {
+    finding: { ...finding, seq, headHash: hash, ...opened },
+    entry: { ...body, hash },
+    expectedSeq: finding.seq,
+  }
 }

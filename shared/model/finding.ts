@@ -148,6 +148,12 @@ export interface Finding extends FindingSubject {
   resolvedAt?: string
   /** Who acknowledged a detection finding and why (while it stays resolved by that acknowledgement). */
   acknowledged?: { by: string; reason: string; at: string }
+  /**
+   * The transition that opened it last (OPENED or REOPENED) and when: the time it has been open, and the
+   * opening escalation is about. Absent on findings last opened before iamwatch kept it (read the history).
+   */
+  openedSeq?: number
+  openedAt?: string
   /** Sequence number of the newest history item, and its hash (head of the per-finding chain). */
   seq: number
   headHash: string

@@ -91,7 +91,7 @@ export interface DailyDigestCritical {
   credentialId?: string
   accountId: string
   accountName?: string
-  /** When it was first seen open (firstOpenedAt). */
+  /** Since when it has been open: its last opening (a finding fixed and reopened counts from the reopening). */
   openSince: string
   ageDays: number
 }
@@ -352,9 +352,10 @@ function content(input: DailyDigestInput): Content {
   // Suppressed critical findings are accepted risks: counted as open, not listed as the oldest.
   const oldestCritical = open
     .filter((f) => f.severity === 'critical' && !f.suppression)
-    .sort((a, b) =>
-      a.firstOpenedAt < b.firstOpenedAt ? -1 : a.firstOpenedAt > b.firstOpenedAt ? 1 : a.id < b.id ? -1 : 1,
-    )
+    .sort((a, b) => {
+      const [x, y] = [openSinceOf(a), openSinceOf(b)]
+      return x < y ? -1 : x > y ? 1 : a.id < b.id ? -1 : 1
+    })
     .slice(0, Math.max(0, Math.floor(input.oldestCritical)))
     .map(
       (f): DailyDigestCritical => ({
@@ -367,8 +368,8 @@ function content(input: DailyDigestInput): Content {
         ...(f.credentialId ? { credentialId: f.credentialId } : {}),
         accountId: f.accountId,
         ...withName(f.accountId, f.accountName),
-        openSince: f.firstOpenedAt,
-        ageDays: Math.max(0, Math.floor((nowMs - new Date(f.firstOpenedAt).getTime()) / DAY_MS)),
+        openSince: openSinceOf(f),
+        ageDays: Math.max(0, Math.floor((nowMs - new Date(openSinceOf(f)).getTime()) / DAY_MS)),
       }),
     )
 
@@ -660,6 +661,9 @@ function chatbotOf(c: Content, input: DailyDigestInput, subject: string): Chatbo
  * in `timeZone`. A quiet day still gets a short digest. Every value from AWS or a user is escaped for
  * the channel: plain text for the email, chat markdown for the card; the JSON keeps them verbatim.
  */
+/** When the finding's current opening began (its state's openedAt; firstOpenedAt for a finding opened before iamwatch kept it). */
+const openSinceOf = (f: Pick<Finding, 'openedAt' | 'firstOpenedAt'>) => f.openedAt ?? f.firstOpenedAt
+
 export function buildDailyDigest(input: DailyDigestInput): DailyDigest {
   const c = content(input)
   const { counts } = c

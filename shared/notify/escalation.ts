@@ -58,7 +58,7 @@ export function buildEscalation(
           CHATBOT_LIMITS.title,
         ),
         description: cut(
-          `*${head}.* Take it: \`${ackCommand(opening.findingId)}\`\n${alert.chatbot.content.description}`,
+          `*${head}.* Take it: \`${ackCommand(opening.findingId).replace('<', '\u2039').replace('>', '\u203A')}\`\n${alert.chatbot.content.description}`,
           CHATBOT_LIMITS.description,
         ),
         keywords: ['ESCALATED', ...alert.chatbot.content.keywords].slice(0, CHATBOT_LIMITS.keywords),

@@ -21,6 +21,11 @@ export const FILTER_POLICY_LIMITS = { keys: 5, combinations: 150, bytes: 256 * 1
 
 export class RouteError extends Error {}
 
+/** Does the route get the daily digest? As configured; by default unless it is limited to accounts or OUs (the digest covers them all). */
+export function digestTo(route: Route): boolean {
+  return route.digest ?? !(route.accounts || route.ous)
+}
+
 /** The severities at least `min`, most serious first (every severity when absent: any alert). */
 function severities(min: Route['minSeverity']): string[] {
   return SEVERITIES.filter((s) => (min ? atLeast(s, min) : true))
@@ -49,7 +54,7 @@ export function routeFilterPolicy(route: Route): FilterPolicy {
         }),
       })
   } else branches.push(base)
-  if (route.digest) branches.push({ [MESSAGE_TYPE.attribute]: [MESSAGE_TYPE.digest] })
+  if (digestTo(route)) branches.push({ [MESSAGE_TYPE.attribute]: [MESSAGE_TYPE.digest] })
   const policy = branches.length === 1 ? branches[0]! : { $or: branches }
   validateFilterPolicy(policy, `route ${route.name}`)
   return policy

@@ -123,4 +123,13 @@ describe('grouping of repeated occurrences', () => {
     expect(await repo.replace(group, { ...joined, status: 'closing' })).toBe(false)
     expect((await repo.latest(group.findingId))?.count).toBe(1)
   })
+
+  it('alerts an occurrence more serious than the alert its group follows, instead of folding it in', () => {
+    // Prepare: a high alert opened the group
+    const group = openGroup({ ...item(1, at(0)), severity: 'high' }, {}, NOW)
+    // Act / Assess
+    expect(placement(group, { ...item(2, at(1)), severity: 'critical' }, params)).toBe('alert')
+    expect(placement(group, { ...item(2, at(1)), severity: 'high' }, params)).toBe('join')
+    expect(placement(group, { ...item(2, at(1)), severity: 'medium' }, params)).toBe('join')
+  })
 })

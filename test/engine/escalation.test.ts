@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import {
-  episodeOf,
+  alertableSince,
   MemoryEscalations,
   mayBeDue,
-  minutesOpen,
+  minutesSince,
   openingOf,
 } from '../../shared/engine/escalation.ts'
 import type { Finding, HistoryEntry } from '../../shared/model/finding.ts'
@@ -17,50 +17,57 @@ const finding = (f: Partial<Finding> = {}): Finding =>
     id: 'f1',
     status: 'OPEN',
     severity: 'critical',
-    firstOpenedAt: '2026-11-23T11:00:00.000Z',
+    firstOpenedAt: '2026-11-01T00:00:00.000Z',
+    openedAt: '2026-11-23T11:00:00.000Z',
+    openedSeq: 3,
     ...f,
   }) as Finding
+const items = (...transitions: Array<[string, string]>) =>
+  transitions.map(([transition, at], i) => ({ seq: i + 1, transition, at }) as HistoryEntry)
 
 describe('escalation of unacknowledged critical findings', () => {
   it('considers only open critical findings, not suppressed, open at least the configured time', () => {
     expect(mayBeDue(finding(), NOW, AFTER)).toBe(true)
-    expect(mayBeDue(finding({ firstOpenedAt: '2026-11-23T11:45:00.000Z' }), NOW, AFTER)).toBe(false)
+    expect(mayBeDue(finding({ openedAt: '2026-11-23T11:45:00.000Z' }), NOW, AFTER)).toBe(false)
     expect(mayBeDue(finding({ severity: 'high' }), NOW, AFTER)).toBe(false)
     expect(mayBeDue(finding({ status: 'RESOLVED' }), NOW, AFTER)).toBe(false)
+    // Suppressed, or its suppression expired but not yet lifted (the lift alerts first).
     const suppression = { reason: 'r', owner: 'o', by: 'b', at: 'a' }
     expect(
       mayBeDue(finding({ suppression: { ...suppression, until: '2026-12-01T00:00:00Z' } }), NOW, AFTER),
     ).toBe(false)
     expect(
       mayBeDue(finding({ suppression: { ...suppression, until: '2026-11-01T00:00:00Z' } }), NOW, AFTER),
-    ).toBe(true)
+    ).toBe(false)
   })
 
-  it('names each opening of a finding: its first, then each after a resolution', () => {
-    expect(episodeOf(finding())).toBe('2026-11-23T11:00:00.000Z')
-    expect(episodeOf(finding({ resolvedAt: '2026-11-23T11:40:00.000Z' }))).toBe('2026-11-23T11:40:00.000Z')
-  })
-
-  it('measures from the transition that opened the finding last, whatever occurred since', () => {
+  it('measures from the transition that opened the finding last, or from a later lift of its suppression', () => {
     // Prepare
-    const items = ['OPENED', 'RESOLVED', 'REOPENED', 'OCCURRED', 'SUPPRESSED'].map(
-      (transition, i) => ({ seq: i + 1, transition, at: `2026-11-23T11:0${i}:00.000Z` }) as HistoryEntry,
+    const history = items(
+      ['OPENED', '2026-11-23T10:00:00.000Z'],
+      ['RESOLVED', '2026-11-23T10:30:00.000Z'],
+      ['REOPENED', '2026-11-23T11:00:00.000Z'],
+      ['OCCURRED', '2026-11-23T11:05:00.000Z'],
+      ['UNSUPPRESSED', '2026-11-23T11:20:00.000Z'],
     )
     // Act
-    const opening = openingOf(items)
+    const opening = openingOf(history)!
     // Assess
-    expect(opening?.seq).toBe(3)
-    expect(minutesOpen(opening!, NOW)).toBe(58)
+    expect(opening.seq).toBe(3)
+    expect(alertableSince(history, opening)).toBe('2026-11-23T11:20:00.000Z')
+    expect(alertableSince(history.slice(0, 4), opening)).toBe('2026-11-23T11:00:00.000Z')
+    expect(minutesSince(opening.at, NOW)).toBe(60)
     expect(openingOf([])).toBeUndefined()
   })
 
-  it('keeps one marker per opening: a second claim or an acknowledgement after it is refused', async () => {
+  it('keeps one marker per opening: a second claim or an acknowledgement after it is refused; a claim moves on once', async () => {
     const repo = new MemoryEscalations()
-    const claim = { findingId: 'f1', episode: 'e', state: 'escalating' as const, at: 'now' }
+    const claim = { findingId: 'f1', openSeq: 3, state: 'escalating' as const, at: 'now' }
     expect(await repo.create(claim)).toBe(true)
     expect(await repo.create({ ...claim, state: 'acknowledged' })).toBe(false)
-    expect(await repo.complete({ ...claim, state: 'escalated' })).toBe(true)
-    expect(await repo.complete({ ...claim, state: 'escalated' })).toBe(false)
+    expect(await repo.create({ ...claim, openSeq: 5, state: 'acknowledged' })).toBe(true)
+    expect(await repo.replace(claim, { ...claim, state: 'escalated' })).toBe(true)
+    expect(await repo.replace(claim, { ...claim, state: 'escalated' })).toBe(false)
   })
 
   it('words the escalation in every channel: how long, how to acknowledge, the alert beneath', () => {

@@ -5,6 +5,7 @@ import { parseConfig } from '../../shared/config/config.ts'
 import { routeFilterPolicy } from '../../shared/notify/routes.ts'
 import { type PolicyDocument, parsePolicyDocument } from '../../shared/policy/document.ts'
 import { evaluateResourcePolicy, type ResourceRequest } from '../../shared/policy/resource.ts'
+import { addressKey } from '../../stacks/alerts.ts'
 import type { Statement } from '../../stacks/permissions.ts'
 import { ALERTS_CONFIG, EXTERNAL_TOPIC } from './alerts-config.ts'
 import { ACCOUNT, type MockResource, REGION, runStack } from './pulumi-mocks.ts'
@@ -98,9 +99,9 @@ describe('email per route (every channel configured)', () => {
     )
     // Assess: one per address, named by route and position
     expect(subscriptions.map((s) => [s.name, s.inputs.endpoint])).toEqual([
-      ['AlertsRoute-security-team-Email0', 'secops@example.com'],
-      ['AlertsRoute-security-team-Email1', 'ciso@example.com'],
-      ['AlertsRoute-prod-workloads-Email0', 'platform@example.com'],
+      [`AlertsRoute-security-team-${addressKey('secops@example.com')}`, 'secops@example.com'],
+      [`AlertsRoute-security-team-${addressKey('ciso@example.com')}`, 'ciso@example.com'],
+      [`AlertsRoute-prod-workloads-${addressKey('platform@example.com')}`, 'platform@example.com'],
     ])
     for (const s of subscriptions) {
       const route = routes.find((r) => s.name.startsWith(`AlertsRoute-${r.name}-`)) as Route
@@ -119,10 +120,11 @@ describe('email per route (every channel configured)', () => {
     // Act
     const policyOf = (name: string) => JSON.parse(named(name, configured).filterPolicy)
     // Assess: what each route asks for (the encoding of each condition is routes.ts's, tested there)
-    expect(policyOf('AlertsRoute-security-team-Email0')).toEqual({
+    expect(policyOf(`AlertsRoute-security-team-${addressKey('secops@example.com')}`)).toEqual({
       $or: [{ severity: ['critical', 'high'] }, { messageType: ['digest'] }],
     })
-    const branches = policyOf('AlertsRoute-prod-workloads-Email0').$or as Array<Record<string, unknown>>
+    const branches = policyOf(`AlertsRoute-prod-workloads-${addressKey('platform@example.com')}`)
+      .$or as Array<Record<string, unknown>>
     expect(branches.map((b) => Object.keys(b).sort())).toEqual([
       ['accountId', 'ruleType', 'severity'],
       ['ouPath', 'ruleType', 'severity'],
@@ -144,7 +146,7 @@ describe('email per route (every channel configured)', () => {
     }
     // Act / Assess
     await expect(runStack('bad', { config: JSON.stringify(config) })).rejects.toThrow(
-      /X@example.com is in route a and route b/,
+      /alerts.routes.1.email.0: X@example.com is already in route a/,
     )
   }, 60_000)
 
@@ -252,7 +254,10 @@ describe('escalation', () => {
     // Assess
     expect(topic).toEqual({ name: `${APP}-escalation`, kmsMasterKeyId: KEY_ID })
     expect(subscriptions.map((s) => [s.name, s.inputs])).toEqual([
-      ['EscalationEmail0', { topic: ESCALATION, protocol: 'email', endpoint: 'pager@example.com' }],
+      [
+        `EscalationEmail-${addressKey('pager@example.com')}`,
+        { topic: ESCALATION, protocol: 'email', endpoint: 'pager@example.com' },
+      ],
     ])
     expect(configuredOutputs.escalationTopic).toBe(ESCALATION)
   })
@@ -309,10 +314,18 @@ describe('escalation', () => {
 describe('the alerts tick', () => {
   const tickStatements = (escalations: string[]): Statement[] => [
     {
+      Sid: 'ReadFindingsGroupsAndEscalations',
+      Effect: 'Allow',
+      Action: ['dynamodb:GetItem', 'dynamodb:Query'],
+      Resource: [TABLE_ARN],
+    },
+    {
       Sid: 'TrackGroupsAndEscalations',
       Effect: 'Allow',
-      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+      Action: ['dynamodb:PutItem'],
       Resource: [TABLE_ARN],
+      // It writes two partitions, never a finding's.
+      Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['ALERTGROUPS', 'ESCALATIONS'] } },
     },
     {
       Sid: 'QueryOpenFindingsBySeverity',
@@ -422,23 +435,25 @@ describe('the daily digest', () => {
   it('gets exactly these statements: its items, a scan and queries of the findings, the alerts topic', () => {
     expect(statementsOf('DailyDigestPolicy', configured)).toEqual([
       {
-        Sid: 'ReadFindingsAndRecordDigests',
+        Sid: 'ReadFindings',
         Effect: 'Allow',
         // Scan: the digest lists every finding in one Scan (alerts-roles.test.ts records a real run's calls).
-        Action: [
-          'dynamodb:GetItem',
-          'dynamodb:PutItem',
-          'dynamodb:UpdateItem',
-          'dynamodb:Query',
-          'dynamodb:Scan',
-        ],
+        Action: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'],
         Resource: [TABLE_ARN],
       },
       {
-        Sid: 'QueryFindingsIndexes',
+        Sid: 'RecordDigestDays',
+        Effect: 'Allow',
+        Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        Resource: [TABLE_ARN],
+        // The day's marker is all it writes.
+        Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['DAILYDIGEST#all'] } },
+      },
+      {
+        Sid: 'QueryHistoryByTime',
         Effect: 'Allow',
         Action: ['dynamodb:Query'],
-        Resource: [`${TABLE_ARN}/index/*`],
+        Resource: [`${TABLE_ARN}/index/${TABLE.byTimeIndex}`],
       },
       {
         Sid: 'UseTableKey',

@@ -78,6 +78,7 @@ describe('critical findings nobody acknowledged are escalated', () => {
     )
     const acked = await acknowledgeEscalation(
       h.tickDeps.escalations,
+      h.store,
       posture,
       'arn:aws:iam::123456789012:user/ops',
       'rotating today',
@@ -117,5 +118,48 @@ describe('critical findings nobody acknowledged are escalated', () => {
     expect(received).toHaveLength(1)
     // Still "31 minutes": the time it was claimed, not when it got through.
     expect(received[0]!.subject).toMatch(/unacknowledged 31 min/)
+  }, 60_000)
+
+  it('escalates each time the finding opens again, once each time, and not what was open before escalation began', async () => {
+    // Prepare
+    h = await startHarness(new AccountBuilder(ACCOUNT).build())
+    await h.event(rootCall('66666666-6666-4666-8666-666666666666'))
+    await h.alerts()
+    const [finding] = await h.store.listFindings({ checkId: 'root-activity' })
+    // Act: escalated, acknowledged (closed), reopened by a new call, escalated again
+    h.advance(31 * MINUTE)
+    const first = await h.tick()
+    await acknowledgeFinding(h.store, finding!.id, 'ops', 'seen', 'cli:ack', h.now().toISOString())
+    await h.event(rootCall('77777777-7777-4777-8777-777777777777'))
+    await h.alerts()
+    h.advance(31 * MINUTE)
+    const second = await h.tick()
+    h.advance(31 * MINUTE)
+    const third = await h.tick()
+    // Assess
+    expect([first, second, third].map((t) => t.escalation)).toMatchObject([
+      { escalated: 1 },
+      { escalated: 1 },
+      { escalated: 0 },
+    ])
+    expect((await h.escalations()).map((e) => e.attributes.transitionId)).toEqual([
+      `${finding!.id}:escalation:000001`,
+      `${finding!.id}:escalation:000003`,
+    ])
+  }, 60_000)
+
+  it('marks a critical finding open for days before the first tick as stale instead of paging it', async () => {
+    // Prepare: escalation deployed three days after the finding opened
+    h = await startHarness(new AccountBuilder(ACCOUNT).build())
+    await h.event(rootCall('88888888-8888-4888-8888-888888888888'))
+    await h.alerts()
+    h.advance(3 * 24 * 60 * MINUTE)
+    // Act
+    const tick = await h.tick()
+    const again = await h.tick()
+    // Assess
+    expect(tick.escalation).toMatchObject({ escalated: 0, stale: 1 })
+    expect(again.escalation).toMatchObject({ escalated: 0, stale: 0, skipped: 1 })
+    expect(await h.escalations()).toEqual([])
   }, 60_000)
 })

@@ -24,6 +24,8 @@ const config = parseConfig({
         minSeverity: 'high',
         accounts: ['333333333333'],
         ous: ['Workloads/Prod'],
+        // Limited to accounts and OUs: the digest (every account's) only when asked for.
+        digest: true,
         email: ['prod-owners@example.com'],
       },
       { name: 'root', checks: ['root-activity', 'root-mfa'], digest: false, email: ['cloud@example.com'] },

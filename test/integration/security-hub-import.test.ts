@@ -89,4 +89,23 @@ describe('findings are imported into Security Hub as they transition, beside the
     expect(alerts).toHaveLength(1)
     expect(await findings()).toHaveLength(1)
   }, 60_000)
+
+  it('does not hold the alerts back when Security Hub is not enabled: the refusal is logged, not retried', async () => {
+    // Prepare
+    h = await startHarness(new AccountBuilder(ACCOUNT).build(), {
+      config: { alerts: { securityHub: { enabled: true } } },
+    })
+    await withSecurityHub(h)
+    h.sim.securityHub.disable(ACCOUNT)
+    const errors: string[] = []
+    h.notifierDeps.log = { ...h.notifierDeps.log, error: (message: string) => errors.push(message) }
+    // Act
+    await h.event(rootCall('99999999-9999-4999-8999-999999999999'))
+    await h.event(rootCall('aaaaaaaa-9999-4999-8999-999999999999'))
+    const alerts = await h.alerts()
+    // Assess
+    expect(alerts).toHaveLength(1)
+    expect(errors.length).toBeGreaterThan(0)
+    expect(errors.every((m) => m.startsWith('security hub refused the import; not retried'))).toBe(true)
+  }, 60_000)
 })

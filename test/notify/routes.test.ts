@@ -5,7 +5,6 @@ import { RouteError, routeFilterPolicy, validateFilterPolicy } from '../../share
 
 const route = (r: Partial<Route> & { name?: string }): Route => ({
   name: 'r',
-  digest: true,
   email: ['sec@example.com'],
   ...r,
 })
@@ -55,6 +54,7 @@ describe('routes become SNS filter policies', () => {
       kind: 'detection',
       accounts: ['333333333333'],
       ous: ['Workloads'],
+      digest: true,
     })
     // Act / Assess
     expect(() => routeFilterPolicy(wide)).toThrow(RouteError)
@@ -122,5 +122,27 @@ describe('routes become SNS filter policies', () => {
     })
     expect(() => parseConfig({ alerts: { digest: { timeZone: 'Mars/Olympus' } } })).toThrow(/IANA time zone/)
     expect(() => parseConfig({ alerts: { digest: { time: '25:00' } } })).toThrow(/HH:MM/)
+  })
+
+  it('sends the digest, which covers every account, to a route limited to accounts or OUs only when it asks', () => {
+    // Act
+    const scoped = routeFilterPolicy(route({ accounts: ['333333333333'], digest: undefined }))
+    const asked = routeFilterPolicy(route({ accounts: ['333333333333'], digest: true }))
+    // Assess
+    expect(JSON.stringify(scoped)).not.toContain('digest')
+    expect(JSON.stringify(asked)).toContain('"messageType":["digest"]')
+  })
+
+  it('refuses one address in two routes: SNS subscribes an address once per topic', () => {
+    expect(() =>
+      parseConfig({
+        alerts: {
+          routes: [
+            { name: 'a', email: ['Sec@example.com'] },
+            { name: 'b', minSeverity: 'high', email: ['sec@example.com'] },
+          ],
+        },
+      }),
+    ).toThrow(/alerts.routes.1.email.0: sec@example.com is already in route a/)
   })
 })

@@ -10,7 +10,9 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { createHandler as createNotifyHandler } from '../functions/notify.ts'
 import { createHandler as createEventHandler } from '../functions/on-cloudtrail-event.ts'
 import { createHandler as createKeyActivityHandler } from '../functions/on-key-activity.ts'
+import { runAlertsTick, type TickDeps } from '../shared/app/alerts-tick.ts'
 import type { CloudTrailDeps } from '../shared/app/cloudtrail-events.ts'
+import { sendDailyDigest } from '../shared/app/daily-digest.ts'
 import { writeDigest } from '../shared/app/digest.ts'
 import { LoadedDirectory } from '../shared/app/directory.ts'
 import type { KeyActivityDeps } from '../shared/app/key-activity.ts'
@@ -19,7 +21,9 @@ import type { NotifierDeps } from '../shared/app/notifier.ts'
 import type { OrganizationDeps } from '../shared/app/organization.ts'
 import { type DispatchResult, dispatchOrganization } from '../shared/app/organization-scan.ts'
 import { type AccountClients, AccountSessions, eventBridgeClient } from '../shared/aws/account-sessions.ts'
+import { AlertGroupsStore, EscalationsStore } from '../shared/aws/alert-records.ts'
 import { DynamoCounters } from '../shared/aws/counters.ts'
+import { DailyDigestRecords, publishDailyDigest } from '../shared/aws/daily-digest-records.ts'
 import { S3DigestObjects } from '../shared/aws/digests.ts'
 import { FindingsStore } from '../shared/aws/findings-store.ts'
 import { kmsDigestSigner, kmsItemMac } from '../shared/aws/kms.ts'
@@ -29,6 +33,8 @@ import { DynamoSightings } from '../shared/aws/sightings.ts'
 import { stsClient } from '../shared/aws/sts.ts'
 import { configFromEnv, type IamwatchConfig } from '../shared/config/config.ts'
 import { LoadedPosture } from '../shared/engine/posture.ts'
+import { type DailyDigest, zonedTime } from '../shared/notify/daily-digest.ts'
+import type { AlertMessage } from '../shared/notify/message.ts'
 import { DEFAULT_READER_ROLE, type OrgDirectory } from '../shared/organization/model.ts'
 import { demoAccount } from './demo-account.ts'
 import {
@@ -224,6 +230,13 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
       : undefined
     const streamArn = await createFindingsTable(dynamoEndpoint, tableName)
     const queueUrl = await subscribeQueue(snsSqsEndpoint, alertsTopicArn, `${prefix}-alerts-all`)
+    // The escalation topic (stacks/alerts.ts) and a queue on it: what a pager would receive.
+    const escalationTopicArn = await createTopic(snsSqsEndpoint, `${prefix}-escalation`)
+    const escalationsQueueUrl = await subscribeQueue(
+      snsSqsEndpoint,
+      escalationTopicArn,
+      `${prefix}-escalations`,
+    )
     // The key-activity queue as stacks/data.ts makes it (5 receives, then its dead-letter queue); a shorter
     // visibility timeout than the stack's 6 minutes, so a failed batch comes back while you watch.
     const keyActivityQueue = await createWorkQueue(snsSqsEndpoint, `${prefix}-key-activity`, {
@@ -332,17 +345,57 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
       accountId: account.accountId,
       ...(directory ? { directory } : {}),
     }
+    const publishToAlerts = async (alert: AlertMessage) => {
+      const id = await publishAlert(sns, alertsTopicArn, alert)
+      activity(`alert: ${alert.subject}`)
+      return id
+    }
+    const groups = new AlertGroupsStore(db, tableName)
     const notifierDeps: NotifierDeps = {
       store,
-      publish: async (alert) => {
-        const id = await publishAlert(sns, alertsTopicArn, alert)
-        activity(`alert: ${alert.subject}`)
+      groups,
+      publish: publishToAlerts,
+      config,
+      log,
+      ...(directory ? { directory } : {}),
+    }
+    // The alerts tick (every 5 minutes in the stack; every minute here) and the daily digest at its
+    // configured time (checked each minute; once a day by its marker).
+    const tickDeps: TickDeps = {
+      config,
+      groups,
+      escalations: new EscalationsStore(db, tableName),
+      store,
+      publishAlert: publishToAlerts,
+      publishEscalation: async (alert) => {
+        const id = await publishAlert(sns, escalationTopicArn, alert)
+        activity(`escalation: ${alert.subject}`)
+        return id
+      },
+      log,
+      ...(directory ? { directory } : {}),
+    }
+    const dailyDigest = {
+      store,
+      records: new DailyDigestRecords(db, tableName),
+      publish: async (d: DailyDigest) => {
+        const id = await publishDailyDigest(sns, alertsTopicArn, d)
+        activity(`daily digest: ${d.subject}`)
         return id
       },
       config,
       log,
       ...(directory ? { directory } : {}),
     }
+    const everyMinute = setInterval(() => {
+      void (async () => {
+        await runAlertsTick(tickDeps)
+        const { time, timeZone, enabled } = config.alerts.digest
+        if (enabled && zonedTime(new Date(), timeZone).slice(11) === time) await sendDailyDigest(dailyDigest)
+      })().catch((err) => activity(`error: alerts tick failed: ${(err as Error).message}`))
+    }, 60_000)
+    everyMinute.unref()
+    cleanups.push(() => clearInterval(everyMinute))
     const onEvent = createEventHandler(() => eventDeps)
     const onKeyActivity = createKeyActivityHandler(() => keyActivityDeps)
     const notify = createNotifyHandler(() => notifierDeps)
@@ -513,6 +566,8 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
       AWS_SESSION_TOKEN: operator.sessionToken!,
       IAMWATCH_TABLE: tableName,
       IAMWATCH_ALERTS_QUEUE_URL: queueUrl,
+      IAMWATCH_ESCALATIONS_QUEUE_URL: escalationsQueueUrl,
+      IAMWATCH_ESCALATION_TOPIC_ARN: escalationTopicArn,
       IAMWATCH_KEY_ACTIVITY_QUEUE_URL: keyActivityQueue.queueUrl,
       IAMWATCH_ALERTS_TOPIC_ARN: alertsTopicArn,
       IAMWATCH_OPS_TOPIC_ARN: opsTopicArn,

@@ -102,7 +102,9 @@ else {
     `the generated EventBridge rules into the on-cloudtrail-event handler; one signed with an IAM user's access key`,
     `(AKIA...) also goes to the key-activity queue, which on-key-activity reads in batches (access-key-new-network:`,
     `the simulator logs the first X-Forwarded-For address as the caller's). The notifier publishes from the table's`,
-    `stream to the alerts topic, and the queue IAMWATCH_ALERTS_QUEUE_URL receives every alert.`,
+    `stream to the alerts topic, and the queue IAMWATCH_ALERTS_QUEUE_URL receives every alert. Every minute the`,
+    `alerts tick sends the follow-ups of grouped occurrences and escalates unacknowledged critical findings to the`,
+    `escalation topic (its queue: IAMWATCH_ESCALATIONS_QUEUE_URL); the daily digest goes out at alerts.digest.time.`,
     ...(org ? organizationLines(aws, org) : []),
     `In another shell: source ${shown}; npm run iamwatch -- scan --table $IAMWATCH_TABLE`,
     ...(org

@@ -265,8 +265,8 @@ export function iamwatch(options: StackOptions = {}) {
       environment: {
         FINDINGS_TABLE: table.name,
         ALERT_TOPIC_ARN: alerts.arn,
+        // The Security Hub import is switched on by the configuration it reads (alerts.securityHub.enabled).
         IAMWATCH_CONFIG: config,
-        ...(securityHub ? { IAMWATCH_SECURITY_HUB: '1' } : {}),
       },
       policy: (logGroupArn) =>
         arns(logGroupArn).apply((a) =>

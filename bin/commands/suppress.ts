@@ -300,7 +300,8 @@ async function ack(ctx: CliContext, id: string, opts: AckOptions): Promise<void>
         ? jsonLines([
             {
               kind: 'escalation',
-              outcome: done ? 'acknowledged' : outcome.state,
+              outcome: done ? 'acknowledged' : 'unchanged',
+              escalation: done ? 'acknowledged' : outcome.state,
               findingId: id,
               checkId: found.checkId,
               ...(done ? { by: s.actor, reason, at } : { at: outcome.at, by: outcome.by ?? null }),

@@ -371,6 +371,10 @@ describe('iamwatch ack', () => {
       ),
     )
     expect((await store.getFinding(KEY_FINDING))?.status).toBe('OPEN')
+    const postureAgain = await iamwatch(['ack', KEY_FINDING, '--table', table, '--reason', 'r', '--json'])
+    expect(lines(postureAgain.stdout)).toEqual([
+      expect.objectContaining({ kind: 'escalation', outcome: 'unchanged', escalation: 'acknowledged' }),
+    ])
     expect(acked.stdout).toBe(
       `acknowledged ${id} (root-console-login by arn:aws:iam::${ACCOUNT}:root): RESOLVED (acknowledged); the next occurrence reopens it\n`,
     )

@@ -10,6 +10,7 @@ import type { EscalationRepository } from '../engine/escalation.ts'
 import type { AlertMessage } from '../notify/message.ts'
 import { flushDueGroups } from './alert-groups.ts'
 import { LoadedDirectory } from './directory.ts'
+import { requiredEnv } from './env.ts'
 import { type EscalationDeps, type EscalationResult, escalateUnacknowledged } from './escalation.ts'
 import { consoleLog, type Log } from './log.ts'
 import { logFailure } from './middleware.ts'
@@ -73,16 +74,10 @@ export function publishToAll(sns: SNSClient, topicArns: readonly string[]) {
   }
 }
 
-function required(env: NodeJS.ProcessEnv, name: string): string {
-  const value = env[name]
-  if (!value) throw new Error(`environment variable ${name} is not set`)
-  return value
-}
-
 /** FINDINGS_TABLE, ALERT_TOPIC_ARN, ESCALATION_TOPIC_ARN, EXTERNAL_ESCALATION_TOPIC_ARN (optional), IAMWATCH_CONFIG. */
 export function tickDepsFromEnv(env: NodeJS.ProcessEnv = process.env): TickDeps {
   const db = documentClient()
-  const table = required(env, 'FINDINGS_TABLE')
+  const table = requiredEnv(env, 'FINDINGS_TABLE')
   const sns = snsClient()
   const store = new FindingsStore(db, table)
   const escalationTopics = [env.ESCALATION_TOPIC_ARN, env.EXTERNAL_ESCALATION_TOPIC_ARN].filter(
@@ -96,7 +91,7 @@ export function tickDepsFromEnv(env: NodeJS.ProcessEnv = process.env): TickDeps 
     groups: new AlertGroupsStore(db, table),
     escalations: new EscalationsStore(db, table),
     store,
-    publishAlert: (alert) => publishAlert(sns, required(env, 'ALERT_TOPIC_ARN'), alert),
+    publishAlert: (alert) => publishAlert(sns, requiredEnv(env, 'ALERT_TOPIC_ARN'), alert),
     publishEscalation: publishToAll(sns, escalationTopics),
     log: consoleLog(),
     directory: new LoadedDirectory(store.records),

@@ -12,6 +12,7 @@ import {
   zonedDay,
 } from '../notify/daily-digest.ts'
 import { LoadedDirectory } from './directory.ts'
+import { requiredEnv } from './env.ts'
 import { consoleLog, type Log } from './log.ts'
 import { logFailure } from './middleware.ts'
 
@@ -228,17 +229,11 @@ export function createDailyDigestHandler(deps: () => DailyDigestDeps) {
     })
 }
 
-function required(env: NodeJS.ProcessEnv, name: string): string {
-  const value = env[name]
-  if (!value) throw new Error(`environment variable ${name} is not set`)
-  return value
-}
-
 /** Wiring from the Lambda environment: FINDINGS_TABLE, ALERT_TOPIC_ARN, IAMWATCH_CONFIG. */
 export function dailyDigestDepsFromEnv(env: NodeJS.ProcessEnv = process.env): DailyDigestDeps {
   const db = documentClient()
-  const table = required(env, 'FINDINGS_TABLE')
-  const topicArn = required(env, 'ALERT_TOPIC_ARN')
+  const table = requiredEnv(env, 'FINDINGS_TABLE')
+  const topicArn = requiredEnv(env, 'ALERT_TOPIC_ARN')
   const sns = snsClient()
   const store = new FindingsStore(db, table)
   return {

@@ -34,6 +34,7 @@ import {
 } from '../engine/digest.ts'
 import { mapLimit } from '../engine/limit.ts'
 import type { HistoryEntry } from '../model/finding.ts'
+import { requiredEnv } from './env.ts'
 import { heartbeatRecord, stdoutLine } from './heartbeat.ts'
 import { consoleLog, type Log } from './log.ts'
 import { logFailure } from './middleware.ts'
@@ -226,19 +227,13 @@ export function createDigestHandler(deps: () => DigestDeps, write: (line: string
     })
 }
 
-function required(env: NodeJS.ProcessEnv, name: string): string {
-  const value = env[name]
-  if (!value) throw new Error(`environment variable ${name} is not set`)
-  return value
-}
-
 /** Wiring from the Lambda environment: FINDINGS_TABLE, ACCOUNT_ID, DIGEST_BUCKET, DIGEST_SIGNING_KEY_ARN. */
 export function digestDepsFromEnv(env: NodeJS.ProcessEnv = process.env): DigestDeps {
   return {
-    store: new FindingsStore(documentClient(), required(env, 'FINDINGS_TABLE')),
-    digests: new S3DigestObjects(s3Client(), required(env, 'DIGEST_BUCKET')),
-    signer: kmsDigestSigner(kmsClient(), required(env, 'DIGEST_SIGNING_KEY_ARN')),
-    accountId: required(env, 'ACCOUNT_ID'),
+    store: new FindingsStore(documentClient(), requiredEnv(env, 'FINDINGS_TABLE')),
+    digests: new S3DigestObjects(s3Client(), requiredEnv(env, 'DIGEST_BUCKET')),
+    signer: kmsDigestSigner(kmsClient(), requiredEnv(env, 'DIGEST_SIGNING_KEY_ARN')),
+    accountId: requiredEnv(env, 'ACCOUNT_ID'),
     ...(env.IAMWATCH_STAGE ? { stage: env.IAMWATCH_STAGE } : {}),
     log: consoleLog(),
   }

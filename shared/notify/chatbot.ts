@@ -63,17 +63,17 @@ export function cut(text: string, max: number): string {
 }
 
 /** A hostile value for the card: escaped for chat markdown, then cut (the look-alikes are single characters). */
-const md = (value: unknown, max: number = CHATBOT_LIMITS.value) => cut(escapeChatMarkdown(value), max)
+export const md = (value: unknown, max: number = CHATBOT_LIMITS.value) => cut(escapeChatMarkdown(value), max)
 
 /**
  * Our own text (runbook steps, remediation): its code spans are kept, but `<` and `>` (`<acl>` in a
  * command) would open a Slack control sequence, so they become look-alikes.
  */
-const trusted = (text: string, max: number) =>
+export const trusted = (text: string, max: number) =>
   cut(stripInvisible(text).replace(/</g, '\u2039').replace(/>/g, '\u203A').replace(/&/g, '\uFF06'), max)
 
 /** A metadata value: visible characters only, bounded (not rendered as markdown, but kept harmless). */
-const meta = (value: unknown) => cut(stripInvisible(value), CHATBOT_LIMITS.metadata)
+export const meta = (value: unknown) => cut(stripInvisible(value), CHATBOT_LIMITS.metadata)
 
 const SEVERITY_EMOJI: Readonly<Record<string, string>> = {
   critical: ':rotating_light:',
@@ -84,7 +84,7 @@ const SEVERITY_EMOJI: Readonly<Record<string, string>> = {
 }
 
 /** Lines joined, cut to the description limit at a line boundary when possible. */
-function description(lines: readonly string[]): string {
+export function description(lines: readonly string[]): string {
   const out: string[] = []
   let length = 0
   for (const line of lines) {

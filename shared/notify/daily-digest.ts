@@ -1,8 +1,7 @@
 import type { AlertsConfig } from '../config/alerts.ts'
 import type { Finding, HistoryEntry, TransitionKind } from '../model/finding.ts'
 import { SEVERITIES, type Severity, severityRank } from '../model/severity.ts'
-import { CHATBOT_LIMITS, type ChatbotNotification, cut } from './chatbot.ts'
-import { escapeChatMarkdown, stripInvisible } from './escape.ts'
+import { CHATBOT_LIMITS, type ChatbotNotification, cut, description, md, meta, trusted } from './chatbot.ts'
 import { plain, safeSubject } from './message.ts'
 import { MESSAGE_TYPE } from './routes.ts'
 
@@ -517,30 +516,8 @@ const pad = (n: number) => String(n).padStart(4)
 // -- the card
 
 /** A value from AWS or a user on the card: made visible, escaped for chat markdown, cut. */
-const md = (value: unknown, max: number = CHATBOT_LIMITS.value) => cut(escapeChatMarkdown(value), max)
-/** A metadata value: visible characters only, bounded. */
-const meta = (value: unknown) => cut(stripInvisible(value), CHATBOT_LIMITS.metadata)
-/** Our own text: `<`, `>` and `&` would open a Slack control sequence or an entity. */
-const trusted = (text: string, max: number) =>
-  cut(stripInvisible(text).replace(/</g, '\u2039').replace(/>/g, '\u203A').replace(/&/g, '\uFF06'), max)
 
 const ELLIPSIS = '\u2026'
-
-/** Lines joined, cut to the description limit at a line boundary. */
-function description(lines: readonly string[]): string {
-  const out: string[] = []
-  let length = 0
-  for (const line of lines) {
-    const next = length + (out.length ? 1 : 0) + line.length
-    if (next > CHATBOT_LIMITS.description - 2) {
-      out.push(ELLIPSIS)
-      break
-    }
-    out.push(line)
-    length = next
-  }
-  return cut(out.join('\n'), CHATBOT_LIMITS.description)
-}
 
 const SEVERITY_EMOJI: Readonly<Record<Severity, string>> = {
   critical: ':rotating_light:',

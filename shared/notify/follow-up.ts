@@ -1,16 +1,12 @@
 import { getDetection } from '../detections/registry.ts'
 import type { AlertGroup } from '../engine/alert-groups.ts'
-import { CHATBOT_LIMITS, type ChatbotNotification, cut } from './chatbot.ts'
-import { escapeChatMarkdown, stripInvisible } from './escape.ts'
+import { CHATBOT_LIMITS, type ChatbotNotification, cut, description, md, meta, trusted } from './chatbot.ts'
 import { type AlertMessage, attributeValue as attr, composeSubject, plain, shortActor } from './message.ts'
 
 /** The transition id a follow-up is published under: one per group, so subscribers can dedupe on it. */
 export function followUpId(group: Pick<AlertGroup, 'findingId' | 'openerSeq'>): string {
   return `${group.findingId}:group:${String(group.openerSeq).padStart(6, '0')}`
 }
-
-const md = (value: unknown, max: number = CHATBOT_LIMITS.value) => cut(escapeChatMarkdown(value), max)
-const meta = (value: unknown) => cut(stripInvisible(value), CHATBOT_LIMITS.metadata)
 
 /** Actions most frequent first: `iam:CreateUser x40`. */
 function actionList(group: AlertGroup): Array<[string, number]> {
@@ -94,27 +90,22 @@ export function buildFollowUp(group: AlertGroup): AlertMessage {
         `:repeat: ${md(subject.replace(/^\[iamwatch\] /, 'iamwatch '), CHATBOT_LIMITS.title - 12)}`,
         CHATBOT_LIMITS.title,
       ),
-      description: cut(
-        [
-          `${sev} detection: ${md(s.title)}, ${group.count} more since its alert`,
-          `Who: ${md(s.resourceId)}`,
-          `When (UTC): ${md(span(group))}`,
-          `Account: ${md(account)}, region ${md(s.region, 32)}`,
-          `Source IPs: ${md(group.sourceIps.join(', ') || 'unknown')}`,
-          'Actions:',
-          ...actions.slice(0, CHATBOT_LIMITS.entries).map(([name, n]) => `\u2022 ${md(name, 128)} x${n}`),
-          ...(actions.length > CHATBOT_LIMITS.entries
-            ? [`\u2022 \u2026 and ${actions.length - CHATBOT_LIMITS.entries} more`]
-            : []),
-          `Finding: ${md(group.findingId, 128)}`,
-        ].join('\n'),
-        CHATBOT_LIMITS.description,
-      ),
+      description: description([
+        `${sev} detection: ${md(s.title)}, ${group.count} more since its alert`,
+        `Who: ${md(s.resourceId)}`,
+        `When (UTC): ${md(span(group))}`,
+        `Account: ${md(account)}, region ${md(s.region, 32)}`,
+        `Source IPs: ${md(group.sourceIps.join(', ') || 'unknown')}`,
+        'Actions:',
+        ...actions.slice(0, CHATBOT_LIMITS.entries).map(([name, n]) => `\u2022 ${md(name, 128)} x${n}`),
+        ...(actions.length > CHATBOT_LIMITS.entries
+          ? [`\u2022 \u2026 and ${actions.length - CHATBOT_LIMITS.entries} more`]
+          : []),
+        `Finding: ${md(group.findingId, 128)}`,
+      ]),
       nextSteps: runbook
         .slice(0, CHATBOT_LIMITS.nextSteps)
-        .map((step) =>
-          cut(stripInvisible(step).replace(/</g, '\u2039').replace(/>/g, '\u203A'), CHATBOT_LIMITS.nextStep),
-        ),
+        .map((step) => trusted(step, CHATBOT_LIMITS.nextStep)),
       keywords: [sev, s.checkId, s.accountId, 'repeated'].map((k) => md(k, CHATBOT_LIMITS.keyword)),
     },
     metadata: {

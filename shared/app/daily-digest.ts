@@ -5,12 +5,8 @@ import { FindingsStore } from '../aws/findings-store.ts'
 import { configFromEnv, type IamwatchConfig } from '../config/config.ts'
 import { mapLimit } from '../engine/limit.ts'
 import type { Finding, HistoryEntry, TransitionKind } from '../model/finding.ts'
-import {
-  buildDailyDigest,
-  type DailyDigest,
-  type DailyDigestCounts,
-  zonedDay,
-} from '../notify/daily-digest.ts'
+import { buildDailyDigest, type DailyDigest, type DailyDigestCounts } from '../notify/daily-digest.ts'
+import { zonedDay } from '../notify/zoned-time.ts'
 import { LoadedDirectory } from './directory.ts'
 import { requiredEnv } from './env.ts'
 import { consoleLog, type Log } from './log.ts'

@@ -13,7 +13,7 @@ import {
   asffWorkflowStatus,
   defaultProductArn,
   workflowUpdateDue,
-} from '../export/asff.ts'
+} from '../export/asff-import.ts'
 import type { HistoryEntry } from '../model/finding.ts'
 import type { Log } from './log.ts'
 

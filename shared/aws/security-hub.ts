@@ -6,7 +6,7 @@ import {
   GetFindingsCommand,
   type SecurityHubClient,
 } from '@aws-sdk/client-securityhub'
-import type { AsffWorkflowStatus } from '../export/asff.ts'
+import type { AsffWorkflowStatus } from '../export/asff-import.ts'
 import { errorCode, sleep } from './clients.ts'
 
 /**

@@ -1,9 +1,11 @@
 import type { AlertsConfig } from '../config/alerts.ts'
 import type { Finding, HistoryEntry, TransitionKind } from '../model/finding.ts'
 import { SEVERITIES, type Severity, severityRank } from '../model/severity.ts'
-import { CHATBOT_LIMITS, type ChatbotNotification, cut, description, md, meta, trusted } from './chatbot.ts'
-import { plain, safeSubject } from './message.ts'
+import type { ChatbotNotification } from './chatbot.ts'
+import { chatbotOf, textOf } from './daily-digest-render.ts'
+import { safeSubject } from './message.ts'
 import { MESSAGE_TYPE } from './routes.ts'
+import { zonedDay } from './zoned-time.ts'
 
 /**
  * The daily digest of alerts (not the hourly signed tamper-evidence digest of shared/engine/digest.ts):
@@ -146,97 +148,6 @@ export interface DailyDigest {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Dates in the configured zone
-
-interface ZonedParts {
-  year: string
-  month: string
-  day: string
-  hour: string
-  minute: string
-  weekday: string
-  monthName: string
-}
-
-const FORMATTERS = new Map<string, Intl.DateTimeFormat>()
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = FORMATTERS.get(timeZone)
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-      weekday: 'long',
-    })
-    FORMATTERS.set(timeZone, f)
-  }
-  return f
-}
-
-const MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-]
-
-function zoned(date: Date, timeZone: string): ZonedParts {
-  const parts = Object.fromEntries(
-    formatter(timeZone)
-      .formatToParts(date)
-      .map((p) => [p.type, p.value]),
-  )
-  const month = parts.month ?? '01'
-  return {
-    year: parts.year ?? '1970',
-    month,
-    day: parts.day ?? '01',
-    // Some engines write midnight as 24 even in h23.
-    hour: parts.hour === '24' ? '00' : (parts.hour ?? '00'),
-    minute: parts.minute ?? '00',
-    weekday: parts.weekday ?? '',
-    monthName: MONTHS[Number(month) - 1] ?? month,
-  }
-}
-
-/** The calendar date of `date` in `timeZone`: YYYY-MM-DD (the daily digest's day). */
-export function zonedDay(date: Date, timeZone: string): string {
-  const p = zoned(date, timeZone)
-  return `${p.year}-${p.month}-${p.day}`
-}
-
-/** `2026-03-10 08:00` in `timeZone`. */
-export function zonedTime(date: Date, timeZone: string): string {
-  const p = zoned(date, timeZone)
-  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`
-}
-
-/** `Tuesday 10 March 2026` in `timeZone`. */
-export function zonedLongDate(date: Date, timeZone: string): string {
-  const p = zoned(date, timeZone)
-  return `${p.weekday} ${Number(p.day)} ${p.monthName} ${p.year}`.trim()
-}
-
-/** An ISO time in the zone, or the value as it came when it is not a time. */
-const timeIn = (iso: string, timeZone: string) => {
-  const d = new Date(iso)
-  return Number.isNaN(d.getTime()) ? iso : zonedTime(d, timeZone)
-}
-
-// ---------------------------------------------------------------------------------------------------
 // The schedule
 
 /** `alerts.digest` (or the whole configuration). */
@@ -260,10 +171,13 @@ export function dailyDigestSchedule(config: DigestSettings | { alerts: { digest:
   }
 }
 
+/** When the finding's current opening began (its state's openedAt; firstOpenedAt for a finding opened before iamwatch kept it). */
+const openSinceOf = (f: Pick<Finding, 'openedAt' | 'firstOpenedAt'>) => f.openedAt ?? f.firstOpenedAt
+
 // ---------------------------------------------------------------------------------------------------
 // The content
 
-interface Content {
+export interface Content {
   day: string
   counts: DailyDigestCounts
   bySeverity: Record<Severity, number>
@@ -421,215 +335,6 @@ function content(input: DailyDigestInput): Content {
   }
 }
 
-// ---------------------------------------------------------------------------------------------------
-// The forms
-
-/** `222222222222 (prod)`: the id, and the name when there is one; escaped with `esc`. */
-const accountLabel = (a: { accountId: string; accountName?: string }, esc: (v: unknown) => string) =>
-  a.accountName && a.accountName !== a.accountId
-    ? `${esc(a.accountId)} (${esc(a.accountName)})`
-    : esc(a.accountId)
-
-const resourceLabel = (r: { resourceId: string; credentialId?: string }, esc: (v: unknown) => string) =>
-  r.credentialId ? `${esc(r.resourceId)}, ${esc(r.credentialId)}` : esc(r.resourceId)
-
-/** A count and a noun: `1 finding`, `2 findings`. */
-const counted = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`
-
-const more = (total: number, shown: number, noun: string) =>
-  total > shown ? [`  ... and ${total - shown} more ${noun}${total - shown === 1 ? '' : 's'}`] : []
-
-function textOf(c: Content, input: DailyDigestInput): string {
-  const tz = input.timeZone
-  const p = (v: unknown) => plain(v)
-  const { counts } = c
-  const lines: string[] = [
-    `iamwatch daily digest: ${zonedLongDate(input.now, tz)}`,
-    `As of ${zonedTime(input.now, tz)} (${p(tz)}); changes since ${timeIn(input.since, tz)}.`,
-    '',
-  ]
-  if (counts.open === 0) lines.push('No open findings.')
-  else {
-    lines.push(
-      `Open findings: ${counts.open}${counts.suppressed ? ` (${counts.suppressed} suppressed)` : ''}`,
-      `  ${SEVERITIES.map((s) => `${s} ${c.bySeverity[s]}`).join(', ')}`,
-      '',
-      'Top checks:',
-      ...c.byCheck.slice(0, DAILY_DIGEST_LIMITS.checks).map((x) => `  ${pad(x.count)}  ${p(x.checkId)}`),
-      ...more(c.byCheck.length, DAILY_DIGEST_LIMITS.checks, 'check'),
-      '',
-      'By account:',
-      ...c.byAccount
-        .slice(0, DAILY_DIGEST_LIMITS.accounts)
-        .map((a) => `  ${pad(a.count)}  ${accountLabel(a, p)}`),
-      ...more(c.byAccount.length, DAILY_DIGEST_LIMITS.accounts, 'account'),
-    )
-  }
-  const changeLines = (title: string, list: DailyDigestChange[]) => {
-    lines.push('')
-    if (list.length === 0) {
-      lines.push(`${title}: none`)
-      return
-    }
-    lines.push(`${title}: ${list.length}`)
-    for (const x of list.slice(0, DAILY_DIGEST_LIMITS.changes))
-      lines.push(
-        `  ${x.severity.toUpperCase().padEnd(8)} ${p(x.title)} - ${resourceLabel(x, p)} (${accountLabel(x, p)}), ${x.transition} ${timeIn(x.at, tz)}`,
-      )
-    lines.push(...more(list.length, DAILY_DIGEST_LIMITS.changes, 'finding'))
-  }
-  changeLines('Opened since the last digest', c.opened)
-  changeLines('Resolved since the last digest', c.resolved)
-
-  lines.push('')
-  if (c.oldestCritical.length === 0) lines.push('Oldest open critical findings: none')
-  else {
-    lines.push(`Oldest open critical findings (${c.oldestCritical.length} of ${counts.critical}):`)
-    c.oldestCritical.forEach((x, i) => {
-      lines.push(
-        `  ${i + 1}. ${p(x.title)}`,
-        `     Resource: ${p(x.resourceType)} ${resourceLabel(x, p)}`,
-        `     Account:  ${accountLabel(x, p)}`,
-        `     Open since ${timeIn(x.openSince, tz)} (${counted(x.ageDays, 'day')})`,
-      )
-    })
-  }
-
-  lines.push('')
-  if (c.expiring.length === 0)
-    lines.push(`Suppressions expiring within ${SUPPRESSION_HORIZON_DAYS} days: none`)
-  else {
-    lines.push(`Suppressions expiring within ${SUPPRESSION_HORIZON_DAYS} days: ${c.expiring.length}`)
-    for (const x of c.expiring.slice(0, DAILY_DIGEST_LIMITS.suppressions))
-      lines.push(
-        `  ${p(x.checkId)} on ${p(x.resourceId)} (${accountLabel(x, p)}, ${x.status}): owner ${p(x.owner)}, until ${timeIn(x.until, tz)}`,
-      )
-    lines.push(...more(c.expiring.length, DAILY_DIGEST_LIMITS.suppressions, 'suppression'))
-  }
-  if (counts.open === 0 && counts.opened === 0 && counts.resolved === 0 && counts.expiringSuppressions === 0)
-    lines.push('', 'A quiet day: nothing to do.')
-  return lines.join('\n')
-}
-
-const pad = (n: number) => String(n).padStart(4)
-
-// -- the card
-
-/** A value from AWS or a user on the card: made visible, escaped for chat markdown, cut. */
-
-const ELLIPSIS = '\u2026'
-
-const SEVERITY_EMOJI: Readonly<Record<Severity, string>> = {
-  critical: ':rotating_light:',
-  high: ':red_circle:',
-  medium: ':large_orange_circle:',
-  low: ':large_yellow_circle:',
-  info: ':information_source:',
-}
-
-function chatbotOf(c: Content, input: DailyDigestInput, subject: string): ChatbotNotification {
-  const tz = input.timeZone
-  const n = DAILY_DIGEST_LIMITS.card
-  const { counts } = c
-  const bullet = (s: string) => `\u2022 ${s}`
-  const moreLine = (total: number, shown: number) =>
-    total > shown ? [bullet(`${ELLIPSIS} and ${total - shown} more`)] : []
-  const lines: string[] = [
-    `As of ${zonedTime(input.now, tz)} (${md(tz, 64)}); changes since ${timeIn(input.since, tz)}.`,
-  ]
-  if (counts.open === 0) lines.push('*Open findings:* none')
-  else {
-    lines.push(
-      `*Open findings:* ${counts.open}${counts.suppressed ? ` (${counts.suppressed} suppressed)` : ''}`,
-      SEVERITIES.map((s) => `${SEVERITY_EMOJI[s]} ${s} ${c.bySeverity[s]}`).join('  '),
-      `*Top checks:* ${c.byCheck
-        .slice(0, n)
-        .map((x) => `${md(x.checkId, 80)} ${x.count}`)
-        .join(', ')}${c.byCheck.length > n ? `, ${ELLIPSIS}` : ''}`,
-      `*By account:* ${c.byAccount
-        .slice(0, n)
-        .map((a) => `${accountLabel(a, (v) => md(v, 64))} ${a.count}`)
-        .join(', ')}${c.byAccount.length > n ? `, ${ELLIPSIS}` : ''}`,
-    )
-  }
-  const changes = (title: string, list: DailyDigestChange[]) => {
-    lines.push(`*${title}:* ${list.length || 'none'}`)
-    for (const x of list.slice(0, n))
-      lines.push(
-        bullet(
-          `${x.severity.toUpperCase()} ${md(x.title)} - ${resourceLabel(x, (v) => md(v))} (${accountLabel(x, (v) => md(v, 64))})`,
-        ),
-      )
-    lines.push(...moreLine(list.length, n))
-  }
-  changes('Opened since the last digest', c.opened)
-  changes('Resolved since the last digest', c.resolved)
-  if (c.oldestCritical.length === 0) lines.push('*Oldest open critical findings:* none')
-  else {
-    lines.push('*Oldest open critical findings:*')
-    for (const x of c.oldestCritical.slice(0, n))
-      lines.push(
-        bullet(
-          `${md(x.title)} - ${resourceLabel(x, (v) => md(v))} (${accountLabel(x, (v) => md(v, 64))}), open since ${timeIn(x.openSince, tz)} (${counted(x.ageDays, 'day')})`,
-        ),
-      )
-    lines.push(...moreLine(c.oldestCritical.length, n))
-  }
-  lines.push(
-    `*Suppressions expiring within ${SUPPRESSION_HORIZON_DAYS} days:* ${c.expiring.length || 'none'}`,
-  )
-  for (const x of c.expiring.slice(0, n))
-    lines.push(
-      bullet(
-        `${md(x.checkId, 80)} on ${md(x.resourceId)} (${accountLabel(x, (v) => md(v, 64))}): owner ${md(x.owner, 80)}, until ${timeIn(x.until, tz)}`,
-      ),
-    )
-  lines.push(...moreLine(c.expiring.length, n))
-
-  const steps = [
-    ...(counts.critical > 0
-      ? [
-          'Start with the oldest critical findings: `iamwatch findings --status open --severity critical`, then fix or acknowledge them.',
-        ]
-      : []),
-    ...(counts.expiringSuppressions > 0
-      ? [
-          'Renew the suppressions that still apply before they expire (`iamwatch suppress <finding-id> --reason ... --until ... --owner ...`); an open finding alerts again when its suppression ends.',
-        ]
-      : []),
-  ]
-  const title = `:newspaper: iamwatch daily digest, ${zonedLongDate(input.now, tz)}`
-  return {
-    version: '1.0',
-    source: 'custom',
-    id: meta(`daily-digest-${c.day}`),
-    content: {
-      textType: 'client-markdown',
-      title: cut(title, CHATBOT_LIMITS.title),
-      description: description(lines),
-      nextSteps: steps.slice(0, CHATBOT_LIMITS.nextSteps).map((s) => trusted(s, CHATBOT_LIMITS.nextStep)),
-      keywords: ['daily-digest', `${counts.open} open`, `${counts.critical} critical`]
-        .slice(0, CHATBOT_LIMITS.keywords)
-        .map((k) => md(k, CHATBOT_LIMITS.keyword)),
-    },
-    metadata: {
-      threadId: meta(`iamwatch-daily-digest-${c.day}`),
-      summary: meta(subject),
-      eventType: 'iamwatch.daily-digest',
-      relatedResources: [],
-      additionalContext: {
-        day: meta(c.day),
-        timeZone: meta(tz),
-        open: String(counts.open),
-        critical: String(counts.critical),
-        opened: String(counts.opened),
-        resolved: String(counts.resolved),
-        expiringSuppressions: String(counts.expiringSuppressions),
-      },
-    },
-  }
-}
-
 /**
  * The daily digest (pure): the open findings counted by severity, by check (the top ones) and by
  * account; the findings opened (OPENED, REOPENED) and resolved (RESOLVED, ACKNOWLEDGED) since `since`,
@@ -638,9 +343,6 @@ function chatbotOf(c: Content, input: DailyDigestInput, subject: string): Chatbo
  * in `timeZone`. A quiet day still gets a short digest. Every value from AWS or a user is escaped for
  * the channel: plain text for the email, chat markdown for the card; the JSON keeps them verbatim.
  */
-/** When the finding's current opening began (its state's openedAt; firstOpenedAt for a finding opened before iamwatch kept it). */
-const openSinceOf = (f: Pick<Finding, 'openedAt' | 'firstOpenedAt'>) => f.openedAt ?? f.firstOpenedAt
-
 export function buildDailyDigest(input: DailyDigestInput): DailyDigest {
   const c = content(input)
   const { counts } = c

@@ -17,10 +17,10 @@ import {
   DAILY_DIGEST_LIMITS,
   type DailyDigestInput,
   dailyDigestSchedule,
-  zonedDay,
 } from '../../shared/notify/daily-digest.ts'
 import { MESSAGE_TYPE } from '../../shared/notify/routes.ts'
 import { SNS_MAX_BYTES } from '../../shared/notify/sns-message.ts'
+import { zonedDay } from '../../shared/notify/zoned-time.ts'
 import { INVISIBLE } from './fixtures.ts'
 
 const PROD = '222222222222'

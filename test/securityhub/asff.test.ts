@@ -10,7 +10,7 @@ import {
   asffWorkflowStatus,
   defaultProductArn,
   workflowUpdateDue,
-} from '../../shared/export/asff.ts'
+} from '../../shared/export/asff-import.ts'
 import type { TransitionKind } from '../../shared/model/finding.ts'
 import { SEVERITIES } from '../../shared/model/severity.ts'
 import {

@@ -10,7 +10,7 @@ import { startIamSimulator } from '../../local/iam-sim/server.ts'
 import { createSecurityHubSync, SecurityHubSyncError } from '../../shared/app/security-hub-sync.ts'
 import { securityHubClient } from '../../shared/aws/clients.ts'
 import { importFindings } from '../../shared/aws/security-hub.ts'
-import { asffFinding } from '../../shared/export/asff.ts'
+import { asffFinding } from '../../shared/export/asff-import.ts'
 import { ADMIN_KEY, adminAccount } from '../simulator/sdk.ts'
 import { ACCOUNT, CTX, checkFinding, detectionFinding, PRODUCT_ARN, REGION, Story } from './fixtures.ts'
 

@@ -10,7 +10,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest'
 import { AccountBuilder } from '../../local/iam-sim/builder.ts'
 import { type IamSimulator, startIamSimulator } from '../../local/iam-sim/server.ts'
-import { asffFinding } from '../../shared/export/asff.ts'
+import { asffFinding } from '../../shared/export/asff-import.ts'
 import { ADMIN_KEY, adminAccount, refusal } from '../simulator/sdk.ts'
 import { ACCOUNT, CTX, checkFinding, PRODUCT_ARN, REGION, Story } from './fixtures.ts'
 

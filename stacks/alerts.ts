@@ -272,7 +272,13 @@ function schedule(
     target: {
       arn: functionArn,
       roleArn: args.schedulerRoleArn,
-      input: JSON.stringify({ source: 'iamwatch.schedule', scan: name }),
+      // The time the run was scheduled for (a Scheduler context attribute): a retry late past midnight is
+      // still the scheduled day's digest.
+      input: JSON.stringify({
+        source: 'iamwatch.schedule',
+        scan: name,
+        scheduledTime: '<aws.scheduler.scheduled-time>',
+      }),
       retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
       deadLetterConfig: { arn: args.dlq.arn },
     },

@@ -32,6 +32,11 @@ export interface DailyDigestDeps {
   config: IamwatchConfig
   log: Log
   now?: () => Date
+  /**
+   * When the schedule meant it to run (Scheduler's `<aws.scheduler.scheduled-time>` in the event): its
+   * day is the digest's, so a retry past midnight sends the scheduled day's digest, not the next one's.
+   */
+  scheduledAt?: Date
   /** The organization's accounts, to name them (an account the directory does not know keeps its id). */
   directory?: Pick<LoadedDirectory, 'account'>
   /**
@@ -117,7 +122,7 @@ function periodStart(last: string | undefined, now: Date): string {
 export async function sendDailyDigest(deps: DailyDigestDeps): Promise<DailyDigestResult> {
   const settings = deps.config.alerts.digest
   const now = deps.now?.() ?? new Date()
-  const day = zonedDay(now, settings.timeZone)
+  const day = zonedDay(deps.scheduledAt ?? now, settings.timeZone)
   if (!settings.enabled) {
     deps.log.info('daily digest disabled', { day })
     return { status: 'disabled', day }
@@ -213,9 +218,10 @@ type LambdaContext = { getRemainingTimeInMillis?: () => number }
 export function createDailyDigestHandler(deps: () => DailyDigestDeps) {
   return middy()
     .use(logFailure(() => deps().log))
-    .handler(async (_event: unknown, context?: LambdaContext) => {
+    .handler(async (event: unknown, context?: LambdaContext) => {
       const remaining = context?.getRemainingTimeInMillis?.()
-      const base = deps()
+      const scheduled = scheduledTimeOf(event)
+      const base = { ...deps(), ...(scheduled ? { scheduledAt: scheduled } : {}) }
       return sendDailyDigest(
         typeof remaining === 'number' && remaining > 0
           ? // A few seconds past the deadline: the platform has stopped the run by then.
@@ -240,4 +246,12 @@ export function dailyDigestDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Da
     config: configFromEnv(env),
     log: consoleLog(),
   }
+}
+
+/** The scheduled time the schedule put in the event (`scheduledTime`), when it is a time. */
+export function scheduledTimeOf(event: unknown): Date | undefined {
+  const value = (event as { scheduledTime?: unknown } | null)?.scheduledTime
+  if (typeof value !== 'string') return undefined
+  const t = new Date(value)
+  return Number.isNaN(t.getTime()) ? undefined : t
 }

@@ -10,10 +10,14 @@ import type { EscalationMarker, EscalationRepository } from '../engine/escalatio
 import { errorCode } from './clients.ts'
 import { keys, TABLE } from './findings-table.ts'
 
-/** Sent groups and finished escalations are kept two weeks (the table's TTL removes them). */
-const KEEP_SECONDS = 14 * 86_400
+/**
+ * A sent group is kept two days (redeliveries of its occurrences come within minutes; the tick reads the
+ * whole partition, so it stays small), one still open or closing two weeks (the table's TTL removes them).
+ */
+const SENT_KEEP_SECONDS = 2 * 86_400
+const OPEN_KEEP_SECONDS = 14 * 86_400
 
-const ttl = (iso: string) => Math.floor(Date.parse(iso) / 1000) + KEEP_SECONDS
+const ttl = (iso: string, keep: number) => Math.floor(Date.parse(iso) / 1000) + keep
 const conditional = (err: unknown) => errorCode(err) === 'ConditionalCheckFailedException'
 
 /**
@@ -103,7 +107,9 @@ export class AlertGroupsStore implements AlertGroupsRepository {
       lastSeq: group.lastSeq,
       updatedAt: group.updatedAt,
       group,
-      [TABLE.ttlAttribute]: ttl(group.sentAt ?? group.openedAt),
+      [TABLE.ttlAttribute]: group.sentAt
+        ? ttl(group.sentAt, SENT_KEEP_SECONDS)
+        : ttl(group.openedAt, OPEN_KEEP_SECONDS),
     }
   }
 }

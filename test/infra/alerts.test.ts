@@ -395,7 +395,11 @@ describe('the alerts tick', () => {
         target: {
           arn: fnArn('alerts-tick'),
           roleArn: SCHEDULER_ROLE,
-          input: JSON.stringify({ source: 'iamwatch.schedule', scan: 'alerts-tick' }),
+          input: JSON.stringify({
+            source: 'iamwatch.schedule',
+            scan: 'alerts-tick',
+            scheduledTime: '<aws.scheduler.scheduled-time>',
+          }),
           retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
           deadLetterConfig: { arn: DLQ_ARN },
         },
@@ -496,7 +500,11 @@ describe('the daily digest', () => {
     const target = {
       arn: fnArn('daily-digest'),
       roleArn: SCHEDULER_ROLE,
-      input: JSON.stringify({ source: 'iamwatch.schedule', scan: 'daily-digest' }),
+      input: JSON.stringify({
+        source: 'iamwatch.schedule',
+        scan: 'daily-digest',
+        scheduledTime: '<aws.scheduler.scheduled-time>',
+      }),
       retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
       deadLetterConfig: { arn: DLQ_ARN },
     }

@@ -5,6 +5,7 @@ import { createTopic, drainQueue, subscribeQueue } from '../../local/stack.ts'
 import {
   type DailyDigestDeps,
   dailyDigestDepsFromEnv,
+  scheduledTimeOf,
   sendDailyDigest,
 } from '../../shared/app/daily-digest.ts'
 import { silentLog } from '../../shared/app/log.ts'
@@ -261,6 +262,31 @@ describe('the daily digest, sent through the alerts topic', () => {
     expect(await w.records.get('2026-03-10')).toMatchObject({ claims: 2, messageId: retry.messageId })
     const [quiet] = (await received(w)).all
     expect(quiet!.message).toContain('No open findings.')
+  })
+
+  it("sends the scheduled day's digest when its retry runs after midnight, and that day's digest once", async () => {
+    // Prepare: scheduled at 23:50 Berlin, retried at 00:20 the next day
+    const w = await setUp({ alerts: { digest: { time: '23:50', timeZone: 'Europe/Berlin' } } })
+    const scheduled = new Date('2026-03-10T22:50:00Z')
+    const retried = new Date('2026-03-10T23:20:00Z')
+    // Act
+    const late = await sendDailyDigest(w.deps({ now: () => retried, scheduledAt: scheduled }))
+    const again = await sendDailyDigest(w.deps({ now: () => retried, scheduledAt: scheduled }))
+    const nextDay = await sendDailyDigest(
+      w.deps({ now: () => new Date('2026-03-11T22:50:00Z'), scheduledAt: new Date('2026-03-11T22:50:00Z') }),
+    )
+    // Assess
+    expect([late.day, again.status, nextDay.day, nextDay.status]).toEqual([
+      '2026-03-10',
+      'already-sent',
+      '2026-03-11',
+      'sent',
+    ])
+    expect(scheduledTimeOf({ source: 'iamwatch.schedule', scheduledTime: '2026-03-10T22:50:00Z' })).toEqual(
+      scheduled,
+    )
+    expect(scheduledTimeOf({ scheduledTime: '<aws.scheduler.scheduled-time>' })).toBeUndefined()
+    expect(scheduledTimeOf(undefined)).toBeUndefined()
   })
 
   it('sends nothing when disabled', async () => {

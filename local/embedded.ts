@@ -368,11 +368,13 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
       escalations: new EscalationsStore(db, tableName),
       store,
       publishAlert: publishToAlerts,
-      publishEscalation: async (alert) => {
-        const id = await publishAlert(sns, escalationTopicArn, alert)
-        activity(`escalation: ${alert.subject}`)
-        return id
-      },
+      escalationTargets: [
+        async (alert) => {
+          const id = await publishAlert(sns, escalationTopicArn, alert)
+          activity(`escalation: ${alert.subject}`)
+          return id
+        },
+      ],
       log,
       ...(directory ? { directory } : {}),
     }

@@ -1,4 +1,3 @@
-import type { SNSClient } from '@aws-sdk/client-sns'
 import middy from '@middy/core'
 import { AlertGroupsStore, EscalationsStore } from '../aws/alert-records.ts'
 import { documentClient, snsClient } from '../aws/clients.ts'
@@ -23,8 +22,8 @@ export interface TickDeps {
   store: EscalationDeps['store']
   /** The alerts topic: follow-ups go where the alerts went. */
   publishAlert: (alert: AlertMessage) => Promise<string>
-  /** The escalation topic(s). */
-  publishEscalation: (alert: AlertMessage) => Promise<string>
+  /** One publisher per escalation topic (the stack's, and an external one when configured). */
+  escalationTargets: ReadonlyArray<(alert: AlertMessage) => Promise<string>>
   log: Log
   now?: () => Date
   directory?: EscalationDeps['directory']
@@ -53,7 +52,7 @@ export async function runAlertsTick(deps: TickDeps): Promise<TickResult> {
     ? await escalateUnacknowledged({
         store: deps.store,
         escalations: deps.escalations,
-        publish: deps.publishEscalation,
+        targets: deps.escalationTargets,
         afterMs: escalation.afterMinutes * 60_000,
         log: deps.log,
         now,
@@ -63,15 +62,6 @@ export async function runAlertsTick(deps: TickDeps): Promise<TickResult> {
   const result = { followUps, escalation: escalated }
   deps.log.info('alerts tick', { ...result })
   return result
-}
-
-/** Publishes to each topic given (the stack's escalation topic, and an external one when configured). */
-export function publishToAll(sns: SNSClient, topicArns: readonly string[]) {
-  return async (alert: AlertMessage): Promise<string> => {
-    const ids: string[] = []
-    for (const arn of topicArns) ids.push(await publishAlert(sns, arn, alert))
-    return ids.join(',')
-  }
 }
 
 /** FINDINGS_TABLE, ALERT_TOPIC_ARN, ESCALATION_TOPIC_ARN, EXTERNAL_ESCALATION_TOPIC_ARN (optional), IAMWATCH_CONFIG. */
@@ -92,7 +82,7 @@ export function tickDepsFromEnv(env: NodeJS.ProcessEnv = process.env): TickDeps 
     escalations: new EscalationsStore(db, table),
     store,
     publishAlert: (alert) => publishAlert(sns, requiredEnv(env, 'ALERT_TOPIC_ARN'), alert),
-    publishEscalation: publishToAll(sns, escalationTopics),
+    escalationTargets: escalationTopics.map((arn) => (alert: AlertMessage) => publishAlert(sns, arn, alert)),
     log: consoleLog(),
     directory: new LoadedDirectory(store.records),
   }

@@ -20,8 +20,8 @@ export interface EscalationDeps {
     history(id: string): Promise<HistoryEntry[]>
   }
   escalations: EscalationRepository
-  /** Publishes to the escalation topic (and the configured external one). */
-  publish: (alert: AlertMessage) => Promise<string>
+  /** One publisher per escalation topic (the stack's, and the configured external one). */
+  targets: ReadonlyArray<(alert: AlertMessage) => Promise<string>>
   afterMs: number
   log: Log
   now: () => Date
@@ -107,13 +107,25 @@ async function escalateOne(
   }
   const minutes = marker.minutes ?? minutesSince(since, now)
   const account = await deps.directory?.account(finding.accountId).catch(() => undefined)
-  const messageId = await deps.publish(
-    buildEscalation(
-      opening,
-      minutes,
-      account ? { name: account.name, ...(account.ouPath ? { ouPath: account.ouPath } : {}) } : {},
-    ),
+  const alert = buildEscalation(
+    opening,
+    minutes,
+    account ? { name: account.name, ...(account.ouPath ? { ouPath: account.ouPath } : {}) } : {},
   )
+  // Topic by topic, each recorded on the claim: a retry after one failed publishes to the others only.
+  const ids: string[] = []
+  for (const [i, publish] of deps.targets.entries()) {
+    if (marker.sentTo?.includes(i)) continue
+    ids.push(await publish(alert))
+    const next: EscalationMarker = {
+      ...marker,
+      sentTo: [...(marker.sentTo ?? []), i],
+      at: deps.now().toISOString(),
+    }
+    if (!(await deps.escalations.replace(marker, next))) return 'skipped'
+    marker = next
+  }
+  const messageId = ids.join(',')
   await deps.escalations.replace(marker, {
     ...marker,
     state: 'escalated',

@@ -20,6 +20,8 @@ export interface EscalationMarker {
   since?: string
   minutes?: number
   messageId?: string
+  /** The escalation topics (by position) it was published to so far: a retry publishes to the others only. */
+  sentTo?: number[]
   /** Who acknowledged it and why. */
   by?: string
   reason?: string

@@ -153,10 +153,12 @@ describe('the alert functions’ roles, against the calls of real runs', () => {
       escalations: new EscalationsStore(db, tableName),
       store,
       publishAlert: async () => 'alert-1',
-      publishEscalation: async (alert) => {
-        escalated.push(alert.subject)
-        return 'escalation-1'
-      },
+      escalationTargets: [
+        async (alert) => {
+          escalated.push(alert.subject)
+          return 'escalation-1'
+        },
+      ],
       log: silentLog,
       now: () => NOW,
       directory: new LoadedDirectory(store.records),

@@ -93,31 +93,38 @@ describe('critical findings nobody acknowledged are escalated', () => {
     expect((await h.store.getFinding(posture.id))?.status).toBe('OPEN')
   }, 60_000)
 
-  it('sends an escalation whose publish failed on the next tick, once', async () => {
-    // Prepare
+  it('sends an escalation whose publish failed on the next tick, to the topic that missed it only', async () => {
+    // Prepare: the stack's topic, and an external one that fails once
     h = await startHarness(new AccountBuilder(ACCOUNT).build())
     await h.event(rootCall('33333333-3333-4333-8333-333333333333'))
     await h.alerts()
-    const publish = h.tickDeps.publishEscalation
+    const external: string[] = []
     let failures = 1
-    h.tickDeps.publishEscalation = async (alert) => {
-      if (failures-- > 0) throw new Error('SNS is unavailable')
-      return publish(alert)
-    }
+    h.tickDeps.escalationTargets = [
+      h.tickDeps.escalationTargets[0]!,
+      async (alert) => {
+        if (failures-- > 0) throw new Error('the external topic is unavailable')
+        external.push(alert.subject)
+        return 'external-1'
+      },
+    ]
     // Act
     h.advance(31 * MINUTE)
     const failed = await h.tick()
     const tooSoon = await h.tick()
     h.advance(3 * MINUTE)
     const retried = await h.tick()
+    const later = await h.tick()
     // Assess
     expect(failed.escalation).toMatchObject({ escalated: 0, failed: 1 })
     expect(tooSoon.escalation).toMatchObject({ escalated: 0 })
     expect(retried.escalation).toMatchObject({ escalated: 1 })
+    expect(later.escalation).toMatchObject({ escalated: 0 })
     const received = await h.escalations()
     expect(received).toHaveLength(1)
-    // Still "31 minutes": the time it was claimed, not when it got through.
-    expect(received[0]!.subject).toMatch(/unacknowledged 31 min/)
+    expect(external).toHaveLength(1)
+    // Still "31 min": the time it was claimed, not when it got through.
+    expect(external[0]).toMatch(/unacknowledged 31 min/)
   }, 60_000)
 
   it('escalates each time the finding opens again, once each time, and not what was open before escalation began', async () => {

@@ -123,7 +123,7 @@ export async function startHarness(
     escalations: new EscalationsStore(db, store.tableName),
     store,
     publishAlert: (a) => publishAlert(sns, topicArn, a),
-    publishEscalation: (a) => publishAlert(sns, escalationTopicArn, a),
+    escalationTargets: [(a) => publishAlert(sns, escalationTopicArn, a)],
     log: silentLog,
     now,
   }

@@ -37,6 +37,31 @@ const logsOf = (name: string) => `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/i
 const viaService = (service: string) => ({
   StringEquals: { 'kms:ViaService': `${service}.${REGION}.amazonaws.com` },
 })
+
+/** What every alerts function ends with: publishing under the key, its dead letters, its own logs. */
+const publishedAndLogged = (name: string): Statement[] => [
+  {
+    Sid: 'EncryptAlerts',
+    Effect: 'Allow',
+    Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+    Resource: [KEY_ARN],
+    Condition: viaService('sns'),
+  },
+  { Sid: 'SendFailuresToDeadLetterQueue', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [DLQ_ARN] },
+  {
+    Sid: 'EncryptDeadLetters',
+    Effect: 'Allow',
+    Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+    Resource: [KEY_ARN],
+    Condition: viaService('sqs'),
+  },
+  {
+    Sid: 'WriteOwnLogs',
+    Effect: 'Allow',
+    Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    Resource: [logsOf(name)],
+  },
+]
 const CHATBOT_TYPES = [
   'aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration',
   'aws:chatbot/teamsChannelConfiguration:TeamsChannelConfiguration',
@@ -351,32 +376,7 @@ describe('the alerts tick', () => {
           },
         ]
       : []),
-    {
-      Sid: 'EncryptAlerts',
-      Effect: 'Allow',
-      Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
-      Resource: [KEY_ARN],
-      Condition: viaService('sns'),
-    },
-    {
-      Sid: 'SendFailuresToDeadLetterQueue',
-      Effect: 'Allow',
-      Action: ['sqs:SendMessage'],
-      Resource: [DLQ_ARN],
-    },
-    {
-      Sid: 'EncryptDeadLetters',
-      Effect: 'Allow',
-      Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
-      Resource: [KEY_ARN],
-      Condition: viaService('sqs'),
-    },
-    {
-      Sid: 'WriteOwnLogs',
-      Effect: 'Allow',
-      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      Resource: [logsOf('alerts-tick')],
-    },
+    ...publishedAndLogged('alerts-tick'),
   ]
 
   it('gets exactly these statements: its items, the open-by-severity index, the alerts, escalation and external topics', () => {
@@ -467,32 +467,7 @@ describe('the daily digest', () => {
         Condition: viaService('dynamodb'),
       },
       { Sid: 'PublishDigest', Effect: 'Allow', Action: ['sns:Publish'], Resource: [ALERTS] },
-      {
-        Sid: 'EncryptAlerts',
-        Effect: 'Allow',
-        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        Resource: [KEY_ARN],
-        Condition: viaService('sns'),
-      },
-      {
-        Sid: 'SendFailuresToDeadLetterQueue',
-        Effect: 'Allow',
-        Action: ['sqs:SendMessage'],
-        Resource: [DLQ_ARN],
-      },
-      {
-        Sid: 'EncryptDeadLetters',
-        Effect: 'Allow',
-        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        Resource: [KEY_ARN],
-        Condition: viaService('sqs'),
-      },
-      {
-        Sid: 'WriteOwnLogs',
-        Effect: 'Allow',
-        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        Resource: [logsOf('daily-digest')],
-      },
+      ...publishedAndLogged('daily-digest'),
     ])
   })
 

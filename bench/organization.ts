@@ -336,16 +336,7 @@ export async function dispatchAtScale(
     const table = `bench-organization-scale-${accounts}`
     await createFindingsTable(stack.dynamo.endpoint, table)
     const { queueUrl } = await createWorkQueue(stack.snsSqs.endpoint, `bench-account-scans-scale-${accounts}`)
-    const target: LambdaTarget = {
-      endpoint: ready.endpoint,
-      scan: ready.scan,
-      centralAccountId: SECURITY,
-      macKeyArn: ready.macKeyArn,
-      dynamoEndpoint: stack.dynamo.endpoint,
-      table,
-      forwardRegions: ['us-east-1'],
-      concurrency: CONCURRENCY,
-    }
+    const target = lambdaTarget(ready, stack.dynamo.endpoint, table)
     const dispatch = await runDispatch(
       { world, target, accounts, queueUrl, sqsEndpoint: stack.snsSqs.endpoint, memory },
       [...ORGANIZATION_DISPATCHES[0]!.parts],
@@ -356,6 +347,20 @@ export async function dispatchAtScale(
     return { accounts, dispatch }
   } finally {
     await world.stop({ op: 'stop' })
+  }
+}
+
+/** The functions' side of a run: the world's simulator and scan, the central account, the table. */
+function lambdaTarget(ready: WorldReady, dynamoEndpoint: string, table: string): LambdaTarget {
+  return {
+    endpoint: ready.endpoint,
+    scan: ready.scan,
+    centralAccountId: SECURITY,
+    macKeyArn: ready.macKeyArn,
+    dynamoEndpoint,
+    table,
+    forwardRegions: ['us-east-1'],
+    concurrency: CONCURRENCY,
   }
 }
 
@@ -385,16 +390,7 @@ export async function runOrganizationBench(
       visibilityTimeoutSeconds: (6 * LAMBDA_TIMEOUT_MS) / 1000,
       maxReceiveCount: ACCOUNT_SCANS_MAX_RECEIVES,
     })
-    const target: LambdaTarget = {
-      endpoint: ready.endpoint,
-      scan: ready.scan,
-      centralAccountId: SECURITY,
-      macKeyArn: ready.macKeyArn,
-      dynamoEndpoint: stack.dynamo.endpoint,
-      table,
-      forwardRegions: ['us-east-1'],
-      concurrency: CONCURRENCY,
-    }
+    const target = lambdaTarget(ready, stack.dynamo.endpoint, table)
     instances.push(
       ...(
         await Promise.all(

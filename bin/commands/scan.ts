@@ -1,9 +1,9 @@
 import { type Command, Option } from 'commander'
-import { runScan, SCAN_PARTS, type ScanPart, type ScanSummary } from '../../shared/app/scan.ts'
+import { runScan, SCAN_PARTS, type ScanSummary } from '../../shared/app/scan.ts'
 import { FindingsStore } from '../../shared/aws/findings-store.ts'
 import { callerAccountId } from '../../shared/aws/sts.ts'
 import { bySeverity, recordFromOutcome, toJsonLines, toTable } from '../../shared/export/records.ts'
-import { atLeast, type Severity } from '../../shared/model/severity.ts'
+import { atLeast } from '../../shared/model/severity.ts'
 import { DEFAULT_READER_ROLE } from '../../shared/organization/model.ts'
 import { type CliContext, EXIT } from '../context.ts'
 import {
@@ -14,22 +14,10 @@ import {
   severityOption,
   wholeNumber,
 } from '../options.ts'
-import { scanOrganizationCommand } from './scan-organization.ts'
+import { type OrganizationScanOptions, scanOrganizationCommand } from './scan-organization.ts'
 
-interface ScanOptions {
-  json?: boolean
-  failOn?: Severity
-  allowDegraded?: boolean
-  table?: string
-  config?: string
-  reportPollMs: number
-  verbose?: boolean
-  only: ScanPart[]
-  organization?: boolean
-  accounts?: string[]
-  roleName?: string
-  concurrency?: number
-}
+/** `scan`'s options: the organization scan's (it takes them all). */
+type ScanOptions = OrganizationScanOptions
 
 /** The scan's own warnings that the degraded summary lists instead, with the reasons. */
 const SUMMARIZED = new Set(['input rejected', 'source incomplete', 'not evaluated'])

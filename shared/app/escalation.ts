@@ -71,12 +71,14 @@ async function escalateOne(
   const settled = (m: EscalationMarker | undefined) =>
     m && !(m.state === 'escalating' && now.getTime() - Date.parse(m.at) >= STUCK_ESCALATION_MS)
   // The state names its opening: an escalated or acknowledged one costs one read.
-  if (finding.openedSeq !== undefined && settled(await deps.escalations.get(finding.id, finding.openedSeq)))
-    return 'skipped'
+  const named =
+    finding.openedSeq !== undefined ? await deps.escalations.get(finding.id, finding.openedSeq) : undefined
+  if (settled(named)) return 'skipped'
   const history = await deps.store.history(finding.id)
   const opening = openingOf(history)
   if (!opening) return 'skipped'
-  let marker = await deps.escalations.get(finding.id, opening.seq)
+  // Read again only when the history names another opening (a finding opened before the state kept it).
+  let marker = opening.seq === finding.openedSeq ? named : await deps.escalations.get(finding.id, opening.seq)
   if (settled(marker)) return 'skipped'
   const since = alertableSince(history, opening)
   const waited = now.getTime() - Date.parse(since)

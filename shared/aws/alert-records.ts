@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/lib-dynamodb'
 import type { AlertGroup, AlertGroupsRepository } from '../engine/alert-groups.ts'
 import type { EscalationMarker, EscalationRepository } from '../engine/escalation.ts'
-import { errorCode } from './clients.ts'
+import { writeIf } from './clients.ts'
 import { keys, TABLE } from './findings-table.ts'
 
 /**
@@ -18,7 +18,6 @@ const SENT_KEEP_SECONDS = 2 * 86_400
 const OPEN_KEEP_SECONDS = 14 * 86_400
 
 const ttl = (iso: string, keep: number) => Math.floor(Date.parse(iso) / 1000) + keep
-const conditional = (err: unknown) => errorCode(err) === 'ConditionalCheckFailedException'
 
 /**
  * Occurrence groups in the findings table: one partition (`ALERTGROUPS`), a finding's groups sorted by
@@ -49,37 +48,27 @@ export class AlertGroupsStore implements AlertGroupsRepository {
   }
 
   async create(group: AlertGroup): Promise<boolean> {
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: this.item(group),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      )
-      return true
-    } catch (err) {
-      if (conditional(err)) return false
-      throw err
-    }
+    return writeIf(
+      this.db,
+      new PutCommand({
+        TableName: this.tableName,
+        Item: this.item(group),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    )
   }
 
   async replace(before: AlertGroup, after: AlertGroup): Promise<boolean> {
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: this.item(after),
-          ConditionExpression: '#s = :s AND lastSeq = :l AND updatedAt = :u',
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':s': before.status, ':l': before.lastSeq, ':u': before.updatedAt },
-        }),
-      )
-      return true
-    } catch (err) {
-      if (conditional(err)) return false
-      throw err
-    }
+    return writeIf(
+      this.db,
+      new PutCommand({
+        TableName: this.tableName,
+        Item: this.item(after),
+        ConditionExpression: '#s = :s AND lastSeq = :l AND updatedAt = :u',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':s': before.status, ':l': before.lastSeq, ':u': before.updatedAt },
+      }),
+    )
   }
 
   async unsent(): Promise<AlertGroup[]> {
@@ -151,32 +140,27 @@ export class EscalationsStore implements EscalationRepository {
     )
   }
 
-  private async put(
+  private put(
     marker: EscalationMarker,
     condition: string,
     names?: Record<string, string>,
     values?: Record<string, unknown>,
   ): Promise<boolean> {
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...keys.escalation(marker.findingId, marker.openSeq),
-            kind: 'escalation',
-            state: marker.state,
-            at: marker.at,
-            marker,
-          },
-          ConditionExpression: condition,
-          ...(names ? { ExpressionAttributeNames: names } : {}),
-          ...(values ? { ExpressionAttributeValues: values } : {}),
-        }),
-      )
-      return true
-    } catch (err) {
-      if (conditional(err)) return false
-      throw err
-    }
+    return writeIf(
+      this.db,
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...keys.escalation(marker.findingId, marker.openSeq),
+          kind: 'escalation',
+          state: marker.state,
+          at: marker.at,
+          marker,
+        },
+        ConditionExpression: condition,
+        ...(names ? { ExpressionAttributeNames: names } : {}),
+        ...(values ? { ExpressionAttributeValues: values } : {}),
+      }),
+    )
   }
 }

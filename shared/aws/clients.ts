@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { IAMClient } from '@aws-sdk/client-iam'
 import { SecurityHubClient } from '@aws-sdk/client-securityhub'
 import { SNSClient } from '@aws-sdk/client-sns'
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
+import { DynamoDBDocumentClient, type PutCommand, type UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import type {
   AwsCredentialIdentity,
   AwsCredentialIdentityProvider,
@@ -265,6 +265,26 @@ export function documentClient(o: ClientOverrides = {}): DynamoDBDocumentClient 
 export function errorCode(err: unknown): string {
   const e = err as { name?: string; Code?: string; code?: string }
   return e?.Code ?? e?.name ?? e?.code ?? 'Unknown'
+}
+
+/** Did a DynamoDB write fail its condition (the item was not as the write expected)? */
+export function isConditionFailure(err: unknown): boolean {
+  return errorCode(err) === 'ConditionalCheckFailedException'
+}
+
+/** Sends a conditional write: true when it was made, false when its condition failed; other errors thrown. */
+export async function writeIf(
+  db: DynamoDBDocumentClient,
+  command: PutCommand | UpdateCommand,
+): Promise<boolean> {
+  try {
+    // One of two commands: the client's send takes each, not their union.
+    await db.send(command as PutCommand)
+    return true
+  } catch (err) {
+    if (isConditionFailure(err)) return false
+    throw err
+  }
 }
 
 export function sleep(ms: number): Promise<void> {

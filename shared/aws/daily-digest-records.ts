@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb'
 import type { DailyDigest, DailyDigestCounts, DailyDigestJson } from '../notify/daily-digest.ts'
 import { machineBody, SNS_MAX_BYTES } from '../notify/sns-message.ts'
-import { errorCode } from './clients.ts'
+import { isConditionFailure, writeIf } from './clients.ts'
 import { keys, TABLE } from './findings-table.ts'
 
 /**
@@ -49,8 +49,6 @@ function toMarker(item: Record<string, unknown>): DailyDigestMarker {
   return { day: String(sk), ...(rest as Omit<DailyDigestMarker, 'day'>) }
 }
 
-const isConditionFailure = (err: unknown) => errorCode(err) === 'ConditionalCheckFailedException'
-
 export class DailyDigestRecords {
   private readonly db: DynamoDBDocumentClient
   readonly tableName: string
@@ -72,26 +70,21 @@ export class DailyDigestRecords {
    * the claiming run may live (default: 10 minutes after `at`).
    */
   async claim(day: string, at: string, until?: string): Promise<boolean> {
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...this.key(day),
-            kind: DAILY_DIGEST_KIND,
-            claimedAt: at,
-            claimedUntil: until ?? new Date(Date.parse(at) + 10 * 60_000).toISOString(),
-            claims: 1,
-            [TABLE.ttlAttribute]: Math.floor(Date.parse(at) / 1000) + MARKER_TTL_DAYS * 86_400,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      )
-      return true
-    } catch (err) {
-      if (isConditionFailure(err)) return false
-      throw err
-    }
+    return writeIf(
+      this.db,
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...this.key(day),
+          kind: DAILY_DIGEST_KIND,
+          claimedAt: at,
+          claimedUntil: until ?? new Date(Date.parse(at) + 10 * 60_000).toISOString(),
+          claims: 1,
+          [TABLE.ttlAttribute]: Math.floor(Date.parse(at) / 1000) + MARKER_TTL_DAYS * 86_400,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    )
   }
 
   /** The day's marker (read consistently), if it was claimed. */
@@ -108,21 +101,16 @@ export class DailyDigestRecords {
    * this run now holds the day.
    */
   async takeOver(seen: DailyDigestMarker, at: string, until: string): Promise<boolean> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: this.key(seen.day),
-          UpdateExpression: 'SET claimedAt = :at, claimedUntil = :until ADD claims :one',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(sentAt) AND claimedAt = :seen',
-          ExpressionAttributeValues: { ':at': at, ':until': until, ':one': 1, ':seen': seen.claimedAt },
-        }),
-      )
-      return true
-    } catch (err) {
-      if (isConditionFailure(err)) return false
-      throw err
-    }
+    return writeIf(
+      this.db,
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: this.key(seen.day),
+        UpdateExpression: 'SET claimedAt = :at, claimedUntil = :until ADD claims :one',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(sentAt) AND claimedAt = :seen',
+        ExpressionAttributeValues: { ':at': at, ':until': until, ':one': 1, ':seen': seen.claimedAt },
+      }),
+    )
   }
 
   /**

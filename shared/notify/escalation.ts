@@ -1,6 +1,12 @@
 import type { HistoryEntry } from '../model/finding.ts'
 import { CHATBOT_LIMITS, cut } from './chatbot.ts'
-import { type AlertAccount, type AlertMessage, buildAlert, composeSubject, shortActor } from './message.ts'
+import {
+  type AlertAccount,
+  type AlertMessage,
+  buildAlert,
+  composeSubject,
+  subjectIdentifier,
+} from './message.ts'
 
 /** What to run to acknowledge a finding (the same words in every channel). */
 export function ackCommand(findingId: string): string {
@@ -26,11 +32,7 @@ export function buildEscalation(
     head: `[iamwatch] ESCALATED ${sev}, unacknowledged ${minutes} min`,
     shortHead: `[iamwatch] ESCALATED ${sev} (${minutes} min)`,
     title: opening.title,
-    identifier: opening.occurrence
-      ? shortActor(opening.occurrence.actor)
-      : opening.credentialId
-        ? `${opening.resourceId}, ${opening.credentialId}`
-        : opening.resourceId,
+    identifier: subjectIdentifier(opening),
     context: [account.name ?? opening.accountName ?? opening.accountId],
   })
   const id = `${opening.findingId}:escalation:${String(opening.seq).padStart(6, '0')}`

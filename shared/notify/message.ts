@@ -198,7 +198,7 @@ function detectionAlert(
     head: `[iamwatch] ${sev}`,
     shortHead: `[iamwatch] ${sev}`,
     title: entry.title,
-    identifier: shortActor(o.actor),
+    identifier: subjectIdentifier(entry),
     context: [account.name ?? entry.accountId, o.awsRegion ?? entry.region],
   })
   const link = cloudTrailLink(o.awsRegion, o.eventId)
@@ -253,6 +253,15 @@ function detectionAlert(
   }
 }
 
+/**
+ * What tells one alert of a check from another in its subject: who acted (a detection), or the resource
+ * and, where it has several, the credential (a user's password and each access key).
+ */
+export function subjectIdentifier(entry: HistoryEntry): string {
+  if (entry.occurrence) return shortActor(entry.occurrence.actor)
+  return entry.credentialId ? `${entry.resourceId}, ${entry.credentialId}` : entry.resourceId
+}
+
 /** root, a user name, or role/session: short enough for a subject line. */
 export function shortActor(actor: { type?: string; arn?: string; userName?: string }): string {
   if (actor.type === 'Root') return 'root'
@@ -276,8 +285,7 @@ function postureAlert(entry: HistoryEntry, account: AlertAccount): AlertMessage 
     head: `[iamwatch] ${sev} ${verb}`,
     shortHead: `[iamwatch] ${sev} ${entry.transition}`,
     title: entry.title,
-    // The credential tells apart the findings of one resource (a user's password and each access key).
-    identifier: entry.credentialId ? `${entry.resourceId}, ${entry.credentialId}` : entry.resourceId,
+    identifier: subjectIdentifier(entry),
     context: [account.name ?? entry.accountId],
   })
   const remediation = check?.remediation ?? 'See the check documentation.'
